@@ -1,0 +1,251 @@
+package ai.perennial.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.GradientCollector;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.ByteDataset;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.FashionMnist;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.Mlp;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.optim.Optimizer;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.run.Provenance;
+import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.train.Losses;
+import ai.perennial.core.train.ProgressListener;
+import ai.perennial.core.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code perennial bench step}: the cost of one training step of Perennial's loop against a minimal
+ * hand-written DJL loop doing the same math, and against the GEMM floor (the step's matmul FLOPs at
+ * the machine's measured large-GEMM rate). Library and hand-written blocks alternate, so drift in
+ * machine speed affects both alike; each reported time is the median over blocks.
+ */
+@Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Time one training step (MLP 784-400-400-10, batch 128, SGD) against a hand-written DJL loop and the GEMM floor.")
+public final class StepBenchmark implements Callable<Integer> {
+    private static final int[] HIDDEN = {400, 400};
+    private static final float LR = 0.01f;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--steps", defaultValue = "100", description = "Steps per timed block. Default: ${DEFAULT-VALUE}")
+    int stepsPerBlock;
+
+    @Option(names = "--blocks", defaultValue = "7", description = "Timed blocks per loop (alternating). Default: ${DEFAULT-VALUE}")
+    int blocks;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps per loop. Default: ${DEFAULT-VALUE}")
+    int warmup;
+
+    @Option(names = "--data-dir", description = "Fashion-MNIST directory; random bytes of the same shape when absent")
+    Path dataDir;
+
+    @Option(names = "--out", defaultValue = "bench-step.json", description = "JSON output file. Default: ${DEFAULT-VALUE}")
+    Path out;
+
+    @Override
+    public Integer call() {
+        if (batchSize <= 0 || stepsPerBlock <= 0 || blocks <= 0 || warmup < 0) {
+            throw new PerennialException("--batch-size, --steps and --blocks must be positive and --warmup >= 0");
+        }
+        Engine engine = Engines.pytorch();
+        Path dir = dataDir != null ? dataDir : FashionMnist.DEFAULT_DIR;
+        Dataset data;
+        String dataName;
+        if (Files.isDirectory(dir)) {
+            data = FashionMnist.load(dir).train();
+            dataName = "fashion-mnist " + dir;
+        } else {
+            data = randomImages(60000);
+            dataName = "random uint8 28x28 (no data at " + dir + ")";
+        }
+        int inputs = data.featureCount();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Mlp libraryModel = new Mlp(manager, inputs, HIDDEN, 10, 1, 1);
+            Optimizer sgd = new Optimizer("sgd", Optimizers.sgd(Schedule.constant(LR), 0, false, 0), libraryModel.parameters());
+            Trainer trainer = new Trainer(libraryModel, sgd, List.of(), manager);
+            Mlp handModel = new Mlp(manager, inputs, HIDDEN, 10, 1, 1);
+            HandWrittenLoop hand = new HandWrittenLoop(engine, handModel.parameters(), data, batchSize, manager);
+            Trainer.Options options = new Trainer.Options(1000, batchSize, 7, Integer.MAX_VALUE / 2, -1);
+
+            runLibrary(trainer, data, options, warmup);
+            hand.run(warmup);
+            double[] library = new double[blocks];
+            double[] handWritten = new double[blocks];
+            for (int b = 0; b < blocks; b++) {
+                library[b] = runLibrary(trainer, data, options, stepsPerBlock);
+                handWritten[b] = hand.run(stepsPerBlock);
+            }
+            double gflops = gemmGflops(manager, 2048, 8);
+            double stepFlops = stepFlops(batchSize, inputs, HIDDEN, 10);
+            double floorMs = stepFlops / (gflops * 1e9) * 1e3;
+            double libMs = median(library);
+            double handMs = median(handWritten);
+
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("library_ms_per_step", libMs);
+            result.put("hand_written_ms_per_step", handMs);
+            result.put("ratio_library_to_hand_written", libMs / handMs);
+            result.put("gemm_gflops", gflops);
+            result.put("step_matmul_gflop", stepFlops / 1e9);
+            result.put("gemm_floor_ms_per_step", floorMs);
+            result.put("library_to_floor", libMs / floorMs);
+            result.put("library_block_ms", library);
+            result.put("hand_written_block_ms", handWritten);
+            result.put("data", dataName);
+            result.put("provenance", Provenance.capture(Map.of("batch_size", batchSize, "steps_per_block", stepsPerBlock,
+                    "blocks", blocks, "warmup", warmup, "model", libraryModel.describe(), "optimizer", "sgd lr " + LR), 1,
+                    "perennial bench step"));
+            ResultWriter.write(out.toAbsolutePath().getParent(), out.getFileName().toString(), result);
+            System.out.printf("library step      %.3f ms%nhand-written step %.3f ms%nratio             %.3f%n"
+                            + "GEMM              %.1f GFLOP/s (2048x2048)%nGEMM floor        %.3f ms/step (%.3f GFLOP)%n"
+                            + "library / floor   %.2f%n-> %s%n",
+                    libMs, handMs, libMs / handMs, gflops, floorMs, stepFlops / 1e9, libMs / floorMs, out);
+        }
+        return 0;
+    }
+
+    private static double runLibrary(Trainer trainer, Dataset data, Trainer.Options base, int steps) {
+        Trainer.Options options = new Trainer.Options(base.epochs(), base.batchSize(), base.shuffleSeed(), base.reportEvery(), steps);
+        long start = System.nanoTime();
+        trainer.train(data, 0, options, ProgressListener.NONE);
+        return (System.nanoTime() - start) / 1e6 / steps;
+    }
+
+    /**
+     * The reference: the same MLP forward, softmax cross-entropy, backward and SGD update written directly
+     * against DJL with per-parameter ops and explicit closing, and the same batch construction.
+     */
+    static final class HandWrittenLoop {
+        private final Engine engine;
+        private final NDArray[] w;
+        private final Dataset data;
+        private final int batchSize;
+        private final NDManager manager;
+        private final SplittableRandom rng = new SplittableRandom(7);
+        private int[] order;
+        private int cursor;
+
+        HandWrittenLoop(Engine engine, List<Parameter> params, Dataset data, int batchSize, NDManager manager) {
+            this.engine = engine;
+            this.w = params.stream().map(Parameter::array).toArray(NDArray[]::new);
+            this.data = data;
+            this.batchSize = batchSize;
+            this.manager = manager;
+        }
+
+        double run(int steps) {
+            long start = System.nanoTime();
+            for (int s = 0; s < steps; s++) {
+                if (order == null || cursor + batchSize > order.length) {
+                    order = permutation(data.size());
+                    cursor = 0;
+                }
+                int[] idx = Arrays.copyOfRange(order, cursor, cursor + batchSize);
+                cursor += batchSize;
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    NDArray x = data.inputs(step, idx);
+                    NDArray y = data.labels(step, idx);
+                    NDArray loss;
+                    try (GradientCollector gc = engine.newGradientCollector()) {
+                        NDArray h = x.reshape(idx.length, -1);
+                        h = Activation.relu(Linear.linear(h, w[0], w[1]).singletonOrThrow());
+                        h = Activation.relu(Linear.linear(h, w[2], w[3]).singletonOrThrow());
+                        loss = Losses.crossEntropy(Linear.linear(h, w[4], w[5]).singletonOrThrow(), y);
+                        gc.backward(loss);
+                    }
+                    for (NDArray p : w) {
+                        NDArray g = p.getGradient();
+                        p.subi(g.mul(LR));
+                        Engines.zeroGradient(p);
+                    }
+                }
+            }
+            return (System.nanoTime() - start) / 1e6 / steps;
+        }
+
+        private int[] permutation(int n) {
+            int[] p = new int[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = i;
+            }
+            for (int i = n - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+            return p;
+        }
+    }
+
+    /** Forward, weight-gradient and input-gradient matmuls (no input gradient for the first layer). */
+    static double stepFlops(int batch, int inputs, int[] hidden, int outputs) {
+        double forward = 0;
+        double inputGrads = 0;
+        int fanIn = inputs;
+        int[] widths = Arrays.copyOf(hidden, hidden.length + 1);
+        widths[hidden.length] = outputs;
+        for (int l = 0; l < widths.length; l++) {
+            double macs = (double) batch * fanIn * widths[l];
+            forward += 2 * macs;
+            if (l > 0) {
+                inputGrads += 2 * macs;
+            }
+            fanIn = widths[l];
+        }
+        return 2 * forward + inputGrads;
+    }
+
+    static double gemmGflops(NDManager manager, int n, int reps) {
+        try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            a.dot(b).close();
+            long start = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                a.dot(b).close();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return 2.0 * n * n * n * reps / seconds / 1e9;
+        }
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static ByteDataset randomImages(int n) {
+        byte[] pixels = new byte[n * 784];
+        new SplittableRandom(1).nextBytes(pixels);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 10;
+        }
+        return new ByteDataset("random", pixels, labels, new Shape(1, 28, 28), 10, 0.5f, 0.29f);
+    }
+}

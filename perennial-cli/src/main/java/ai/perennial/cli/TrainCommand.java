@@ -1,0 +1,143 @@
+package ai.perennial.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.ModelSpec;
+import ai.perennial.core.optim.Optimizer;
+import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.run.Provenance;
+import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.run.Seeds;
+import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.TrainStats;
+import ai.perennial.core.train.Trainer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code perennial train}: one model, one data set, one optimizer; writes {@code result.json}. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a classifier on a data set and write DIR/result.json.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist",
+            description = "fashion-mnist, idx (any MNIST-layout IDX directory), gaussian-clusters, linear-teacher. Default: ${DEFAULT-VALUE}")
+    String dataset;
+
+    @Option(names = "--data-dir", description = "Directory of IDX files (default for fashion-mnist: /usr/share/datasets/fashion-mnist)")
+    Path dataDir;
+
+    @Option(names = "--model", defaultValue = "mlp", description = "mlp or cnn. Default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP hidden sizes. Default: ${DEFAULT-VALUE}")
+    int[] hidden;
+
+    @Option(names = "--optimizer", defaultValue = "adamw",
+            description = "sgd, momentum, nesterov, adam, adamw, adam-l2. Default: ${DEFAULT-VALUE}")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}")
+    double lr;
+
+    @Option(names = "--momentum", description = "Momentum (default 0.9 for momentum/nesterov, 0 for sgd)")
+    Double momentum;
+
+    @Option(names = "--weight-decay", description = "Weight decay (default 0.01 for adamw, else 0)")
+    Double weightDecay;
+
+    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam beta1. Default: ${DEFAULT-VALUE}")
+    double beta1;
+
+    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam beta2. Default: ${DEFAULT-VALUE}")
+    double beta2;
+
+    @Option(names = "--eps", defaultValue = "1e-8", description = "Adam epsilon. Default: ${DEFAULT-VALUE}")
+    double eps;
+
+    @Option(names = "--schedule", defaultValue = "constant", description = "constant or cosine. Default: ${DEFAULT-VALUE}")
+    String schedule;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}")
+    long warmupSteps;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set. Default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Mini-batch size. Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--max-steps", defaultValue = "-1", description = "Stop after this many steps (-1: no cap)")
+    long maxSteps;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Run seed (init, shuffling, synthetic data). Default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "Output directory for result.json")
+    Path out;
+
+    @Override
+    public Integer call() {
+        OptimizerSpec defaults = OptimizerSpec.defaults(optimizer, lr);
+        OptimizerSpec optimizerSpec = new OptimizerSpec(optimizer, lr,
+                momentum != null ? momentum : defaults.momentum(),
+                weightDecay != null ? weightDecay : defaults.weightDecay(), beta1, beta2, eps, schedule, warmupSteps);
+        ModelSpec modelSpec = new ModelSpec(model, hidden, 1);
+        Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(seed, "shuffle"), 50, maxSteps);
+        Engines.pytorch();
+        DataSources.Split data = DataSources.load(dataset, dataDir, Seeds.derive(seed, "data"));
+
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("command", "train");
+        config.put("dataset", dataset);
+        config.put("data_dir", dataDir == null ? null : dataDir.toString());
+        config.put("model", Map.of("kind", model, "hidden", hidden, "heads", 1));
+        config.put("optimizer", optimizerSpec);
+        config.put("epochs", epochs);
+        config.put("batch_size", batchSize);
+        config.put("max_steps", maxSteps);
+        config.put("seed", seed);
+        Provenance provenance = Provenance.capture(config, seed, "perennial " + String.join(" ", rawArgs()));
+
+        long start = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Model net = modelSpec.build(manager, data.train().sampleShape(), data.train().numClasses(), Seeds.derive(seed, "init"));
+            long totalSteps = Trainer.stepsFor(data.train().size(), options);
+            Optimizer opt = new Optimizer(optimizer, optimizerSpec.build(totalSteps), net.parameters());
+            Trainer trainer = new Trainer(net, opt, List.of(), manager);
+            System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
+                    net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer, lr);
+            TrainStats stats = trainer.train(data.train(), 0, options, new Progress("train"));
+            double accuracy = Evaluator.accuracy(net, data.test(), 0, 1000, manager);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("test_accuracy", accuracy);
+            result.put("train_loss", stats.meanLoss());
+            result.put("steps", stats.steps());
+            result.put("samples", stats.samples());
+            result.put("train_seconds", stats.wallSeconds());
+            result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+            result.put("samples_per_second", stats.samplesPerSecond());
+            result.put("model", net.describe());
+            result.put("parameters", net.parameterCount());
+            result.put("provenance", provenance);
+            Path file = ResultWriter.write(out, "result.json", result);
+            System.out.printf("test_accuracy %.4f  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n",
+                    accuracy, stats.meanLoss(), stats.steps(), stats.samplesPerSecond(), file);
+        }
+        return 0;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The whole command line as typed, subcommand included. */
+    private List<String> rawArgs() {
+        return spec.root().commandLine().getParseResult().originalArgs();
+    }
+}

@@ -1,0 +1,76 @@
+package ai.perennial.core.data;
+
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.PerennialException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Fashion-MNIST (or any MNIST-layout directory of IDX files): {@code train-images-idx3-ubyte},
+ * {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte},
+ * each raw or gzipped.
+ */
+public final class FashionMnist {
+    /** Where Debian's {@code dataset-fashion-mnist} package installs the files. */
+    public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
+    /** Per-pixel mean and standard deviation of the Fashion-MNIST training images (scaled to [0, 1]). */
+    public static final float MEAN = 0.2860f;
+    public static final float STD = 0.3530f;
+
+    private static final String INSTALL_HINT =
+            "install it with 'sudo apt-get install dataset-fashion-mnist' or pass --data-dir DIR with the four IDX files";
+
+    private FashionMnist() {
+    }
+
+    public record Split(ByteDataset train, ByteDataset test) {
+    }
+
+    public static Split load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new PerennialException("data directory " + dir + " does not exist; " + INSTALL_HINT);
+        }
+        return new Split(loadPart(dir, "train", "fashion-mnist/train"), loadPart(dir, "t10k", "fashion-mnist/test"));
+    }
+
+    private static ByteDataset loadPart(Path dir, String prefix, String name) {
+        IdxFile images = IdxFile.read(find(dir, prefix + "-images-idx3-ubyte"));
+        Path labelFile = find(dir, prefix + "-labels-idx1-ubyte");
+        IdxFile labels = IdxFile.read(labelFile);
+        if (images.dims().length != 3) {
+            throw new IdxFormatException(find(dir, prefix + "-images-idx3-ubyte"),
+                    "images must have rank 3 (count, rows, cols), found dimensions " + Arrays.toString(images.dims()));
+        }
+        if (labels.dims().length != 1) {
+            throw new IdxFormatException(labelFile, "labels must have rank 1, found dimensions " + Arrays.toString(labels.dims()));
+        }
+        if (labels.dims()[0] != images.dims()[0]) {
+            throw new IdxFormatException(labelFile, labels.dims()[0] + " labels for " + images.dims()[0] + " images");
+        }
+        int[] y = new int[labels.dims()[0]];
+        int numClasses = 0;
+        for (int i = 0; i < y.length; i++) {
+            y[i] = labels.data()[i] & 0xff;
+            numClasses = Math.max(numClasses, y[i] + 1);
+        }
+        if (numClasses > 10 && numClasses > y.length / 2) {
+            throw new IdxFormatException(labelFile, "label value " + (numClasses - 1) + " is implausible for a classification set");
+        }
+        return new ByteDataset(name, images.data(), y, new Shape(1, images.dims()[1], images.dims()[2]),
+                Math.max(numClasses, 10), MEAN, STD);
+    }
+
+    private static Path find(Path dir, String stem) {
+        Path raw = dir.resolve(stem);
+        if (Files.exists(raw)) {
+            return raw;
+        }
+        Path gz = dir.resolve(stem + ".gz");
+        if (Files.exists(gz)) {
+            return gz;
+        }
+        throw new PerennialException("data directory " + dir + " has no " + stem + "[.gz]; " + INSTALL_HINT);
+    }
+}

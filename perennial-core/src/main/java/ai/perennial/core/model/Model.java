@@ -1,0 +1,33 @@
+package ai.perennial.core.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+
+/**
+ * A classifier whose trainable tensors form one ordered list, so optimizers, regularizers and
+ * checkpoints can see and address every parameter at once.
+ *
+ * <p>Multi-head models (task-incremental learning) have one output head per task; single-head
+ * models ignore {@code head}.
+ */
+public interface Model {
+
+    /** All trainable parameters, in a fixed order. */
+    List<Parameter> parameters();
+
+    /** Logits of shape {@code (batch, outputsPerHead)} for the given head. */
+    NDArray forward(NDArray inputs, int head);
+
+    int numHeads();
+
+    /** Short description, e.g. {@code mlp 784-400-400-10}. */
+    String describe();
+
+    default long parameterCount() {
+        long total = 0;
+        for (Parameter p : parameters()) {
+            total += p.array().getShape().size();
+        }
+        return total;
+    }
+}

@@ -1,0 +1,50 @@
+package ai.perennial.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.core.model.Parameter;
+import java.util.List;
+
+/**
+ * A gradient transform bound to a model's parameters and its state: {@code step} turns the
+ * gradients of all parameters into updates and adds them in place.
+ */
+public final class Optimizer {
+    private final String name;
+    private final GradientTransform transform;
+    private final List<Parameter> params;
+    private final TransformState state;
+
+    public Optimizer(String name, GradientTransform transform, List<Parameter> params) {
+        this.name = name;
+        this.transform = transform;
+        this.params = List.copyOf(params);
+        this.state = transform.init(this.params);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Applies one update; {@code grads} are aligned with the parameters. Call inside a step scope. */
+    public void step(List<NDArray> grads) {
+        List<NDArray> updates = transform.update(grads, state, params);
+        for (int i = 0; i < params.size(); i++) {
+            params.get(i).array().addi(updates.get(i));
+        }
+    }
+
+    /** Number of updates applied so far. */
+    public long steps() {
+        return state.count();
+    }
+
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        state.exportTo(out, "");
+        return out;
+    }
+
+    public void importState(StateDict in) {
+        state.importFrom(in, "");
+    }
+}

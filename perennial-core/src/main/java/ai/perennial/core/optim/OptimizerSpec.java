@@ -1,0 +1,79 @@
+package ai.perennial.core.optim;
+
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.schedule.Schedule;
+import java.util.List;
+
+/**
+ * An optimizer chosen by name with its hyperparameters, as given on the command line or in a config.
+ * Validation happens here, before any training starts.
+ *
+ * <p>Names: {@code sgd}, {@code momentum} (heavy ball), {@code nesterov}, {@code adam}, {@code adamw},
+ * {@code adam-l2}. Schedules: {@code constant}, {@code cosine} (to 0 over the run), each with an
+ * optional linear warmup.
+ */
+public record OptimizerSpec(String name, double lr, double momentum, double weightDecay, double beta1,
+        double beta2, double eps, String schedule, long warmupSteps) {
+
+    public static final List<String> NAMES = List.of("sgd", "momentum", "nesterov", "adam", "adamw", "adam-l2");
+    public static final List<String> SCHEDULES = List.of("constant", "cosine");
+
+    public OptimizerSpec {
+        if (!NAMES.contains(name)) {
+            throw new PerennialException("unknown optimizer '" + name + "'; choose one of " + String.join(", ", NAMES));
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new PerennialException("learning rate must be a positive number, got " + lr + "; pass e.g. --lr 1e-3");
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new PerennialException("momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new PerennialException("weight decay must be >= 0, got " + weightDecay);
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new PerennialException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(eps > 0)) {
+            throw new PerennialException("eps must be positive, got " + eps);
+        }
+        if (!SCHEDULES.contains(schedule)) {
+            throw new PerennialException("unknown schedule '" + schedule + "'; choose one of " + String.join(", ", SCHEDULES));
+        }
+        if (name.equals("adam") && weightDecay > 0) {
+            throw new PerennialException("adam has no weight decay; use adamw (decoupled) or adam-l2 (coupled L2)");
+        }
+        if (warmupSteps < 0) {
+            throw new PerennialException("warmup steps must be >= 0, got " + warmupSteps);
+        }
+    }
+
+    /** Defaults of the named optimizer (PyTorch's), with the given learning rate. */
+    public static OptimizerSpec defaults(String name, double lr) {
+        double momentum = name.equals("momentum") || name.equals("nesterov") ? 0.9 : 0;
+        double wd = name.equals("adamw") ? 0.01 : 0;
+        return new OptimizerSpec(name, lr, momentum, wd, 0.9, 0.999, 1e-8, "constant", 0);
+    }
+
+    /** The learning-rate schedule for a run of {@code totalSteps} updates. */
+    public Schedule learningRate(long totalSteps) {
+        Schedule main = switch (schedule) {
+            case "cosine" -> Schedule.cosine(lr, Math.max(1, totalSteps - warmupSteps), 0);
+            default -> Schedule.constant(lr);
+        };
+        return Schedule.warmup(warmupSteps, main);
+    }
+
+    public GradientTransform build(long totalSteps) {
+        Schedule s = learningRate(totalSteps);
+        return switch (name) {
+            case "sgd" -> Optimizers.sgd(s, momentum, false, weightDecay);
+            case "momentum" -> Optimizers.sgd(s, momentum, false, weightDecay);
+            case "nesterov" -> Optimizers.sgd(s, momentum, true, weightDecay);
+            case "adam" -> Optimizers.adam(s, beta1, beta2, eps);
+            case "adamw" -> Optimizers.adamw(s, beta1, beta2, eps, weightDecay, Optimizers.ALL);
+            case "adam-l2" -> Optimizers.adamL2(s, beta1, beta2, eps, weightDecay);
+            default -> throw new IllegalStateException(name);
+        };
+    }
+}

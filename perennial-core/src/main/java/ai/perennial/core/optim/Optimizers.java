@@ -1,0 +1,53 @@
+package ai.perennial.core.optim;
+
+import static ai.perennial.core.optim.Transforms.addDecayedWeights;
+import static ai.perennial.core.optim.Transforms.chain;
+import static ai.perennial.core.optim.Transforms.scaleByAdam;
+import static ai.perennial.core.optim.Transforms.scaleByLearningRate;
+import static ai.perennial.core.optim.Transforms.traceMomentum;
+
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.schedule.Schedule;
+import java.util.function.Predicate;
+
+/** Named optimizer recipes, each a chain of {@link Transforms}. */
+public final class Optimizers {
+    /** Decay every parameter (PyTorch's default). */
+    public static final Predicate<Parameter> ALL = p -> true;
+
+    private Optimizers() {
+    }
+
+    /**
+     * SGD with optional heavy-ball or Nesterov momentum and coupled weight decay, matching
+     * {@code torch.optim.SGD(lr, momentum, nesterov=..., weight_decay=wd)}.
+     */
+    public static GradientTransform sgd(Schedule lr, double momentum, boolean nesterov, double weightDecay) {
+        if (momentum == 0) {
+            return chain(addDecayedWeights(weightDecay, ALL), scaleByLearningRate(lr));
+        }
+        return chain(addDecayedWeights(weightDecay, ALL), traceMomentum(momentum, nesterov), scaleByLearningRate(lr));
+    }
+
+    /** Adam (Kingma & Ba), no weight decay. */
+    public static GradientTransform adam(Schedule lr, double b1, double b2, double eps) {
+        return chain(scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
+    }
+
+    /**
+     * AdamW (Loshchilov & Hutter): weight decay decoupled from the adaptive scaling,
+     * {@code p -= lr * (m̂/(sqrt(v̂)+eps) + wd*p)}, matching {@code torch.optim.AdamW}.
+     */
+    public static GradientTransform adamw(Schedule lr, double b1, double b2, double eps, double weightDecay,
+            Predicate<Parameter> decayMask) {
+        return chain(scaleByAdam(b1, b2, eps), addDecayedWeights(weightDecay, decayMask), scaleByLearningRate(lr));
+    }
+
+    /**
+     * Adam with coupled L2: the decay term {@code wd*p} is added to the gradient before the adaptive
+     * scaling, matching {@code torch.optim.Adam(weight_decay=wd)}.
+     */
+    public static GradientTransform adamL2(Schedule lr, double b1, double b2, double eps, double weightDecay) {
+        return chain(addDecayedWeights(weightDecay, ALL), scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
+    }
+}

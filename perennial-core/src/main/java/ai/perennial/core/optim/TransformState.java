@@ -1,0 +1,92 @@
+package ai.perennial.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.model.Parameter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The explicit state of one gradient transform: per-parameter buffers (e.g. Adam's moments), a step
+ * counter, and the states of child transforms (for {@code chain}). Buffers live with the parameters,
+ * outside any step scope, and are updated in place.
+ */
+public final class TransformState {
+    private final Map<String, List<NDArray>> buffers = new LinkedHashMap<>();
+    private final List<TransformState> children;
+    private long count;
+
+    public TransformState() {
+        this(List.of());
+    }
+
+    public TransformState(List<TransformState> children) {
+        this.children = List.copyOf(children);
+    }
+
+    /** Adds a buffer of zeros shaped like each parameter, on the parameter's manager. */
+    public List<NDArray> addZerosLike(String name, List<Parameter> params) {
+        List<NDArray> list = new ArrayList<>(params.size());
+        for (Parameter p : params) {
+            NDArray zeros = p.array().zerosLike();
+            NDScope.unregister(zeros);
+            list.add(zeros);
+        }
+        buffers.put(name, List.copyOf(list));
+        return buffers.get(name);
+    }
+
+    public List<NDArray> buffer(String name) {
+        return buffers.get(name);
+    }
+
+    public List<TransformState> children() {
+        return children;
+    }
+
+    /** Number of updates applied so far (optax's {@code count}). */
+    public long count() {
+        return count;
+    }
+
+    public void increment() {
+        count++;
+    }
+
+    public void exportTo(StateDict out, String prefix) {
+        out.putCounter(prefix + "count", count);
+        for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {
+            List<NDArray> arrays = e.getValue();
+            for (int i = 0; i < arrays.size(); i++) {
+                NDArray a = arrays.get(i);
+                out.putTensor(prefix + e.getKey() + "." + i, new StateDict.Tensor(a.getShape().getShape(), a.toFloatArray()));
+            }
+        }
+        for (int c = 0; c < children.size(); c++) {
+            children.get(c).exportTo(out, prefix + c + ".");
+        }
+    }
+
+    public void importFrom(StateDict in, String prefix) {
+        count = in.counter(prefix + "count");
+        for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {
+            List<NDArray> arrays = e.getValue();
+            for (int i = 0; i < arrays.size(); i++) {
+                NDArray a = arrays.get(i);
+                String key = prefix + e.getKey() + "." + i;
+                StateDict.Tensor t = in.tensor(key);
+                if (!a.getShape().equals(new Shape(t.shape()))) {
+                    throw new IllegalArgumentException("state '" + key + "' has shape " + new Shape(t.shape())
+                            + ", expected " + a.getShape());
+                }
+                a.set(t.values());
+            }
+        }
+        for (int c = 0; c < children.size(); c++) {
+            children.get(c).importFrom(in, prefix + c + ".");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package ai.perennial.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** The elementary gradient transforms from which optimizer recipes are built. */
+public final class Transforms {
+    private Transforms() {
+    }
+
+    /** Applies {@code stages} in order; the state is the list of the stages' states. */
+    public static GradientTransform chain(GradientTransform... stages) {
+        List<GradientTransform> list = List.copyOf(Arrays.asList(stages));
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                List<TransformState> states = new ArrayList<>(list.size());
+                for (GradientTransform t : list) {
+                    states.add(t.init(params));
+                }
+                return new TransformState(states);
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                List<NDArray> u = grads;
+                for (int i = 0; i < list.size(); i++) {
+                    u = list.get(i).update(u, state.children().get(i), params);
+                }
+                state.increment();
+                return u;
+            }
+        };
+    }
+
+    /** {@code u = -lr(t) * g}, with {@code t} the number of updates so far. */
+    public static GradientTransform scaleByLearningRate(Schedule lr) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                return new TransformState();
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                float scale = (float) -lr.at(state.count());
+                state.increment();
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (NDArray g : grads) {
+                    out.add(g.mul(scale));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * Heavy-ball momentum in PyTorch's form: {@code b = mu*b + g}; the update is {@code b}, or
+     * {@code g + mu*b} with Nesterov.
+     */
+    public static GradientTransform traceMomentum(double mu, boolean nesterov) {
+        float m = (float) mu;
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                s.addZerosLike("trace", params);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                List<NDArray> trace = state.buffer("trace");
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray b = trace.get(i).muli(m).addi(grads.get(i));
+                    // Returning the trace itself is safe: no transform mutates its inputs.
+                    out.add(nesterov ? b.mul(m).addi(grads.get(i)) : b);
+                }
+                state.increment();
+                return out;
+            }
+        };
+    }
+
+    /**
+     * Adam's scaling: {@code m = b1*m + (1-b1)*g}, {@code v = b2*v + (1-b2)*g²},
+     * {@code u = m̂ / (sqrt(v̂) + eps)} with bias corrections {@code 1 - b^t}.
+     */
+    public static GradientTransform scaleByAdam(double b1, double b2, double eps) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                s.addZerosLike("mu", params);
+                s.addZerosLike("nu", params);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                state.increment();
+                long t = state.count();
+                double bc1 = 1 - Math.pow(b1, t);
+                double bc2 = 1 - Math.pow(b2, t);
+                // u = (m / bc1) / (sqrt(v) / sqrt(bc2) + eps) = m * (sqrt(bc2)/bc1) / (sqrt(v) + eps*sqrt(bc2))
+                float numeratorScale = (float) (Math.sqrt(bc2) / bc1);
+                float epsHat = (float) (eps * Math.sqrt(bc2));
+                List<NDArray> mu = state.buffer("mu");
+                List<NDArray> nu = state.buffer("nu");
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray m = mu.get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
+                    NDArray v = nu.get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    out.add(m.mul(numeratorScale).divi(v.sqrt().addi(epsHat)));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * {@code u = g + wd * p} for parameters selected by {@code mask}. Placed before a scaling transform
+     * this is coupled L2 regularization; placed after the scaling (before the learning rate) it is
+     * decoupled weight decay as in AdamW.
+     */
+    public static GradientTransform addDecayedWeights(double weightDecay, Predicate<Parameter> mask) {
+        float wd = (float) weightDecay;
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                return new TransformState();
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                state.increment();
+                if (wd == 0) {
+                    return grads;
+                }
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    Parameter p = params.get(i);
+                    out.add(mask.test(p) ? p.array().mul(wd).addi(grads.get(i)) : grads.get(i));
+                }
+                return out;
+            }
+        };
+    }
+}

@@ -1,0 +1,78 @@
+package ai.perennial.core.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.optim.Optimizer;
+
+/**
+ * What hooks may read about the running training: the model, the optimizer, the long-lived manager for
+ * state that outlives a step, the current experience and step counters.
+ */
+public final class TrainingContext {
+    private final Model model;
+    private final Optimizer optimizer;
+    private final NDManager stateManager;
+    private Dataset experienceData;
+    private int taskId;
+    private int experienceIndex = -1;
+    private long globalStep;
+    private int epoch;
+
+    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.stateManager = stateManager;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Manager for arrays that must outlive the current step (strategy state). */
+    public NDManager stateManager() {
+        return stateManager;
+    }
+
+    /** Training data of the current experience. */
+    public Dataset experienceData() {
+        return experienceData;
+    }
+
+    public int taskId() {
+        return taskId;
+    }
+
+    /** 0-based index of the current experience, -1 before the first. */
+    public int experienceIndex() {
+        return experienceIndex;
+    }
+
+    /** Steps completed over the whole run (all experiences). */
+    public long globalStep() {
+        return globalStep;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    void beginExperience(Dataset data, int taskId) {
+        this.experienceData = data;
+        this.taskId = taskId;
+        this.experienceIndex++;
+        this.epoch = 0;
+    }
+
+    void setEpoch(int epoch) {
+        this.epoch = epoch;
+    }
+
+    void stepDone() {
+        globalStep++;
+    }
+}

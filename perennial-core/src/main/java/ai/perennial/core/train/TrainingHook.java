@@ -1,0 +1,62 @@
+package ai.perennial.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.core.optim.StateDict;
+import java.util.List;
+
+/**
+ * The points where a continual-learning strategy (or any other extension) plugs into the training
+ * loop. Every method has a do-nothing default, so a strategy overrides only what it needs.
+ *
+ * <p>Order within one step: {@link #adaptBatch} → forward → loss + {@link #extraLoss} → backward →
+ * {@link #transformGradients} → optimizer update → {@link #afterUpdate}. {@link #onExperienceStart} and
+ * {@link #onExperienceEnd} bracket each call of {@link Trainer#train}.
+ *
+ * <p>Step-level hooks run inside the step's scope: arrays they create are freed when the step ends.
+ * State that must survive (buffers, Fisher matrices, anchors) must be created in
+ * {@link #onExperienceStart}/{@link #onExperienceEnd} or detached from the scope with
+ * {@code NDScope.unregister}.
+ */
+public interface TrainingHook {
+
+    /** Before the first step on a new experience (task). */
+    default void onExperienceStart(TrainingContext context) {
+    }
+
+    /** After the last step on an experience; e.g. compute importance weights, store exemplars. */
+    default void onExperienceEnd(TrainingContext context) {
+    }
+
+    /** Replace or extend the batch before the forward pass (e.g. mix in replayed samples). */
+    default Batch adaptBatch(TrainingContext context, Batch batch) {
+        return batch;
+    }
+
+    /**
+     * An extra loss term added to the task loss, recorded by autograd (e.g. an EWC penalty or a
+     * distillation term); {@code null} for none.
+     */
+    default NDArray extraLoss(TrainingContext context, Batch batch, NDArray logits) {
+        return null;
+    }
+
+    /**
+     * Rewrite the gradients of all parameters before the optimizer sees them (e.g. GEM projection).
+     * Must not modify the incoming arrays; return new ones or the input list.
+     */
+    default List<NDArray> transformGradients(TrainingContext context, List<NDArray> grads) {
+        return grads;
+    }
+
+    /** After the optimizer update of each step (e.g. weight averaging, path integrals). */
+    default void afterUpdate(TrainingContext context, Batch batch) {
+    }
+
+    /** The hook's state for checkpoints; empty for stateless hooks. */
+    default StateDict exportState() {
+        return new StateDict();
+    }
+
+    default void importState(StateDict state) {
+    }
+}
