@@ -1,0 +1,78 @@
+package ai.perennial.core.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.engine.Engines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FashionMnistTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void missingDirectorySaysHowToInstall() {
+        assertThatThrownBy(() -> FashionMnist.load(dir.resolve("absent")))
+                .isInstanceOf(PerennialException.class)
+                .hasMessageContaining("does not exist").hasMessageContaining("apt-get install dataset-fashion-mnist");
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        assertThatThrownBy(() -> FashionMnist.load(dir)).hasMessageContaining("train-images-idx3-ubyte");
+    }
+
+    @Test
+    void loadsAnyMnistLayoutDirectoryAndNormalizesBatches() throws IOException {
+        writeSplit("train", 6);
+        writeSplit("t10k", 4);
+        FashionMnist.Split split = FashionMnist.load(dir);
+        assertThat(split.train().size()).isEqualTo(6);
+        assertThat(split.test().size()).isEqualTo(4);
+        assertThat(split.train().sampleShape()).isEqualTo(new Shape(1, 2, 3));
+        assertThat(split.train().label(5)).isEqualTo(5);
+        Engines.pytorch();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = split.train().inputs(m, new int[] {1, 0});
+            assertThat(x.getShape()).isEqualTo(new Shape(2, 1, 2, 3));
+            float[] v = x.toFloatArray();
+            // sample 1, pixel 0 holds byte 6 (pixels are numbered consecutively across samples)
+            double expected = (6 / 255.0 - FashionMnist.MEAN) / FashionMnist.STD;
+            assertThat((double) v[0]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5));
+        }
+    }
+
+    @Test
+    void labelCountMismatchIsReported() throws IOException {
+        writeSplit("train", 6);
+        writeSplit("t10k", 4);
+        Files.write(dir.resolve("t10k-labels-idx1-ubyte"), IdxFileTest.idx(8, new int[] {3}, 3));
+        assertThatThrownBy(() -> FashionMnist.load(dir)).hasMessageContaining("3 labels for 4 images");
+    }
+
+    @Test
+    void realFashionMnistWhenInstalled() {
+        assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR), "dataset-fashion-mnist not installed");
+        FashionMnist.Split split = FashionMnist.load(FashionMnist.DEFAULT_DIR);
+        assertThat(split.train().size()).isEqualTo(60000);
+        assertThat(split.test().size()).isEqualTo(10000);
+        assertThat(split.train().numClasses()).isEqualTo(10);
+        assertThat(split.train().sampleShape()).isEqualTo(new Shape(1, 28, 28));
+    }
+
+    private void writeSplit(String prefix, int n) throws IOException {
+        byte[] images = IdxFileTest.idx(8, new int[] {n, 2, 3}, n * 6);
+        byte[] labels = IdxFileTest.idx(8, new int[] {n}, n);
+        Files.write(dir.resolve(prefix + "-images-idx3-ubyte"), images);
+        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), labels);
+    }
+}

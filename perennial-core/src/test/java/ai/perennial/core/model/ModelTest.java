@@ -1,0 +1,93 @@
+package ai.perennial.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.engine.Engines;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ModelTest {
+    @BeforeAll
+    static void engine() {
+        Engines.pytorch();
+    }
+
+    @Test
+    void mlpForwardMatchesPlainJava() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Mlp mlp = new Mlp(m, 3, new int[] {4}, 2, 1, 42);
+            float[] x = {0.5f, -1f, 2f, 1f, 0f, -0.5f};
+            float[] logits = mlp.forward(m.create(x, new Shape(2, 3)), 0).toFloatArray();
+            List<Parameter> p = mlp.parameters();
+            float[] w1 = p.get(0).array().toFloatArray();
+            float[] b1 = p.get(1).array().toFloatArray();
+            float[] w2 = p.get(2).array().toFloatArray();
+            float[] b2 = p.get(3).array().toFloatArray();
+            for (int n = 0; n < 2; n++) {
+                double[] h = new double[4];
+                for (int j = 0; j < 4; j++) {
+                    double s = b1[j];
+                    for (int i = 0; i < 3; i++) {
+                        s += w1[j * 3 + i] * x[n * 3 + i];
+                    }
+                    h[j] = Math.max(0, s);
+                }
+                for (int k = 0; k < 2; k++) {
+                    double s = b2[k];
+                    for (int j = 0; j < 4; j++) {
+                        s += w2[k * 4 + j] * h[j];
+                    }
+                    assertThat((double) logits[n * 2 + k]).isCloseTo(s, offset(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void initIsSeededAndFollowsFanInBound() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Mlp a = new Mlp(m, 100, new int[] {50}, 10, 1, 7);
+            Mlp b = new Mlp(m, 100, new int[] {50}, 10, 1, 7);
+            Mlp c = new Mlp(m, 100, new int[] {50}, 10, 1, 8);
+            float[] wa = a.parameters().get(0).array().toFloatArray();
+            assertThat(wa).containsExactly(b.parameters().get(0).array().toFloatArray());
+            assertThat(wa).isNotEqualTo(c.parameters().get(0).array().toFloatArray());
+            for (float v : wa) {
+                assertThat(Math.abs(v)).isLessThanOrEqualTo(0.1f);
+            }
+            assertThat(a.parameterCount()).isEqualTo(100 * 50 + 50 + 50 * 10 + 10);
+            assertThat(a.parameters()).extracting(Parameter::decays).containsExactly(true, false, true, false);
+        }
+    }
+
+    @Test
+    void multiHeadSelectsItsHeadAndSharesTheTrunk() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Mlp mlp = new Mlp(m, 4, new int[] {8}, 3, 2, 1);
+            assertThat(mlp.parameters()).extracting(Parameter::name)
+                    .containsExactly("layer0.weight", "layer0.bias", "head0.weight", "head0.bias", "head1.weight", "head1.bias");
+            NDArray x = m.randomNormal(new Shape(5, 4));
+            float[] h0 = mlp.forward(x, 0).toFloatArray();
+            float[] h1 = mlp.forward(x, 1).toFloatArray();
+            assertThat(h0).hasSize(15).isNotEqualTo(h1);
+            mlp.parameters().get(4).array().muli(0);
+            mlp.parameters().get(5).array().muli(0);
+            assertThat(mlp.forward(x, 1).abs().sum().getFloat()).isZero();
+            assertThat(mlp.forward(x, 0).toFloatArray()).containsExactly(h0);
+        }
+    }
+
+    @Test
+    void cnnShapes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Model cnn = new ModelSpec("cnn", new int[0], 1).build(m, new Shape(1, 28, 28), 10, 3);
+            assertThat(cnn.forward(m.randomNormal(new Shape(4, 1, 28, 28)), 0).getShape()).isEqualTo(new Shape(4, 10));
+            assertThat(cnn.parameterCount()).isEqualTo(32 * 9 + 32 + 64 * 32 * 9 + 64 + 64 * 7 * 7 * 128 + 128 + 128 * 10 + 10);
+        }
+    }
+}
