@@ -1,0 +1,151 @@
+package ai.perennial.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, one-line errors, help, and a small real run. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static void assertOneLineError(Outcome o, String... fragments) {
+        assertThat(o.code()).isNotZero();
+        String[] lines = o.err().strip().split("\n");
+        assertThat(lines).as("stderr: %s", o.err()).hasSize(1);
+        assertThat(lines[0]).startsWith("error: ").contains(fragments).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void missingDatasetDirectory() {
+        Outcome o = run("train", "--data-dir", dir.resolve("nowhere").toString(), "--out", dir.resolve("o").toString());
+        assertOneLineError(o, "does not exist", "apt-get install dataset-fashion-mnist", "--data-dir");
+    }
+
+    @Test
+    void truncatedIdxFile() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeIdx(data, "train", 20);
+        writeIdx(data, "t10k", 10);
+        Path images = data.resolve("train-images-idx3-ubyte");
+        byte[] bytes = Files.readAllBytes(images);
+        Files.write(images, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        Outcome o = run("train", "--dataset", "idx", "--data-dir", data.toString(), "--out", dir.resolve("o").toString());
+        assertOneLineError(o, images.toString(), "truncated payload", "reinstall");
+    }
+
+    @Test
+    void corruptGzippedIdxFile() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeIdx(data, "train", 20);
+        writeIdx(data, "t10k", 10);
+        Path gz = data.resolve("t10k-labels-idx1-ubyte.gz");
+        Files.delete(data.resolve("t10k-labels-idx1-ubyte"));
+        Files.write(gz, new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7});
+        Outcome o = run("train", "--dataset", "idx", "--data-dir", data.toString(), "--out", dir.resolve("o").toString());
+        assertOneLineError(o, gz.toString());
+    }
+
+    @Test
+    void unknownOptimizer() {
+        Outcome o = run("train", "--dataset", "gaussian-clusters", "--optimizer", "adamx", "--out", dir.toString());
+        assertOneLineError(o, "unknown optimizer 'adamx'", "adamw");
+    }
+
+    @Test
+    void negativeLearningRate() {
+        Outcome o = run("train", "--dataset", "gaussian-clusters", "--lr", "-1", "--out", dir.toString());
+        assertOneLineError(o, "learning rate must be a positive number", "--lr");
+    }
+
+    @Test
+    void unknownOptionAndBadNumber() {
+        assertOneLineError(run("train", "--epochz", "2", "--out", dir.toString()), "--epochz", "--help");
+        assertOneLineError(run("train", "--lr", "fast", "--out", dir.toString()), "fast", "--help");
+    }
+
+    @Test
+    void helpOnEveryCommand() {
+        for (String[] args : new String[][] {{"--help"}, {"train", "--help"}, {"bench", "--help"}, {"bench", "step", "--help"}}) {
+            Outcome o = run(args);
+            assertThat(o.code()).isZero();
+            assertThat(o.out()).contains("Usage: perennial");
+        }
+        assertThat(run("train", "--help").out()).contains("--optimizer", "--lr", "--data-dir", "--out");
+    }
+
+    @Test
+    void smallRunWritesResultWithProvenance() throws IOException {
+        Path out = dir.resolve("run");
+        Outcome o = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
+                "--epochs", "2", "--batch-size", "64", "--seed", "3", "--schedule", "cosine", "--warmup-steps", "5", "--out", out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        JsonNode result = new ObjectMapper().readTree(out.resolve("result.json").toFile());
+        for (String key : new String[] {"test_accuracy", "train_loss", "steps", "wall_seconds", "samples_per_second", "provenance"}) {
+            assertThat(result.has(key)).as(key).isTrue();
+        }
+        assertThat(result.get("test_accuracy").asDouble()).isGreaterThan(0.9);
+        assertThat(result.get("steps").asLong()).isEqualTo(2 * 79); // ceil(5000 / 64) per epoch
+        JsonNode provenance = result.get("provenance");
+        assertThat(provenance.get("seed").asLong()).isEqualTo(3);
+        assertThat(provenance.get("config").get("optimizer").get("name").asText()).isEqualTo("momentum");
+        assertThat(provenance.get("config").get("optimizer").get("momentum").asDouble()).isEqualTo(0.9);
+        assertThat(provenance.get("versions").get("engine").asText()).startsWith("PyTorch 2.7.1");
+        assertThat(provenance.get("versions").get("java").asText()).startsWith("17");
+        assertThat(provenance.get("command").asText()).startsWith("perennial train --dataset gaussian-clusters");
+        assertThat(o.err()).contains("train step " + (2 * 79) + "/" + (2 * 79));
+    }
+
+    static void writeIdx(Path dir, String prefix, int n) throws IOException {
+        byte[] images = header(new int[] {n, 28, 28}, n * 784);
+        byte[] labels = header(new int[] {n}, n);
+        for (int i = 0; i < n; i++) {
+            labels[labels.length - n + i] = (byte) (i % 10);
+        }
+        Files.write(dir.resolve(prefix + "-images-idx3-ubyte"), images);
+        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), labels);
+    }
+
+    static byte[] header(int[] dims, int payload) {
+        byte[] out = new byte[4 + 4 * dims.length + payload];
+        out[2] = 8;
+        out[3] = (byte) dims.length;
+        for (int i = 0; i < dims.length; i++) {
+            out[4 + 4 * i] = (byte) (dims[i] >>> 24);
+            out[5 + 4 * i] = (byte) (dims[i] >>> 16);
+            out[6 + 4 * i] = (byte) (dims[i] >>> 8);
+            out[7 + 4 * i] = (byte) dims[i];
+        }
+        return out;
+    }
+}
