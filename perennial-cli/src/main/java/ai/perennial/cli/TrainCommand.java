@@ -114,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
             System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
                     net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer, lr);
             TrainStats stats = trainer.train(data.train(), 0, options, new Progress("train"));
-            double accuracy = Evaluator.accuracy(net, data.test(), 0, 1000, manager);
+            double accuracy = Evaluator.accuracy(net, data.test(), 1000, manager);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("test_accuracy", accuracy);
             result.put("train_loss", stats.meanLoss());

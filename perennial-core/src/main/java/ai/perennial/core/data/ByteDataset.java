@@ -10,99 +10,115 @@ import java.nio.ByteBuffer;
  * Unsigned-byte inputs (images) kept as {@code uint8} on the host. A batch is gathered as bytes and
  * normalized on the device: {@code (x / 255 - mean) / std}.
  */
-public final class ByteDataset implements Dataset {
-    private final String name;
+public final class ByteDataset extends HostDataset {
     private final byte[] pixels;
-    private final int[] labels;
-    private final Shape sampleShape;
-    private final int features;
-    private final int numClasses;
     private final float mean;
     private final float std;
 
     public ByteDataset(String name, byte[] pixels, int[] labels, Shape sampleShape, int numClasses, float mean, float std) {
-        this.features = Math.toIntExact(sampleShape.size());
-        if ((long) labels.length * features != pixels.length) {
-            throw new IllegalArgumentException(name + ": " + pixels.length + " bytes do not hold " + labels.length
-                    + " samples of shape " + sampleShape);
-        }
-        for (int label : labels) {
-            if (label < 0 || label >= numClasses) {
-                throw new IllegalArgumentException(name + ": label " + label + " outside 0.." + (numClasses - 1));
-            }
-        }
+        this(name, pixels, labels, null, sampleShape, numClasses, mean, std);
+    }
+
+    private ByteDataset(String name, byte[] pixels, int[] labels, int[] tasks, Shape sampleShape, int numClasses,
+            float mean, float std) {
+        super(name, pixels.length, labels, tasks, sampleShape, numClasses);
         if (!(std > 0)) {
             throw new IllegalArgumentException(name + ": normalization std must be positive, got " + std);
         }
-        this.name = name;
         this.pixels = pixels;
-        this.labels = labels;
-        this.sampleShape = sampleShape;
-        this.numClasses = numClasses;
         this.mean = mean;
         this.std = std;
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public Shape sampleShape() {
-        return sampleShape;
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[index];
-    }
-
     /** The raw byte of feature {@code feature} of sample {@code index}. */
     public int pixel(int index, int feature) {
-        return pixels[index * features + feature] & 0xff;
+        return pixels[index * features() + feature] & 0xff;
     }
 
-    public float mean() {
-        return mean;
+    /**
+     * Every image rotated by {@code degrees} counter-clockwise about its centre, per channel, with
+     * bilinear interpolation; pixels that come from outside the image are 0.
+     */
+    public ByteDataset rotate(double degrees) {
+        Shape s = sampleShape();
+        if (s.dimension() != 3) {
+            throw new IllegalArgumentException(name() + ": rotation needs (channels, height, width) images, got " + s);
+        }
+        int channels = (int) s.get(0);
+        int h = (int) s.get(1);
+        int w = (int) s.get(2);
+        double rad = Math.toRadians(degrees);
+        double cos = Math.cos(rad);
+        double sin = Math.sin(rad);
+        double cy = (h - 1) / 2.0;
+        double cx = (w - 1) / 2.0;
+        // For each output pixel, the top-left source pixel (inverse rotation) and the bilinear weights, computed once.
+        int[] srcX = new int[h * w];
+        int[] srcY = new int[h * w];
+        float[] fx = new float[h * w];
+        float[] fy = new float[h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double dx = x - cx;
+                double dy = y - cy;
+                double sx = cos * dx - sin * dy + cx;
+                double sy = sin * dx + cos * dy + cy;
+                srcX[y * w + x] = (int) Math.floor(sx);
+                srcY[y * w + x] = (int) Math.floor(sy);
+                fx[y * w + x] = (float) (sx - Math.floor(sx));
+                fy[y * w + x] = (float) (sy - Math.floor(sy));
+            }
+        }
+        byte[] out = new byte[pixels.length];
+        int plane = h * w;
+        for (int base = 0; base < pixels.length; base += plane) {
+            for (int p = 0; p < plane; p++) {
+                int x0 = srcX[p];
+                int y0 = srcY[p];
+                float v00 = at(base, x0, y0, w, h);
+                float v01 = at(base, x0 + 1, y0, w, h);
+                float v10 = at(base, x0, y0 + 1, w, h);
+                float v11 = at(base, x0 + 1, y0 + 1, w, h);
+                float top = v00 + (v01 - v00) * fx[p];
+                float bottom = v10 + (v11 - v10) * fx[p];
+                out[base + p] = (byte) Math.round(top + (bottom - top) * fy[p]);
+            }
+        }
+        return (ByteDataset) create(name(), out, labelArray(), taskArray(), numClasses());
     }
 
-    public float std() {
-        return std;
+    private float at(int base, int x, int y, int w, int h) {
+        return x < 0 || y < 0 || x >= w || y >= h ? 0f : pixels[base + y * w + x] & 0xff;
     }
 
     @Override
-    public ByteDataset select(int[] indices) {
-        byte[] out = new byte[indices.length * features];
-        int[] outLabels = new int[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(pixels, indices[i] * features, out, i * features, features);
-            outLabels[i] = labels[indices[i]];
+    protected Object storage() {
+        return pixels;
+    }
+
+    @Override
+    protected HostDataset create(String name, Object storage, int[] labels, int[] tasks, int numClasses) {
+        return new ByteDataset(name, (byte[]) storage, labels, tasks, sampleShape(), numClasses, mean, std);
+    }
+
+    @Override
+    protected void permuteRow(Object src, int srcOff, Object dst, int dstOff, int[] permutation) {
+        byte[] s = (byte[]) src;
+        byte[] d = (byte[]) dst;
+        for (int i = 0; i < permutation.length; i++) {
+            d[dstOff + i] = s[srcOff + permutation[i]];
         }
-        return new ByteDataset(name, out, outLabels, sampleShape, numClasses, mean, std);
     }
 
     @Override
     public NDArray inputs(NDManager manager, int[] indices) {
+        int features = features();
         ByteBuffer batch = ByteBuffer.allocateDirect(indices.length * features);
         for (int index : indices) {
             batch.put(pixels, index * features, features);
         }
         batch.flip();
-        long[] dims = new long[sampleShape.dimension() + 1];
-        dims[0] = indices.length;
-        System.arraycopy(sampleShape.getShape(), 0, dims, 1, sampleShape.dimension());
-        NDArray raw = manager.create(batch, new Shape(dims), DataType.UINT8);
+        NDArray raw = manager.create(batch, new Shape(batchDims(indices.length)), DataType.UINT8);
         NDArray x = raw.toType(DataType.FLOAT32, false);
         raw.close();
         // (x/255 - mean)/std as one multiply and one subtract, in place.

@@ -22,8 +22,26 @@ public interface Dataset {
 
     int label(int index);
 
+    /**
+     * The task (output head) sample {@code index} belongs to; 0 unless the data set was tagged with
+     * {@link #withTask}. Batches may mix tasks (cumulative training, replay in task-incremental runs).
+     */
+    int task(int index);
+
     /** The samples at {@code indices} as a new data set (copies the selected rows). */
     Dataset select(int[] indices);
+
+    /** The same inputs with new labels in {@code 0..numClasses-1} (e.g. class ids local to a task's head). */
+    Dataset withLabels(int[] labels, int numClasses);
+
+    /** The same samples, all tagged as belonging to {@code task}. */
+    Dataset withTask(int task);
+
+    /** Every input's features reordered: feature {@code i} of the result is feature {@code permutation[i]}. */
+    Dataset permuteFeatures(int[] permutation);
+
+    /** A copy named {@code name}. */
+    Dataset named(String name);
 
     /** Float32 inputs of shape {@code (indices.length, sampleShape...)}, normalized, on {@code manager}. */
     NDArray inputs(NDManager manager, int[] indices);
@@ -35,6 +53,15 @@ public interface Dataset {
             out[i] = label(indices[i]);
         }
         return manager.create(out, new Shape(indices.length)).toType(DataType.INT64, false);
+    }
+
+    /** Int32 task ids of shape {@code (indices.length)} on the host. */
+    default int[] tasks(int[] indices) {
+        int[] out = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            out[i] = task(indices[i]);
+        }
+        return out;
     }
 
     default int[] labels() {

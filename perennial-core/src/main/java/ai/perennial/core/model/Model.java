@@ -15,8 +15,11 @@ public interface Model {
     /** All trainable parameters, in a fixed order. */
     List<Parameter> parameters();
 
-    /** Logits of shape {@code (batch, outputsPerHead)} for the given head. */
-    NDArray forward(NDArray inputs, int head);
+    /**
+     * Logits of shape {@code (batch, outputsPerHead)}; sample {@code i} is read out by the head of task
+     * {@code tasks[i]} (single-head models ignore the task ids).
+     */
+    NDArray forward(NDArray inputs, int[] tasks);
 
     int numHeads();
 

@@ -3,10 +3,10 @@ package ai.perennial.core.train;
 import ai.djl.ndarray.NDArray;
 
 /**
- * One mini-batch inside a training step: float inputs, int64 labels, the task (head) it belongs to and
- * the sample indices it was drawn from. The arrays belong to the step's scope.
+ * One mini-batch inside a training step: float inputs, int64 labels, each sample's task (output head)
+ * and the indices it was drawn from in the experience's data set. The arrays belong to the step's scope.
  */
-public record Batch(NDArray inputs, NDArray labels, int taskId, int[] indices) {
+public record Batch(NDArray inputs, NDArray labels, int[] tasks, int[] indices) {
     public int size() {
         return indices.length;
     }

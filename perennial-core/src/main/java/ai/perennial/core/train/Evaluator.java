@@ -12,7 +12,8 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    public static double accuracy(Model model, Dataset data, int head, int batchSize, NDManager manager) {
+    /** Fraction of {@code data} classified correctly, each sample read out by its own task's head. */
+    public static double accuracy(Model model, Dataset data, int batchSize, NDManager manager) {
         if (data.size() == 0) {
             return Double.NaN;
         }
@@ -25,7 +26,7 @@ public final class Evaluator {
                     idx[i] = start + i;
                 }
                 try (NDManager batchManager = scopeManager.newSubManager()) {
-                    NDArray logits = model.forward(data.inputs(batchManager, idx), head);
+                    NDArray logits = model.forward(data.inputs(batchManager, idx), data.tasks(idx));
                     NDArray hits = logits.argMax(1).eq(data.labels(batchManager, idx)).sum();
                     correct.addi(hits.toType(DataType.INT64, false));
                 }

@@ -74,7 +74,10 @@ public final class Trainer {
         return options.maxSteps() >= 0 ? Math.min(total, options.maxSteps()) : total;
     }
 
-    /** Trains on one experience: {@code epochs} shuffled passes over {@code data}, labelled with {@code taskId}. */
+    /**
+     * Trains on one experience: {@code epochs} shuffled passes over {@code data}. {@code taskId} is the
+     * experience's task as hooks see it; each sample is routed to its own task's head ({@link Dataset#task}).
+     */
     public TrainStats train(Dataset data, int taskId, Options options, ProgressListener progress) {
         if (data.size() == 0) {
             throw new PerennialException("training set '" + data.name() + "' is empty");
@@ -100,7 +103,7 @@ public final class Trainer {
                 long sinceReport = 0;
                 for (int from = 0; from < order.length && steps < totalSteps; from += options.batchSize()) {
                     int[] idx = java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + options.batchSize()));
-                    step(data, idx, taskId, lossSum);
+                    step(data, idx, lossSum);
                     steps++;
                     samples += idx.length;
                     epochSteps++;
@@ -126,15 +129,15 @@ public final class Trainer {
         return new TrainStats(steps, samples, epochLoss, (System.nanoTime() - start) / 1e9);
     }
 
-    private void step(Dataset data, int[] idx, int taskId, NDArray lossSum) {
+    private void step(Dataset data, int[] idx, NDArray lossSum) {
         try (NDManager stepManager = manager.newSubManager(); NDScope scope = new NDScope()) {
-            Batch batch = new Batch(data.inputs(stepManager, idx), data.labels(stepManager, idx), taskId, idx);
+            Batch batch = new Batch(data.inputs(stepManager, idx), data.labels(stepManager, idx), data.tasks(idx), idx);
             for (TrainingHook h : hooks) {
                 batch = h.adaptBatch(context, batch);
             }
             NDArray taskLoss;
             try (GradientCollector collector = engine.newGradientCollector()) {
-                NDArray logits = model.forward(batch.inputs(), batch.taskId());
+                NDArray logits = model.forward(batch.inputs(), batch.tasks());
                 taskLoss = Losses.crossEntropy(logits, batch.labels());
                 NDArray total = taskLoss;
                 for (TrainingHook h : hooks) {

@@ -22,7 +22,7 @@ class ModelTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Mlp mlp = new Mlp(m, 3, new int[] {4}, 2, 1, 42);
             float[] x = {0.5f, -1f, 2f, 1f, 0f, -0.5f};
-            float[] logits = mlp.forward(m.create(x, new Shape(2, 3)), 0).toFloatArray();
+            float[] logits = mlp.forward(m.create(x, new Shape(2, 3)), new int[2]).toFloatArray();
             List<Parameter> p = mlp.parameters();
             float[] w1 = p.get(0).array().toFloatArray();
             float[] b1 = p.get(1).array().toFloatArray();
@@ -72,13 +72,25 @@ class ModelTest {
             assertThat(mlp.parameters()).extracting(Parameter::name)
                     .containsExactly("layer0.weight", "layer0.bias", "head0.weight", "head0.bias", "head1.weight", "head1.bias");
             NDArray x = m.randomNormal(new Shape(5, 4));
-            float[] h0 = mlp.forward(x, 0).toFloatArray();
-            float[] h1 = mlp.forward(x, 1).toFloatArray();
+            int[] zeros = new int[5];
+            int[] ones = {1, 1, 1, 1, 1};
+            float[] h0 = mlp.forward(x, zeros).toFloatArray();
+            float[] h1 = mlp.forward(x, ones).toFloatArray();
+            // a mixed batch reads each row from its own task's head
+            float[] mixed = mlp.forward(x, new int[] {0, 1, 1, 0, 1}).toFloatArray();
+            for (int i = 0; i < 5; i++) {
+                float[] expected = (i == 0 || i == 3) ? h0 : h1;
+                for (int k = 0; k < 3; k++) {
+                    assertThat(mixed[i * 3 + k]).isCloseTo(expected[i * 3 + k], org.assertj.core.data.Offset.offset(1e-6f));
+                }
+            }
             assertThat(h0).hasSize(15).isNotEqualTo(h1);
             mlp.parameters().get(4).array().muli(0);
             mlp.parameters().get(5).array().muli(0);
-            assertThat(mlp.forward(x, 1).abs().sum().getFloat()).isZero();
-            assertThat(mlp.forward(x, 0).toFloatArray()).containsExactly(h0);
+            assertThat(mlp.forward(x, ones).abs().sum().getFloat()).isZero();
+            assertThat(mlp.forward(x, zeros).toFloatArray()).containsExactly(h0);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> mlp.forward(x, new int[] {0, 2, 0, 0, 0}))
+                    .hasMessageContaining("task id 2 has no head");
         }
     }
 
@@ -86,7 +98,7 @@ class ModelTest {
     void cnnShapes() {
         try (NDManager m = NDManager.newBaseManager()) {
             Model cnn = new ModelSpec("cnn", new int[0], 1).build(m, new Shape(1, 28, 28), 10, 3);
-            assertThat(cnn.forward(m.randomNormal(new Shape(4, 1, 28, 28)), 0).getShape()).isEqualTo(new Shape(4, 10));
+            assertThat(cnn.forward(m.randomNormal(new Shape(4, 1, 28, 28)), new int[4]).getShape()).isEqualTo(new Shape(4, 10));
             assertThat(cnn.parameterCount()).isEqualTo(32 * 9 + 32 + 64 * 32 * 9 + 64 + 64 * 7 * 7 * 128 + 128 + 128 * 10 + 10);
         }
     }

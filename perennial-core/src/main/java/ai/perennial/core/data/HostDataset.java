@@ -1,0 +1,186 @@
+package ai.perennial.core.data;
+
+import ai.djl.ndarray.types.Shape;
+import java.lang.reflect.Array;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A data set held in host memory as one row-major array (bytes or floats) plus labels and task ids.
+ * Arrays are never mutated, so derived data sets ({@link #withLabels}, {@link #withTask},
+ * {@link #named}) share them; {@link #select}, {@link #permuteFeatures} and {@link #concat} copy.
+ */
+public abstract class HostDataset implements Dataset {
+    private final String name;
+    private final int[] labels;
+    private final int[] tasks;
+    private final Shape sampleShape;
+    private final int features;
+    private final int numClasses;
+
+    /** @param tasks per-sample task ids, or {@code null} for all 0 */
+    protected HostDataset(String name, int storageLength, int[] labels, int[] tasks, Shape sampleShape, int numClasses) {
+        this.features = Math.toIntExact(sampleShape.size());
+        if ((long) labels.length * features != storageLength) {
+            throw new IllegalArgumentException(name + ": " + storageLength + " values do not hold " + labels.length
+                    + " samples of shape " + sampleShape);
+        }
+        if (tasks != null && tasks.length != labels.length) {
+            throw new IllegalArgumentException(name + ": " + tasks.length + " task ids for " + labels.length + " samples");
+        }
+        for (int label : labels) {
+            if (label < 0 || label >= numClasses) {
+                throw new IllegalArgumentException(name + ": label " + label + " outside 0.." + (numClasses - 1));
+            }
+        }
+        this.name = name;
+        this.labels = labels;
+        this.tasks = tasks;
+        this.sampleShape = sampleShape;
+        this.numClasses = numClasses;
+    }
+
+    /** The row-major input array ({@code byte[]} or {@code float[]}). */
+    protected abstract Object storage();
+
+    /** A data set of the same kind over other arrays. */
+    protected abstract HostDataset create(String name, Object storage, int[] labels, int[] tasks, int numClasses);
+
+    /** Copies one row, reordering its features: {@code dst[dstOff + i] = src[srcOff + permutation[i]]}. */
+    protected abstract void permuteRow(Object src, int srcOff, Object dst, int dstOff, int[] permutation);
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int size() {
+        return labels.length;
+    }
+
+    @Override
+    public Shape sampleShape() {
+        return sampleShape;
+    }
+
+    @Override
+    public int numClasses() {
+        return numClasses;
+    }
+
+    @Override
+    public int label(int index) {
+        return labels[index];
+    }
+
+    @Override
+    public int task(int index) {
+        return tasks == null ? 0 : tasks[index];
+    }
+
+    protected int features() {
+        return features;
+    }
+
+    /** The label array itself (never mutate it). */
+    protected int[] labelArray() {
+        return labels;
+    }
+
+    /** The task-id array itself, or {@code null} when every sample is task 0 (never mutate it). */
+    protected int[] taskArray() {
+        return tasks;
+    }
+
+    @Override
+    public HostDataset select(int[] indices) {
+        Object src = storage();
+        Object out = Array.newInstance(src.getClass().getComponentType(), indices.length * features);
+        int[] outLabels = new int[indices.length];
+        int[] outTasks = tasks == null ? null : new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            System.arraycopy(src, indices[i] * features, out, i * features, features);
+            outLabels[i] = labels[indices[i]];
+            if (outTasks != null) {
+                outTasks[i] = tasks[indices[i]];
+            }
+        }
+        return create(name, out, outLabels, outTasks, numClasses);
+    }
+
+    @Override
+    public HostDataset withLabels(int[] newLabels, int newNumClasses) {
+        if (newLabels.length != labels.length) {
+            throw new IllegalArgumentException(name + ": " + newLabels.length + " labels for " + labels.length + " samples");
+        }
+        return create(name, storage(), newLabels.clone(), tasks, newNumClasses);
+    }
+
+    @Override
+    public HostDataset withTask(int task) {
+        int[] t = new int[labels.length];
+        Arrays.fill(t, task);
+        return create(name, storage(), labels, t, numClasses);
+    }
+
+    @Override
+    public HostDataset named(String newName) {
+        return create(newName, storage(), labels, tasks, numClasses);
+    }
+
+    @Override
+    public HostDataset permuteFeatures(int[] permutation) {
+        if (permutation.length != features) {
+            throw new IllegalArgumentException(name + ": permutation of " + permutation.length + " for " + features + " features");
+        }
+        Object src = storage();
+        Object out = Array.newInstance(src.getClass().getComponentType(), Array.getLength(src));
+        for (int i = 0; i < labels.length; i++) {
+            permuteRow(src, i * features, out, i * features, permutation);
+        }
+        return create(name, out, labels, tasks, numClasses);
+    }
+
+    /** The parts one after another; they must be of one kind, sample shape and class count. */
+    public static HostDataset concat(String name, List<? extends Dataset> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate");
+        }
+        HostDataset first = (HostDataset) parts.get(0);
+        int total = 0;
+        int numClasses = 0;
+        boolean anyTasks = false;
+        for (Dataset d : parts) {
+            HostDataset h = (HostDataset) d;
+            if (h.getClass() != first.getClass() || !h.sampleShape.equals(first.sampleShape)) {
+                throw new IllegalArgumentException("cannot concatenate " + h.name + " " + h.sampleShape + " with "
+                        + first.name + " " + first.sampleShape);
+            }
+            total += h.size();
+            numClasses = Math.max(numClasses, h.numClasses);
+            anyTasks |= h.tasks != null;
+        }
+        Object out = Array.newInstance(first.storage().getClass().getComponentType(), total * first.features);
+        int[] labels = new int[total];
+        int[] tasks = anyTasks ? new int[total] : null;
+        int at = 0;
+        for (Dataset d : parts) {
+            HostDataset h = (HostDataset) d;
+            System.arraycopy(h.storage(), 0, out, at * first.features, h.size() * first.features);
+            System.arraycopy(h.labels, 0, labels, at, h.size());
+            if (tasks != null && h.tasks != null) {
+                System.arraycopy(h.tasks, 0, tasks, at, h.size());
+            }
+            at += h.size();
+        }
+        return first.create(name, out, labels, tasks, numClasses);
+    }
+
+    protected long[] batchDims(int n) {
+        long[] dims = new long[sampleShape.dimension() + 1];
+        dims[0] = n;
+        System.arraycopy(sampleShape.getShape(), 0, dims, 1, sampleShape.dimension());
+        return dims;
+    }
+}

@@ -1,0 +1,97 @@
+package ai.perennial.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A feature trunk followed by one linear output head, or one head per task. With several heads each
+ * sample is routed to the head of its task, so a batch may mix tasks.
+ */
+abstract class HeadedModel implements Model {
+    private final Parameter[][] heads;
+    private final List<Parameter> parameters;
+
+    HeadedModel(List<Parameter> trunk, Initializer init, int features, int outputs, int numHeads) {
+        if (numHeads <= 0 || outputs <= 0) {
+            throw new IllegalArgumentException("a model needs at least one head and one output");
+        }
+        List<Parameter> all = new ArrayList<>(trunk);
+        heads = new Parameter[numHeads][];
+        for (int h = 0; h < numHeads; h++) {
+            String prefix = numHeads == 1 ? "head" : "head" + h;
+            heads[h] = new Parameter[] {
+                init.uniform(prefix + ".weight", new Shape(outputs, features), features, true),
+                init.uniform(prefix + ".bias", new Shape(outputs), features, false)
+            };
+            all.add(heads[h][0]);
+            all.add(heads[h][1]);
+        }
+        parameters = Collections.unmodifiableList(all);
+    }
+
+    /** The trunk's output for a batch, shape {@code (batch, features)}. */
+    abstract NDArray features(NDArray inputs);
+
+    @Override
+    public final List<Parameter> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public final int numHeads() {
+        return heads.length;
+    }
+
+    @Override
+    public final NDArray forward(NDArray inputs, int[] tasks) {
+        NDArray f = features(inputs);
+        if (heads.length == 1) {
+            return head(f, 0);
+        }
+        int first = checkTask(tasks[0]);
+        boolean mixed = false;
+        for (int t : tasks) {
+            mixed |= checkTask(t) != first;
+        }
+        if (!mixed) {
+            return head(f, first);
+        }
+        // Mixed tasks: every head sees the whole batch (heads are small), a 0/1 mask keeps each sample's own.
+        boolean[] present = new boolean[heads.length];
+        for (int t : tasks) {
+            present[t] = true;
+        }
+        NDArray out = null;
+        for (int h = 0; h < heads.length; h++) {
+            if (!present[h]) {
+                continue;
+            }
+            float[] mask = new float[tasks.length];
+            for (int i = 0; i < tasks.length; i++) {
+                mask[i] = tasks[i] == h ? 1f : 0f;
+            }
+            NDArray masked = head(f, h).mul(f.getManager().create(mask, new Shape(tasks.length, 1)));
+            out = out == null ? masked : out.add(masked);
+        }
+        return out;
+    }
+
+    private int checkTask(int task) {
+        if (task < 0 || task >= heads.length) {
+            throw new IllegalArgumentException("task id " + task + " has no head (model has " + heads.length + ")");
+        }
+        return task;
+    }
+
+    private NDArray head(NDArray features, int h) {
+        return Linear.linear(features, heads[h][0].array(), heads[h][1].array()).singletonOrThrow();
+    }
+
+    String headSuffix() {
+        return heads.length > 1 ? " x" + heads.length + " heads" : "";
+    }
+}
