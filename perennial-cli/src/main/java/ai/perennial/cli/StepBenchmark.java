@@ -12,6 +12,7 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.ByteDataset;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.FashionMnist;
+import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Parameter;
@@ -179,7 +180,7 @@ public final class StepBenchmark implements Callable<Integer> {
             long start = System.nanoTime();
             for (int s = 0; s < steps; s++) {
                 if (order == null || cursor + batchSize > order.length) {
-                    order = permutation(data.size());
+                    order = Shuffle.permutation(data.size(), rng);
                     cursor = 0;
                 }
                 int[] idx = Arrays.copyOfRange(order, cursor, cursor + batchSize);
@@ -203,20 +204,6 @@ public final class StepBenchmark implements Callable<Integer> {
                 }
             }
             return (System.nanoTime() - start) / 1e6 / steps;
-        }
-
-        private int[] permutation(int n) {
-            int[] p = new int[n];
-            for (int i = 0; i < n; i++) {
-                p[i] = i;
-            }
-            for (int i = n - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-            return p;
         }
     }
 

@@ -2,6 +2,7 @@ package ai.perennial.core.data;
 
 import ai.perennial.core.PerennialException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /** Resolves a data set by name: real IDX data or a seeded synthetic set. */
@@ -47,14 +48,8 @@ public final class DataSources {
     /** First 5/6 for training, last 1/6 for testing (samples are already i.i.d.). */
     private static Split splitSynthetic(Dataset all) {
         int trainSize = all.size() * 5 / 6;
-        return new Split(all.select(range(0, trainSize)), all.select(range(trainSize, all.size())));
-    }
-
-    static int[] range(int from, int to) {
-        int[] out = new int[to - from];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = from + i;
-        }
-        return out;
+        int[] order = Shuffle.range(all.size());
+        return new Split(all.select(Arrays.copyOfRange(order, 0, trainSize)),
+                all.select(Arrays.copyOfRange(order, trainSize, order.length)));
     }
 }

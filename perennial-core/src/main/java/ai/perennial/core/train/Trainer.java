@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
@@ -97,7 +98,7 @@ public final class Trainer {
         try {
             for (int epoch = 0; epoch < options.epochs() && steps < totalSteps; epoch++) {
                 context.setEpoch(epoch);
-                int[] order = permutation(data.size(), rng);
+                int[] order = Shuffle.permutation(data.size(), rng);
                 double epochLossTotal = 0;
                 long epochSteps = 0;
                 long sinceReport = 0;
@@ -172,20 +173,5 @@ public final class Trainer {
             throw new PerennialException("training loss became " + lossSum + " by step " + step
                     + "; lower the learning rate (--lr) or add warmup (--warmup-steps)");
         }
-    }
-
-    /** Fisher–Yates shuffle of 0..n-1 driven by {@code rng}. */
-    static int[] permutation(int n, SplittableRandom rng) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 }

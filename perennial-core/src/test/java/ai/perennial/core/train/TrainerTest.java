@@ -203,7 +203,7 @@ class TrainerTest {
 
     @Test
     void permutationIsAPermutation() {
-        int[] p = Trainer.permutation(1000, new java.util.SplittableRandom(1));
+        int[] p = ai.perennial.core.data.Shuffle.permutation(1000, new java.util.SplittableRandom(1));
         assertThat(p).hasSize(1000).doesNotHaveDuplicates();
         assertThat(java.util.Arrays.stream(p).min().getAsInt()).isZero();
         assertThat(java.util.Arrays.stream(p).max().getAsInt()).isEqualTo(999);

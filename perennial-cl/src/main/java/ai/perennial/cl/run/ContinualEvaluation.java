@@ -1,0 +1,69 @@
+package ai.perennial.cl.run;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.TrainingContext;
+import ai.perennial.core.train.TrainingHook;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Continual evaluation: every {@code everySteps} optimizer steps, the accuracy on a fixed evaluation
+ * subset of every experience, so dips right after a task switch (the stability gap) become visible.
+ */
+final class ContinualEvaluation implements TrainingHook {
+    private final Model model;
+    private final List<Dataset> subsets;
+    private final int everySteps;
+    private final int batchSize;
+    private final NDManager manager;
+    private final List<EvalPoint> curve = new ArrayList<>();
+    private int experience = -1;
+    private double seconds;
+
+    ContinualEvaluation(Model model, List<Dataset> subsets, int everySteps, int batchSize, NDManager manager) {
+        this.model = model;
+        this.subsets = List.copyOf(subsets);
+        this.everySteps = everySteps;
+        this.batchSize = batchSize;
+        this.manager = manager;
+    }
+
+    @Override
+    public void onExperienceStart(TrainingContext context) {
+        experience = context.experienceIndex();
+    }
+
+    @Override
+    public void afterUpdate(TrainingContext context, Batch batch) {
+        if (context.globalStep() % everySteps == 0) {
+            measure(context.globalStep());
+        }
+    }
+
+    /** Records a point at {@code step} unless the last point already is at that step. */
+    void measure(long step) {
+        if (!curve.isEmpty() && curve.get(curve.size() - 1).step() == step) {
+            return;
+        }
+        long start = System.nanoTime();
+        double[] acc = new double[subsets.size()];
+        for (int j = 0; j < acc.length; j++) {
+            acc[j] = Evaluator.accuracy(model, subsets.get(j), batchSize, manager);
+        }
+        curve.add(new EvalPoint(step, experience, acc));
+        seconds += (System.nanoTime() - start) / 1e9;
+    }
+
+    List<EvalPoint> curve() {
+        return List.copyOf(curve);
+    }
+
+    double seconds() {
+        return seconds;
+    }
+}

@@ -1,0 +1,148 @@
+package ai.perennial.cl.run;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.ModelSpec;
+import ai.perennial.core.optim.Optimizer;
+import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.run.ProcessStats;
+import ai.perennial.core.run.Seeds;
+import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.ProgressListener;
+import ai.perennial.core.train.TrainingHook;
+import ai.perennial.core.train.Trainer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * Runs a strategy over a scenario with the evaluation protocol of the field: the random-init baseline,
+ * one accuracy-matrix row after each training round, and (optionally) continual evaluation every few
+ * steps on fixed evaluation subsets.
+ */
+public final class ContinualRunner {
+    private ContinualRunner() {
+    }
+
+    /**
+     * @param everySteps continual-evaluation interval in optimizer steps, 0 for none
+     * @param subsetSize samples per experience in the continual-evaluation subsets
+     * @param fullMatrix evaluate every experience after each round (else only the one just trained)
+     * @param window window of the windowed-forgetting metric, in steps
+     */
+    public record EvalOptions(int everySteps, int subsetSize, int batchSize, boolean fullMatrix, long window) {
+        public EvalOptions {
+            if (everySteps < 0 || subsetSize <= 0 || batchSize <= 0 || window <= 0) {
+                throw new PerennialException("evaluation: every_steps must be >= 0 and subset_size, batch_size, window positive");
+            }
+        }
+    }
+
+    public record Options(int epochs, int batchSize, EvalOptions eval, long seed) {
+    }
+
+    public static ContinualResult run(Scenario scenario, ModelSpec modelSpec, OptimizerSpec optimizerSpec, Strategy strategy,
+            Options options, Function<String, ProgressListener> progress) {
+        long wallStart = System.nanoTime();
+        List<Experience> stream = scenario.experiences();
+        List<Dataset> plan = new ArrayList<>();
+        long totalSteps = 0;
+        Trainer.Options perRound = new Trainer.Options(options.epochs(), options.batchSize(), 0, 50, -1);
+        for (int i = 0; i < stream.size(); i++) {
+            Dataset d = strategy.trainingData(stream, i);
+            plan.add(d);
+            if (d != null) {
+                totalSteps += Trainer.stepsFor(d.size(), perRound);
+            }
+        }
+        if (totalSteps == 0) {
+            throw new PerennialException("strategy " + strategy.name() + " trains on nothing in scenario " + scenario.name());
+        }
+        EvalOptions eval = options.eval();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Model model = modelSpec.build(manager, stream.get(0).train().sampleShape(), scenario.outputs(),
+                    Seeds.derive(options.seed(), "init"));
+            Optimizer optimizer = new Optimizer(optimizerSpec.name(), optimizerSpec.build(totalSteps), model.parameters());
+            ContinualEvaluation continual = null;
+            List<TrainingHook> hooks = new ArrayList<>();
+            hooks.add(strategy);
+            if (eval.everySteps() > 0) {
+                continual = new ContinualEvaluation(model, evaluationSubsets(stream, eval.subsetSize(), options.seed()),
+                        eval.everySteps(), eval.batchSize(), manager);
+                hooks.add(continual);
+            }
+            Trainer trainer = new Trainer(model, optimizer, hooks, manager);
+
+            double evalSeconds = 0;
+            long evalStart = System.nanoTime();
+            double[] randomInit = new double[stream.size()];
+            for (int j = 0; j < stream.size(); j++) {
+                randomInit[j] = Evaluator.accuracy(model, stream.get(j).test(), eval.batchSize(), manager);
+            }
+            if (continual != null) {
+                continual.measure(0);
+            }
+            evalSeconds += (System.nanoTime() - evalStart) / 1e9;
+
+            List<double[]> rows = new ArrayList<>();
+            List<Integer> trained = new ArrayList<>();
+            long[] endSteps = new long[stream.size()];
+            long samples = 0;
+            double trainSeconds = 0;
+            for (int i = 0; i < stream.size(); i++) {
+                Experience e = stream.get(i);
+                Dataset data = plan.get(i);
+                if (data != null) {
+                    Trainer.Options round = new Trainer.Options(options.epochs(), options.batchSize(),
+                            Seeds.derive(options.seed(), "shuffle-" + i), 50, -1);
+                    var stats = trainer.train(data, e.taskId(), round,
+                            progress.apply("experience " + (i + 1) + "/" + stream.size()));
+                    samples += stats.samples();
+                    trainSeconds += stats.wallSeconds();
+                    evalStart = System.nanoTime();
+                    if (continual != null) {
+                        continual.measure(trainer.context().globalStep());
+                    }
+                    double[] row = new double[stream.size()];
+                    Arrays.fill(row, Double.NaN);
+                    for (int j = 0; j < stream.size(); j++) {
+                        if (eval.fullMatrix() || j == i) {
+                            row[j] = Evaluator.accuracy(model, stream.get(j).test(), eval.batchSize(), manager);
+                        }
+                    }
+                    rows.add(row);
+                    trained.add(i);
+                    evalSeconds += (System.nanoTime() - evalStart) / 1e9;
+                }
+                endSteps[i] = trainer.context().globalStep();
+            }
+            if (continual != null) {
+                // continual-evaluation time was also counted inside the training rounds
+                trainSeconds -= continual.seconds();
+                evalSeconds += continual.seconds();
+            }
+            ContinualResult.Compute compute = new ContinualResult.Compute(trainer.context().globalStep(), samples, trainSeconds,
+                    evalSeconds, (System.nanoTime() - wallStart) / 1e9, ProcessStats.peakRssBytes(), strategy.bufferBytes());
+            return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
+                    randomInit, continual == null ? List.of() : continual.curve(), endSteps, eval.window(), compute);
+        }
+    }
+
+    /** The first {@code size} samples of a seeded shuffle of each experience's test set, fixed for the run. */
+    static List<Dataset> evaluationSubsets(List<Experience> stream, int size, long seed) {
+        List<Dataset> out = new ArrayList<>();
+        for (Experience e : stream) {
+            int[] order = Shuffle.permutation(e.test().size(), new SplittableRandom(Seeds.derive(seed, "eval-" + e.index())));
+            out.add(e.test().select(Arrays.copyOf(order, Math.min(size, order.length))));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,259 @@
+package ai.perennial.cl.scenario;
+
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.ByteDataset;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import static ai.perennial.core.data.Shuffle.range;
+import static ai.perennial.core.data.Shuffle.shuffled;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Builds scenarios over any labelled data set; every random choice comes from the given seed. */
+public final class Scenarios {
+    private Scenarios() {
+    }
+
+    /**
+     * Split by class groups. Class-incremental: one shared head over all classes, labels unchanged.
+     * Task-incremental: one head per experience, labels renumbered 0..k-1 within the experience.
+     *
+     * @param classOrder order in which classes arrive; {@code null} for 0..C-1
+     */
+    public static Scenario split(Dataset train, Dataset test, int classesPerExperience, int[] classOrder,
+            boolean taskIncremental) {
+        int numClasses = train.numClasses();
+        int[] order = classOrder == null ? range(numClasses) : classOrder.clone();
+        checkOrder(order, numClasses);
+        if (classesPerExperience <= 0 || order.length % classesPerExperience != 0) {
+            throw new PerennialException("scenario.classes_per_experience: " + classesPerExperience
+                    + " must divide the number of classes (" + order.length + ")");
+        }
+        int count = order.length / classesPerExperience;
+        List<Experience> experiences = new ArrayList<>();
+        for (int e = 0; e < count; e++) {
+            int[] classes = Arrays.copyOfRange(order, e * classesPerExperience, (e + 1) * classesPerExperience);
+            Dataset tr = ofClasses(train, classes, e, taskIncremental);
+            Dataset te = ofClasses(test, classes, e, taskIncremental);
+            experiences.add(new Experience(e, tr, te, e, classes));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", taskIncremental ? "split-task-incremental" : "split-class-incremental");
+        settings.put("classes_per_experience", classesPerExperience);
+        settings.put("class_order", order);
+        return new Scenario(taskIncremental ? "split task-IL" : "split class-IL", experiences,
+                taskIncremental ? classesPerExperience : numClasses, taskIncremental ? count : 1, settings);
+    }
+
+    /** Class order 0..C-1 shuffled by {@code seed}. */
+    public static int[] randomClassOrder(int numClasses, long seed) {
+        return shuffled(range(numClasses), new SplittableRandom(seed));
+    }
+
+    /**
+     * Domain-incremental permuted inputs: experience 0 sees the original inputs, experience t &gt; 0 a fixed
+     * random permutation of the input features. One shared head.
+     */
+    public static Scenario permuted(Dataset train, Dataset test, int tasks, long seed) {
+        requireTasks(tasks);
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Experience> experiences = new ArrayList<>();
+        int features = train.featureCount();
+        for (int t = 0; t < tasks; t++) {
+            int[] perm = t == 0 ? range(features) : shuffled(range(features), rng);
+            experiences.add(new Experience(t, train.permuteFeatures(perm).named("permuted-" + t),
+                    test.permuteFeatures(perm).named("permuted-" + t), t, range(train.numClasses())));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", "permuted");
+        settings.put("tasks", tasks);
+        settings.put("permutation_seed", seed);
+        return new Scenario("permuted", experiences, train.numClasses(), 1, settings);
+    }
+
+    /**
+     * Domain-incremental rotated images: experience t sees every image rotated by {@code angles[t]}
+     * degrees (bilinear). One shared head.
+     */
+    public static Scenario rotated(Dataset train, Dataset test, double[] angles) {
+        requireTasks(angles.length);
+        if (!(train instanceof ByteDataset tr) || !(test instanceof ByteDataset te)) {
+            throw new PerennialException("scenario rotated needs image data (e.g. fashion-mnist), got " + train.name());
+        }
+        List<Experience> experiences = new ArrayList<>();
+        for (int t = 0; t < angles.length; t++) {
+            String name = "rotated-" + angles[t];
+            experiences.add(new Experience(t, tr.rotate(angles[t]).named(name), te.rotate(angles[t]).named(name), t,
+                    range(train.numClasses())));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", "rotated");
+        settings.put("angles", angles);
+        return new Scenario("rotated", experiences, train.numClasses(), 1, settings);
+    }
+
+    /** {@code tasks} angles evenly spaced from 0 to {@code maxDegrees}. */
+    public static double[] evenAngles(int tasks, double maxDegrees) {
+        double[] out = new double[tasks];
+        for (int t = 0; t < tasks; t++) {
+            out[t] = tasks == 1 ? 0 : maxDegrees * t / (tasks - 1);
+        }
+        return out;
+    }
+
+    /**
+     * Blurry task boundaries for online learning: a fraction {@code overlap} of each experience's training
+     * samples is moved to another experience chosen uniformly at random, so classes leak across
+     * boundaries (as in the "blurry" online protocols). Test sets are unchanged.
+     */
+    public static Scenario blurry(Scenario base, double overlap, long seed) {
+        if (!(overlap >= 0 && overlap < 1)) {
+            throw new PerennialException("scenario.overlap: " + overlap + " must be in [0, 1)");
+        }
+        int n = base.size();
+        if (n < 2 || overlap == 0) {
+            return withSetting(base, "overlap", overlap);
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<List<Dataset>> parts = new ArrayList<>();
+        for (int e = 0; e < n; e++) {
+            parts.add(new ArrayList<>());
+        }
+        for (Experience e : base.experiences()) {
+            int[] order = shuffled(range(e.train().size()), rng);
+            int moved = (int) Math.round(overlap * order.length);
+            parts.get(e.index()).add(e.train().select(Arrays.copyOfRange(order, moved, order.length)));
+            List<List<Integer>> to = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                to.add(new ArrayList<>());
+            }
+            for (int i = 0; i < moved; i++) {
+                int target = rng.nextInt(n - 1);
+                to.get(target >= e.index() ? target + 1 : target).add(order[i]);
+            }
+            for (int k = 0; k < n; k++) {
+                if (!to.get(k).isEmpty()) {
+                    parts.get(k).add(e.train().select(to.get(k).stream().mapToInt(Integer::intValue).toArray()));
+                }
+            }
+        }
+        List<Experience> experiences = new ArrayList<>();
+        for (Experience e : base.experiences()) {
+            Dataset mixed = HostDataset.concat(e.train().name(), parts.get(e.index()));
+            // shuffle so the leaked samples are spread through the experience, not appended at its end
+            experiences.add(new Experience(e.index(), mixed.select(shuffled(range(mixed.size()), rng)), e.test(), e.taskId(),
+                    e.classes()));
+        }
+        Scenario blurred = new Scenario(base.name() + " blurry", experiences, base.outputs(), base.heads(), base.settings());
+        return withSetting(blurred, "overlap", overlap);
+    }
+
+    /**
+     * A long stream of small tasks for plasticity studies. {@code permuted}: each task is a random subset of
+     * {@code samplesPerTask} training samples under a fresh input permutation, tested on test samples
+     * under the same permutation. {@code random-label}: each task is a random subset with fresh uniformly
+     * random labels, tested on the same samples (how well the network can still memorize).
+     */
+    public static Scenario longStream(Dataset train, Dataset test, String kind, int tasks, int samplesPerTask, long seed) {
+        requireTasks(tasks);
+        if (samplesPerTask <= 0 || samplesPerTask > train.size()) {
+            throw new PerennialException("scenario.samples_per_task: " + samplesPerTask + " must be in 1.." + train.size());
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        int features = train.featureCount();
+        int classes = train.numClasses();
+        List<Experience> experiences = new ArrayList<>();
+        for (int t = 0; t < tasks; t++) {
+            int[] pick = Arrays.copyOf(shuffled(range(train.size()), rng), samplesPerTask);
+            String name = kind + "-" + t;
+            Dataset tr;
+            Dataset te;
+            switch (kind) {
+                case "permuted" -> {
+                    int[] perm = shuffled(range(features), rng);
+                    tr = train.select(pick).permuteFeatures(perm).named(name);
+                    int[] testPick = Arrays.copyOf(shuffled(range(test.size()), rng), Math.min(samplesPerTask, test.size()));
+                    te = test.select(testPick).permuteFeatures(perm).named(name);
+                }
+                case "random-label" -> {
+                    int[] labels = new int[samplesPerTask];
+                    for (int i = 0; i < labels.length; i++) {
+                        labels[i] = rng.nextInt(classes);
+                    }
+                    tr = train.select(pick).withLabels(labels, classes).named(name);
+                    te = tr;
+                }
+                default -> throw new PerennialException("scenario.kind: unknown long-stream kind '" + kind
+                        + "'; choose permuted or random-label");
+            }
+            experiences.add(new Experience(t, tr, te, t, range(classes)));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", "long");
+        settings.put("kind", kind);
+        settings.put("tasks", tasks);
+        settings.put("samples_per_task", samplesPerTask);
+        settings.put("seed", seed);
+        return new Scenario("long " + kind, experiences, classes, 1, settings);
+    }
+
+    private static Scenario withSetting(Scenario s, String key, Object value) {
+        Map<String, Object> settings = new LinkedHashMap<>(s.settings());
+        settings.put(key, value);
+        return new Scenario(s.name(), s.experiences(), s.outputs(), s.heads(), settings);
+    }
+
+    private static Dataset ofClasses(Dataset data, int[] classes, int experience, boolean taskIncremental) {
+        int[] local = new int[data.numClasses()];
+        Arrays.fill(local, -1);
+        for (int i = 0; i < classes.length; i++) {
+            local[classes[i]] = i;
+        }
+        int count = 0;
+        for (int i = 0; i < data.size(); i++) {
+            if (local[data.label(i)] >= 0) {
+                count++;
+            }
+        }
+        int[] indices = new int[count];
+        int k = 0;
+        for (int i = 0; i < data.size(); i++) {
+            if (local[data.label(i)] >= 0) {
+                indices[k++] = i;
+            }
+        }
+        Dataset subset = data.select(indices).named(data.name() + " classes " + Arrays.toString(classes));
+        if (!taskIncremental) {
+            return subset;
+        }
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = local[subset.label(i)];
+        }
+        return subset.withLabels(labels, classes.length).withTask(experience);
+    }
+
+    private static void checkOrder(int[] order, int numClasses) {
+        boolean[] seen = new boolean[numClasses];
+        for (int c : order) {
+            if (c < 0 || c >= numClasses || seen[c]) {
+                throw new PerennialException("scenario.class_order: " + Arrays.toString(order)
+                        + " must list each class 0.." + (numClasses - 1) + " exactly once");
+            }
+            seen[c] = true;
+        }
+        if (order.length != numClasses) {
+            throw new PerennialException("scenario.class_order: lists " + order.length + " classes, the data has " + numClasses);
+        }
+    }
+
+    private static void requireTasks(int tasks) {
+        if (tasks < 1) {
+            throw new PerennialException("scenario.tasks: must be at least 1, got " + tasks);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package ai.perennial.cl.strategy;
+
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import java.util.List;
+
+/** Cumulative training: at each experience, keep training the model on all data seen so far. */
+public final class Cumulative implements Strategy {
+    @Override
+    public String name() {
+        return "cumulative";
+    }
+
+    @Override
+    public Dataset trainingData(List<Experience> stream, int index) {
+        return HostDataset.concat("cumulative-" + index, stream.subList(0, index + 1).stream().map(Experience::train).toList());
+    }
+}

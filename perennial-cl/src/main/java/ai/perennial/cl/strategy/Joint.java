@@ -1,0 +1,26 @@
+package ai.perennial.cl.strategy;
+
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import java.util.List;
+
+/**
+ * Joint training: all experiences' data at once, as one i.i.d. task (the usual upper bound). Trains
+ * only when the first experience arrives, so its accuracy matrix has a single row and transfer and
+ * forgetting metrics do not apply.
+ */
+public final class Joint implements Strategy {
+    @Override
+    public String name() {
+        return "joint";
+    }
+
+    @Override
+    public Dataset trainingData(List<Experience> stream, int index) {
+        if (index > 0) {
+            return null;
+        }
+        return HostDataset.concat("joint", stream.stream().map(Experience::train).toList());
+    }
+}
