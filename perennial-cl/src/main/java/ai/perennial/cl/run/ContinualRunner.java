@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 
 /**
  * Runs a strategy over a scenario with the evaluation protocol of the field: the random-init baseline,
@@ -49,8 +48,16 @@ public final class ContinualRunner {
     public record Options(int epochs, int batchSize, EvalOptions eval, long seed) {
     }
 
+    /** Gives the progress listener for each training round, from a label such as "experience 2/5". */
+    @FunctionalInterface
+    public interface ProgressFactory {
+        ProgressFactory NONE = label -> ProgressListener.NONE;
+
+        ProgressListener forRound(String label);
+    }
+
     public static ContinualResult run(Scenario scenario, ModelSpec modelSpec, OptimizerSpec optimizerSpec, Strategy strategy,
-            Options options, Function<String, ProgressListener> progress) {
+            Options options, ProgressFactory progress) {
         long wallStart = System.nanoTime();
         List<Experience> stream = scenario.experiences();
         List<Dataset> plan = new ArrayList<>();
@@ -104,7 +111,7 @@ public final class ContinualRunner {
                     Trainer.Options round = new Trainer.Options(options.epochs(), options.batchSize(),
                             Seeds.derive(options.seed(), "shuffle-" + i), 50, -1);
                     var stats = trainer.train(data, e.taskId(), round,
-                            progress.apply("experience " + (i + 1) + "/" + stream.size()));
+                            progress.forRound("experience " + (i + 1) + "/" + stream.size()));
                     samples += stats.samples();
                     trainSeconds += stats.wallSeconds();
                     evalStart = System.nanoTime();

@@ -10,7 +10,6 @@ import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.ModelSpec;
 import ai.perennial.core.optim.OptimizerSpec;
-import ai.perennial.core.train.ProgressListener;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ class ContinualRunnerTest {
         ContinualRunner.Options options = new ContinualRunner.Options(3, 32,
                 new ContinualRunner.EvalOptions(10, 100, 256, true, 20), 1);
         return ContinualRunner.run(s, new ModelSpec("mlp", new int[] {32}, heads), OptimizerSpec.defaults("adam", 0.01),
-                Strategies.create(strategy, Map.of()), options, label -> ProgressListener.NONE);
+                Strategies.create(strategy, Map.of()), options, ContinualRunner.ProgressFactory.NONE);
     }
 
     @Test

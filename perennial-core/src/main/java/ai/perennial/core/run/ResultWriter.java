@@ -18,6 +18,15 @@ public final class ResultWriter {
     private ResultWriter() {
     }
 
+    /** {@code value} as pretty JSON text. */
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
     public static Path write(Path dir, String fileName, Object value) {
         try {
             Files.createDirectories(dir);

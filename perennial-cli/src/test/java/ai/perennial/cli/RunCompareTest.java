@@ -1,0 +1,99 @@
+package ai.perennial.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** run and compare end to end on a small synthetic class-incremental stream. */
+class RunCompareTest {
+    @TempDir
+    Path dir;
+
+    static final String CONFIG = """
+            name: synthetic-split
+            seed: 2
+            dataset:
+              name: gaussian-clusters
+            scenario:
+              type: split
+              classes_per_experience: 5
+            model:
+              hidden: [32]
+            optimizer:
+              name: adam
+              lr: 0.01
+            training:
+              epochs: 2
+              batch_size: 64
+            evaluation:
+              every_steps: 10
+              subset_size: 100
+              window: 30
+            """;
+
+    Path config() throws IOException {
+        Path f = dir.resolve("synthetic.yaml");
+        Files.writeString(f, CONFIG);
+        return f;
+    }
+
+    @Test
+    void runWritesResultMetricsAndReport() throws IOException {
+        Path out = dir.resolve("run");
+        CliTest.Outcome o = CliTest.run("run", config().toString(), "--out", out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        JsonNode r = new ObjectMapper().readTree(out.resolve("result.json").toFile());
+        for (String key : new String[] {"accuracy_matrix", "average_accuracy", "bwt", "fwt", "forgetting", "continual_eval", "min_acc",
+            "wc_acc", "compute", "provenance"}) {
+            assertThat(r.has(key)).as(key).isTrue();
+        }
+        assertThat(r.get("accuracy_matrix")).hasSize(2);
+        assertThat(r.get("bwt").asDouble()).isLessThan(-0.5); // naive forgets in class-IL
+        assertThat(r.get("continual_eval").get("points").size()).isGreaterThan(10);
+        assertThat(r.get("provenance").get("config").get("dataset").get("name").asText()).isEqualTo("gaussian-clusters");
+        assertThat(Files.readAllLines(out.resolve("metrics.csv")).get(0)).isEqualTo("step,training_experience,eval_experience,accuracy");
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("<svg", "Accuracy matrix", "Continual evaluation", "Provenance").doesNotContain("<script");
+        assertThat(o.out()).contains("ACC ", "BWT ");
+    }
+
+    @Test
+    void badConfigFailsBeforeTraining() throws IOException {
+        Path out = dir.resolve("bad");
+        CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "optimizer.lrr=0.1", "--out", out.toString());
+        CliTest.assertOneLineError(o, "optimizer.lrr", "unknown key");
+        assertThat(out).doesNotExist();
+        CliTest.Outcome range = CliTest.run("run", config().toString(), "--set", "training.batch_size=0", "--out", out.toString());
+        CliTest.assertOneLineError(range, "training.batch_size");
+        CliTest.Outcome param = CliTest.run("run", config().toString(), "--set", "strategy.lambda=3", "--out", out.toString());
+        CliTest.assertOneLineError(param, "strategy.lambda");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void compareWritesSummaryWithMeanAndStd() throws IOException {
+        Path out = dir.resolve("cmp");
+        CliTest.Outcome o = CliTest.run("compare", config().toString(), "--strategies", "naive,joint", "--seeds", "1,2", "--out",
+                out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(out.resolve("naive/seed-2/result.json")).exists();
+        assertThat(out.resolve("joint/seed-1/metrics.csv")).exists();
+        java.util.List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertThat(summary.get(0)).isEqualTo("metric,strategy,mean,std,n");
+        String naiveAcc = summary.stream().filter(l -> l.startsWith("average_accuracy,naive,")).findFirst().orElseThrow();
+        String jointAcc = summary.stream().filter(l -> l.startsWith("average_accuracy,joint,")).findFirst().orElseThrow();
+        assertThat(Double.parseDouble(jointAcc.split(",")[2])).isGreaterThan(Double.parseDouble(naiveAcc.split(",")[2]) + 0.2);
+        assertThat(naiveAcc).endsWith(",2");
+        assertThat(summary).contains("bwt,joint,,,0");
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("Summary", "<svg", "n/a");
+        CliTest.assertOneLineError(CliTest.run("compare", config().toString(), "--strategies", "naive,ewcc", "--out", out.toString()),
+                "ewcc");
+    }
+}
