@@ -13,7 +13,8 @@ import java.util.List;
  *   <li>WC-ACC = (1/T)·A_T(final) + (1 − 1/T)·min-ACC, the worst-case accuracy at the end of the stream
  *       (T experiences, A_T the accuracy on the last one).</li>
  *   <li>Windowed forgetting WF^w = mean over those k of the largest drop max(A_k(m) − A_k(n)) over
- *       evaluation points m ≤ n within w steps of each other, both at or after end_k.</li>
+ *       evaluation points m ≤ n within w steps of each other, both at or after end_k (NaN where no
+ *       point follows end_k, as for min-ACC).</li>
  * </ul>
  */
 public final class StabilityMetrics {
@@ -70,7 +71,8 @@ public final class StabilityMetrics {
                 if (later.step() < endSteps[k]) {
                     continue;
                 }
-                any = true;
+                // like min-ACC, the metric exists only where the stream went on after experience k
+                any |= later.step() > endSteps[k];
                 for (int m = n - 1; m >= 0; m--) {
                     EvalPoint earlier = curve.get(m);
                     if (earlier.step() < endSteps[k] || later.step() - earlier.step() > window) {

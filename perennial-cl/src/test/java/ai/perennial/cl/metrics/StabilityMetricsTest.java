@@ -43,6 +43,11 @@ class StabilityMetricsTest {
     void singleExperienceHasNoPreviousTasks() {
         long[] end = {200};
         assertThat(StabilityMetrics.minAccuracy(CURVE, end)).isNaN();
+        assertThat(StabilityMetrics.windowedForgetting(CURVE, end, 100)).isNaN();
+        // joint training: every experience ends at the last step, nothing follows
+        long[] joint = {200, 200};
+        assertThat(StabilityMetrics.minAccuracy(CURVE, joint)).isNaN();
+        assertThat(StabilityMetrics.windowedForgetting(CURVE, joint, 100)).isNaN();
         assertThat(StabilityMetrics.worstCaseAccuracy(CURVE, end)).isCloseTo(0.60, offset(1e-12));
     }
 }
