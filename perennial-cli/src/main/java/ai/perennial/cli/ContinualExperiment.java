@@ -65,7 +65,7 @@ final class ContinualExperiment {
     }
 
     static Strategy strategy(RunConfig c) {
-        return Strategies.create(c.strategy.name, c.strategy.params());
+        return Strategies.create(c.strategy.name, c.strategy.params(), Seeds.derive(c.seed, "strategy"));
     }
 
     /** The metric summary used by result.json and by compare tables; NaN (not applicable) becomes null. */

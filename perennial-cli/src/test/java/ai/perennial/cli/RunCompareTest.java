@@ -64,6 +64,19 @@ class RunCompareTest {
     }
 
     @Test
+    void everyStrategyRunsFromTheCommandLine() throws IOException {
+        for (String strategy : ai.perennial.cl.strategy.Strategies.names()) {
+            Path out = dir.resolve("s-" + strategy);
+            CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "strategy.name=" + strategy,
+                    "--set", "evaluation.every_steps=0", "--set", "training.epochs=1", "--out", out.toString());
+            assertThat(o.code()).as(strategy + ": " + o.err()).isZero();
+            JsonNode r = new ObjectMapper().readTree(out.resolve("result.json").toFile());
+            assertThat(r.get("strategy").asText()).isEqualTo(strategy);
+            assertThat(r.get("average_accuracy").asDouble()).as(strategy).isGreaterThan(0.3);
+        }
+    }
+
+    @Test
     void badConfigFailsBeforeTraining() throws IOException {
         Path out = dir.resolve("bad");
         CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "optimizer.lrr=0.1", "--out", out.toString());

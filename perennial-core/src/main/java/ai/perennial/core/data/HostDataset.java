@@ -109,6 +109,31 @@ public abstract class HostDataset implements Dataset {
         return create(name, out, outLabels, outTasks, numClasses);
     }
 
+    /** A new row storage (same element type) for {@code rows} samples, e.g. for a replay buffer. */
+    public Object newStorage(int rows) {
+        return Array.newInstance(storage().getClass().getComponentType(), rows * features);
+    }
+
+    /** Copies the raw input row of sample {@code index} into row {@code dstRow} of {@code dst}. */
+    public void copyRow(int index, Object dst, int dstRow) {
+        System.arraycopy(storage(), index * features, dst, dstRow * features, features);
+    }
+
+    /**
+     * A data set of this kind (element type, sample shape, normalization) over the first {@code labels.length}
+     * rows of {@code storage}; the arrays are copied, so the caller may keep mutating its own.
+     */
+    public HostDataset fromRows(String name, Object storage, int[] labels, int[] tasks, int numClasses) {
+        Object rows = Array.newInstance(storage.getClass().getComponentType(), labels.length * features);
+        System.arraycopy(storage, 0, rows, 0, labels.length * features);
+        return create(name, rows, labels.clone(), tasks == null ? null : tasks.clone(), numClasses);
+    }
+
+    /** Bytes one input row occupies in host memory. */
+    public int rowBytes() {
+        return features * (storage() instanceof byte[] ? 1 : 4);
+    }
+
     @Override
     public HostDataset withLabels(int[] newLabels, int newNumClasses) {
         if (newLabels.length != labels.length) {

@@ -91,6 +91,17 @@ abstract class HeadedModel implements Model {
         return Linear.linear(features, heads[h][0].array(), heads[h][1].array()).singletonOrThrow();
     }
 
+    /** Copies this model's parameter values into {@code copy} (same architecture) and freezes it. */
+    <M extends Model> M frozen(M copy) {
+        List<Parameter> to = copy.parameters();
+        for (int i = 0; i < parameters.size(); i++) {
+            NDArray target = to.get(i).array();
+            target.setRequiresGradient(false);
+            target.set(parameters.get(i).array().toFloatArray());
+        }
+        return copy;
+    }
+
     String headSuffix() {
         return heads.length > 1 ? " x" + heads.length + " heads" : "";
     }

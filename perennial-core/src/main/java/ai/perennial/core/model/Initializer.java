@@ -2,6 +2,7 @@ package ai.perennial.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 
@@ -26,6 +27,7 @@ final class Initializer {
             values[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
         }
         NDArray array = manager.create(values, shape);
+        NDScope.unregister(array); // parameters outlive any scope the model is built in
         array.setName(name);
         array.setRequiresGradient(true);
         return new Parameter(name, array, decays);

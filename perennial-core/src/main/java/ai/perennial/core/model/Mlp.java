@@ -63,6 +63,11 @@ public final class Mlp extends HeadedModel {
     }
 
     @Override
+    public Model frozenCopy(NDManager manager) {
+        return frozen(new Mlp(manager, inputs, hidden, outputs, numHeads(), 0));
+    }
+
+    @Override
     public String describe() {
         String sizes = IntStream.of(hidden).mapToObj(Integer::toString).collect(Collectors.joining("-"));
         return "mlp " + inputs + (sizes.isEmpty() ? "" : "-" + sizes) + "-" + outputs + headSuffix();

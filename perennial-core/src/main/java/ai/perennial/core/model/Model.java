@@ -1,6 +1,7 @@
 package ai.perennial.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
@@ -25,6 +26,12 @@ public interface Model {
 
     /** Short description, e.g. {@code mlp 784-400-400-10}. */
     String describe();
+
+    /**
+     * A copy with the same architecture and current parameter values, on {@code manager}, not recording
+     * gradients: a fixed "old model" for distillation.
+     */
+    Model frozenCopy(NDManager manager);
 
     default long parameterCount() {
         long total = 0;

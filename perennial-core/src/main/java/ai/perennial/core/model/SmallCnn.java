@@ -68,6 +68,11 @@ public final class SmallCnn extends HeadedModel {
     }
 
     @Override
+    public Model frozenCopy(NDManager manager) {
+        return frozen(new SmallCnn(manager, inputShape, outputs, numHeads(), 0));
+    }
+
+    @Override
     public String describe() {
         return "cnn " + inputShape + " conv32-conv64-128-" + outputs + headSuffix();
     }

@@ -85,8 +85,10 @@ public final class Trainer {
         }
         long totalSteps = stepsFor(data.size(), options);
         context.beginExperience(data, taskId);
-        for (TrainingHook h : hooks) {
-            h.onExperienceStart(context);
+        try (NDScope scope = new NDScope()) {
+            for (TrainingHook h : hooks) {
+                h.onExperienceStart(context);
+            }
         }
         SplittableRandom rng = new SplittableRandom(options.shuffleSeed());
         long start = System.nanoTime();
@@ -124,8 +126,10 @@ public final class Trainer {
         } finally {
             lossSum.close();
         }
-        for (TrainingHook h : hooks) {
-            h.onExperienceEnd(context);
+        try (NDScope scope = new NDScope()) {
+            for (TrainingHook h : hooks) {
+                h.onExperienceEnd(context);
+            }
         }
         return new TrainStats(steps, samples, epochLoss, (System.nanoTime() - start) / 1e9);
     }

@@ -12,10 +12,9 @@ import java.util.List;
  * {@link #transformGradients} → optimizer update → {@link #afterUpdate}. {@link #onExperienceStart} and
  * {@link #onExperienceEnd} bracket each call of {@link Trainer#train}.
  *
- * <p>Step-level hooks run inside the step's scope: arrays they create are freed when the step ends.
- * State that must survive (buffers, Fisher matrices, anchors) must be created in
- * {@link #onExperienceStart}/{@link #onExperienceEnd} or detached from the scope with
- * {@code NDScope.unregister}.
+ * <p>Every hook runs inside a scope (the step's, or one around the experience-level hooks): arrays it
+ * creates are freed when the scope ends. State that must survive (buffers, Fisher matrices, anchors) is
+ * detached with {@code NDScope.unregister} and updated in place afterwards.
  */
 public interface TrainingHook {
 

@@ -1,0 +1,182 @@
+package ai.perennial.cl.buffer;
+
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import java.util.SplittableRandom;
+
+/**
+ * A fixed-capacity memory of past samples, stored as raw input rows (uint8 for images) with their labels,
+ * task ids and, for methods that need them, the logits the model produced when they were stored.
+ *
+ * <ul>
+ *   <li>{@link Policy#RESERVOIR}: reservoir sampling (Vitter's algorithm R): after n offers every offered
+ *       sample is in the buffer with probability capacity/n.</li>
+ *   <li>{@link Policy#CLASS_BALANCED}: greedy class balancing (as in GDumb): when full, a sample of a class
+ *       with fewer stored samples than the largest class replaces a random sample of that largest class.</li>
+ * </ul>
+ */
+public final class ReplayBuffer {
+    public enum Policy { RESERVOIR, CLASS_BALANCED }
+
+    private final int capacity;
+    private final Policy policy;
+    private final SplittableRandom rng;
+    private HostDataset template;
+    private Object rows;
+    private final int[] labels;
+    private final int[] tasks;
+    private float[][] logits;
+    private int size;
+    private long seen;
+
+    public ReplayBuffer(int capacity, Policy policy, long seed) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("buffer capacity must be positive, got " + capacity);
+        }
+        this.capacity = capacity;
+        this.policy = policy;
+        this.rng = new SplittableRandom(seed);
+        this.labels = new int[capacity];
+        this.tasks = new int[capacity];
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Samples offered so far. */
+    public long seen() {
+        return seen;
+    }
+
+    /**
+     * Offers samples {@code indices} of {@code source}; {@code sampleLogits[i]} (may be null) are stored with
+     * sample i if it is kept.
+     */
+    public void offer(Dataset source, int[] indices, float[][] sampleLogits) {
+        HostDataset host = (HostDataset) source;
+        if (template == null) {
+            template = host;
+            rows = host.newStorage(capacity);
+        }
+        for (int i = 0; i < indices.length; i++) {
+            int slot = chooseSlot(host.label(indices[i]));
+            seen++;
+            if (slot < 0) {
+                continue;
+            }
+            host.copyRow(indices[i], rows, slot);
+            labels[slot] = host.label(indices[i]);
+            tasks[slot] = host.task(indices[i]);
+            if (sampleLogits != null) {
+                if (logits == null) {
+                    logits = new float[capacity][];
+                }
+                logits[slot] = sampleLogits[i];
+            }
+        }
+    }
+
+    /** The slot for a new sample of class {@code label}, or -1 to drop it. */
+    private int chooseSlot(int label) {
+        if (size < capacity) {
+            return size++;
+        }
+        if (policy == Policy.RESERVOIR) {
+            long j = rng.nextLong(seen + 1);
+            return j < capacity ? (int) j : -1;
+        }
+        int[] counts = new int[Math.max(label + 1, maxLabel() + 1)];
+        for (int s = 0; s < size; s++) {
+            counts[labels[s]]++;
+        }
+        int largest = 0;
+        for (int c = 1; c < counts.length; c++) {
+            if (counts[c] > counts[largest]) {
+                largest = c;
+            }
+        }
+        if (counts[label] >= counts[largest]) {
+            return -1;
+        }
+        int victim = rng.nextInt(counts[largest]);
+        for (int s = 0; s < size; s++) {
+            if (labels[s] == largest && victim-- == 0) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
+    private int maxLabel() {
+        int max = 0;
+        for (int s = 0; s < size; s++) {
+            max = Math.max(max, labels[s]);
+        }
+        return max;
+    }
+
+    /** {@code n} distinct random slots (all slots, shuffled, when n ≥ size). */
+    public int[] sample(int n) {
+        int k = Math.min(n, size);
+        int[] all = new int[size];
+        for (int i = 0; i < size; i++) {
+            all[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(size - i);
+            int t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        return java.util.Arrays.copyOf(all, k);
+    }
+
+    /** The samples in {@code slots} as a data set of the stored kind (normalized like the source). */
+    public Dataset view(int[] slots) {
+        Object picked = template.newStorage(slots.length);
+        int[] l = new int[slots.length];
+        int[] t = new int[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            copySlot(slots[i], picked, i);
+            l[i] = labels[slots[i]];
+            t[i] = tasks[slots[i]];
+        }
+        return template.fromRows("replay", picked, l, t, template.numClasses());
+    }
+
+    private void copySlot(int slot, Object dst, int dstRow) {
+        int rowLength = java.lang.reflect.Array.getLength(rows) / capacity;
+        System.arraycopy(rows, slot * rowLength, dst, dstRow * rowLength, rowLength);
+    }
+
+    /** Stored logits of {@code slots}, row-major {@code (slots.length, outputs)}. */
+    public float[] logits(int[] slots) {
+        int outputs = logits[slots[0]].length;
+        float[] out = new float[slots.length * outputs];
+        for (int i = 0; i < slots.length; i++) {
+            System.arraycopy(logits[slots[i]], 0, out, i * outputs, outputs);
+        }
+        return out;
+    }
+
+    public int label(int slot) {
+        return labels[slot];
+    }
+
+    /** Memory held: input rows, labels, task ids and logits. */
+    public long bytes() {
+        long perRow = template == null ? 0 : template.rowBytes();
+        long logitBytes = 0;
+        if (logits != null) {
+            for (int s = 0; s < size; s++) {
+                logitBytes += logits[s] == null ? 0 : 4L * logits[s].length;
+            }
+        }
+        return size * (perRow + 8) + logitBytes;
+    }
+}

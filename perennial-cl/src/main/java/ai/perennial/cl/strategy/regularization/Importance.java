@@ -1,0 +1,67 @@
+package ai.perennial.cl.strategy.regularization;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.GradientCollector;
+import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BiFunction;
+
+/** Per-parameter importance estimates from per-sample gradients, averaged over a random subset of samples. */
+public final class Importance {
+    private Importance() {
+    }
+
+    /**
+     * Diagonal empirical Fisher information: F_i = (1/N) Σ_n (∂ log p(y_n | x_n, θ) / ∂θ_i)², with one
+     * backward pass per sample (the exact per-sample definition, not the squared mini-batch gradient).
+     */
+    public static List<NDArray> fisher(Model model, Dataset data, int samples, long seed, NDManager manager) {
+        return perSample(model, data, samples, seed, manager, (logits, label) ->
+                logits.logSoftmax(1).get(new NDIndex().addAllDim().addPickDim(label)).sum(), true);
+    }
+
+    /**
+     * Memory-aware synapses: Ω_i = (1/N) Σ_n |∂ ‖f(x_n)‖²₂ / ∂θ_i|, f the output logits (label-free).
+     */
+    public static List<NDArray> mas(Model model, Dataset data, int samples, long seed, NDManager manager) {
+        return perSample(model, data, samples, seed, manager, (logits, label) -> logits.square().sum(), false);
+    }
+
+    private static List<NDArray> perSample(Model model, Dataset data, int samples, long seed, NDManager manager,
+            BiFunction<NDArray, NDArray, NDArray> objective, boolean square) {
+        List<Parameter> params = model.parameters();
+        List<NDArray> total = Tensors.zeros(params);
+        int n = Math.min(samples, data.size());
+        int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), new SplittableRandom(seed)), n);
+        Engine engine = Engines.pytorch();
+        for (int index : pick) {
+            int[] one = {index};
+            try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                try (GradientCollector collector = engine.newGradientCollector()) {
+                    NDArray logits = model.forward(data.inputs(step, one), data.tasks(one));
+                    collector.backward(objective.apply(logits, data.labels(step, one)));
+                }
+                for (int i = 0; i < params.size(); i++) {
+                    NDArray g = params.get(i).array().getGradient();
+                    total.get(i).addi(square ? g.square() : g.abs());
+                    Engines.zeroGradient(params.get(i).array());
+                }
+            }
+        }
+        for (NDArray t : total) {
+            t.divi((float) n);
+        }
+        return total;
+    }
+}

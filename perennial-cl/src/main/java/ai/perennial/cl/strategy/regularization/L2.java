@@ -1,0 +1,33 @@
+package ai.perennial.cl.strategy.regularization;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.train.TrainingContext;
+import java.util.List;
+
+/** L2 towards the previous experience's weights: (λ/2) ‖θ − θ*_{k−1}‖², i.e. EWC with Ω = 1. */
+public final class L2 implements Strategy {
+    private final QuadraticPenalty penalty;
+
+    public L2(double lambda) {
+        this.penalty = new QuadraticPenalty(lambda);
+    }
+
+    @Override
+    public String name() {
+        return "l2";
+    }
+
+    @Override
+    public List<NDArray> transformGradients(TrainingContext c, List<NDArray> grads) {
+        return penalty.addGradient(grads, c.model().parameters());
+    }
+
+    @Override
+    public void onExperienceEnd(TrainingContext c) {
+        List<NDArray> ones = Tensors.zeros(c.model().parameters());
+        ones.forEach(o -> o.addi(1f));
+        penalty.reset(ones, c.model().parameters());
+    }
+}

@@ -1,0 +1,115 @@
+package ai.perennial.cl.strategy.regularization;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.TrainingContext;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Learning without forgetting (Li &amp; Hoiem 2016): before each new experience the model is frozen as a
+ * teacher; training adds α·T²·KL(softmax(z_old/T) ‖ softmax(z_new/T)) on the current inputs, over the
+ * old outputs: the previously seen classes with one shared head, each old task's head with one head per
+ * task, all outputs when every experience shares the classes (domain-incremental).
+ */
+public final class Lwf implements Strategy {
+    private final double alpha;
+    private final double temperature;
+    private List<Experience> stream;
+    private Model teacher;
+    private NDManager teacherManager;
+    private float[] oldClassMask;   // shared head: 1 for classes seen before, else 0; null for all
+    private int[] oldHeads;         // several heads: the task ids seen before
+
+    public Lwf(double alpha, double temperature) {
+        this.alpha = alpha;
+        this.temperature = temperature;
+    }
+
+    @Override
+    public String name() {
+        return "lwf";
+    }
+
+    @Override
+    public Dataset trainingData(List<Experience> stream, int index) {
+        this.stream = stream;
+        return stream.get(index).train();
+    }
+
+    @Override
+    public void onExperienceStart(TrainingContext c) {
+        int k = c.experienceIndex();
+        if (k == 0 || stream == null) {
+            return;
+        }
+        if (teacherManager != null) {
+            teacherManager.close(); // frees the previous teacher
+        }
+        teacherManager = c.stateManager().newSubManager();
+        teacher = c.model().frozenCopy(teacherManager);
+        if (c.model().numHeads() > 1) {
+            oldHeads = stream.subList(0, k).stream().mapToInt(e -> e.train().task(0)).distinct().toArray();
+            return;
+        }
+        int outputs = c.experienceData().numClasses();
+        float[] mask = new float[outputs];
+        for (Experience e : stream.subList(0, k)) {
+            for (int cls : e.classes()) {
+                if (cls < outputs) {
+                    mask[cls] = 1;
+                }
+            }
+        }
+        boolean all = true;
+        for (float m : mask) {
+            all &= m == 1;
+        }
+        oldClassMask = all ? null : mask;
+    }
+
+    @Override
+    public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
+        if (teacher == null) {
+            return null;
+        }
+        NDArray x = batch.inputs();
+        if (oldHeads != null) {
+            NDArray total = null;
+            for (int head : oldHeads) {
+                int[] tasks = new int[batch.size()];
+                Arrays.fill(tasks, head);
+                NDArray term = distillation(c.model().forward(x, tasks), teacher.forward(x, tasks), null, temperature);
+                total = total == null ? term : total.add(term);
+            }
+            return total.mul((float) alpha);
+        }
+        NDArray mask = oldClassMask == null ? null : x.getManager().create(oldClassMask, new Shape(1, oldClassMask.length));
+        return distillation(logits, teacher.forward(x, batch.tasks()), mask, temperature).mul((float) alpha);
+    }
+
+    /**
+     * T² · mean over the batch of KL(p_old ‖ p_new), p = softmax(z/T) over the units where {@code mask} is 1
+     * (all units when {@code mask} is null).
+     */
+    public static NDArray distillation(NDArray newLogits, NDArray oldLogits, NDArray mask, double temperature) {
+        NDArray zNew = newLogits.div((float) temperature);
+        NDArray zOld = oldLogits.div((float) temperature);
+        if (mask != null) {
+            // units outside the mask get a very negative logit: probability 0 in both distributions
+            NDArray offset = mask.sub(1f).mul(1e9f);
+            zNew = zNew.add(offset);
+            zOld = zOld.add(offset);
+        }
+        NDArray logOld = zOld.logSoftmax(1);
+        NDArray pOld = logOld.exp();
+        NDArray kl = pOld.mul(logOld.sub(zNew.logSoftmax(1))).sum(new int[] {1});
+        return kl.mean().mul((float) (temperature * temperature));
+    }
+}

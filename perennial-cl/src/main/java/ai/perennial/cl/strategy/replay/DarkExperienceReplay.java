@@ -1,0 +1,85 @@
+package ai.perennial.cl.strategy.replay;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.cl.buffer.ReplayBuffer;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.Losses;
+import ai.perennial.core.train.TrainingContext;
+
+/**
+ * Dark experience replay (Buzzega et al. 2020). The reservoir memory keeps each stream sample with the
+ * logits the model gave it when it was seen; training adds α·MSE(f(x'), z') on one memory batch (DER) and,
+ * with β &gt; 0, β·CE(f(x''), y'') on another (DER++).
+ */
+public final class DarkExperienceReplay implements Strategy {
+    private final ReplayBuffer buffer;
+    private final double alpha;
+    private final double beta;
+    private final int replayBatch;
+    private float[][] pendingLogits;
+
+    public DarkExperienceReplay(int memory, double alpha, double beta, int replayBatch, long seed) {
+        this.buffer = new ReplayBuffer(memory, ReplayBuffer.Policy.RESERVOIR, seed);
+        this.alpha = alpha;
+        this.beta = beta;
+        this.replayBatch = replayBatch;
+    }
+
+    @Override
+    public String name() {
+        return beta > 0 ? "derpp" : "der";
+    }
+
+    @Override
+    public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
+        pendingLogits = rows(logits.stopGradient().toFloatArray(), batch.size());
+        if (buffer.size() == 0) {
+            return null;
+        }
+        int n = replayBatch > 0 ? replayBatch : batch.size();
+        int[] slots = buffer.sample(n);
+        Dataset memory = buffer.view(slots);
+        int[] all = Replay.all(slots.length);
+        NDArray predicted = c.model().forward(memory.inputs(logits.getManager(), all), memory.tasks(all));
+        NDArray stored = logits.getManager().create(buffer.logits(slots), predicted.getShape());
+        NDArray loss = predicted.sub(stored).square().mean().mul((float) alpha);
+        if (beta > 0) {
+            int[] slots2 = buffer.sample(n);
+            Dataset memory2 = buffer.view(slots2);
+            int[] all2 = Replay.all(slots2.length);
+            NDArray out2 = c.model().forward(memory2.inputs(logits.getManager(), all2), memory2.tasks(all2));
+            loss = loss.add(Losses.crossEntropy(out2, memory2.labels(logits.getManager(), all2)).mul((float) beta));
+        }
+        return loss;
+    }
+
+    @Override
+    public void afterUpdate(TrainingContext c, Batch batch) {
+        int[] indices = batch.indices();
+        int[] stream = Replay.streamIndices(batch);
+        float[][] streamLogits = new float[stream.length][];
+        for (int i = 0, k = 0; i < indices.length; i++) {
+            if (indices[i] >= 0) {
+                streamLogits[k++] = pendingLogits[i];
+            }
+        }
+        buffer.offer(c.experienceData(), stream, streamLogits);
+    }
+
+    @Override
+    public long bufferBytes() {
+        return buffer.bytes();
+    }
+
+    private static float[][] rows(float[] flat, int n) {
+        int width = flat.length / n;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return out;
+    }
+
+}

@@ -1,0 +1,48 @@
+package ai.perennial.cl.strategy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.scenario.Scenarios;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.Synthetic;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.Mlp;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.optim.Optimizer;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.train.ProgressListener;
+import ai.perennial.core.train.Trainer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Strategies keep their per-step temporaries inside the step scope: the live-array count stays flat. */
+class StrategyMemoryTest {
+    @Test
+    void liveArraysStayFlatWithEveryStrategy() {
+        Engines.pytorch();
+        Dataset all = Synthetic.gaussianClusters(1200, 16, 4, 1.5, 3);
+        Scenario s = Scenarios.split(all, all, 2, null, false);
+        for (String name : Strategies.names()) {
+            Strategy strategy = Strategies.create(name, Map.of(), 1);
+            try (NDManager m = NDManager.newBaseManager()) {
+                Model model = new Mlp(m, 16, new int[] {32}, 4, 1, 1);
+                Optimizer opt = new Optimizer("adam", Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), model.parameters());
+                Trainer t = new Trainer(model, opt, List.of(strategy), m);
+                List<Experience> stream = s.experiences();
+                // first experience fully (so every strategy has state), then 20 and 120 steps of the second
+                t.train(strategy.trainingData(stream, 0) == null ? stream.get(0).train() : strategy.trainingData(stream, 0), 0,
+                        new Trainer.Options(1, 32, 1, 10, -1), ProgressListener.NONE);
+                Dataset second = stream.get(1).train();
+                t.train(second, 1, new Trainer.Options(5, 32, 2, 10, 20), ProgressListener.NONE);
+                int before = m.getManagedArrays().size();
+                t.train(second, 1, new Trainer.Options(5, 32, 3, 10, 120), ProgressListener.NONE);
+                assertThat(m.getManagedArrays().size()).as(name).isEqualTo(before);
+            }
+        }
+    }
+}
