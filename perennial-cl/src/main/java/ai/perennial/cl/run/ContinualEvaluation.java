@@ -2,6 +2,7 @@ package ai.perennial.cl.run;
 
 import ai.djl.ndarray.NDManager;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
+import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.train.Batch;
@@ -16,6 +17,7 @@ import java.util.List;
  * subset of every experience, so dips right after a task switch (the stability gap) become visible.
  */
 final class ContinualEvaluation implements TrainingHook {
+    private final Strategy strategy;
     private final Model model;
     private final List<Dataset> subsets;
     private final int everySteps;
@@ -25,7 +27,8 @@ final class ContinualEvaluation implements TrainingHook {
     private int experience = -1;
     private double seconds;
 
-    ContinualEvaluation(Model model, List<Dataset> subsets, int everySteps, int batchSize, NDManager manager) {
+    ContinualEvaluation(Strategy strategy, Model model, List<Dataset> subsets, int everySteps, int batchSize, NDManager manager) {
+        this.strategy = strategy;
         this.model = model;
         this.subsets = List.copyOf(subsets);
         this.everySteps = everySteps;
@@ -53,7 +56,7 @@ final class ContinualEvaluation implements TrainingHook {
         long start = System.nanoTime();
         double[] acc = new double[subsets.size()];
         for (int j = 0; j < acc.length; j++) {
-            acc[j] = Evaluator.accuracy(model, subsets.get(j), batchSize, manager);
+            acc[j] = Evaluator.accuracy(strategy.evaluationModel(model), subsets.get(j), batchSize, manager);
         }
         curve.add(new EvalPoint(step, experience, acc));
         seconds += (System.nanoTime() - start) / 1e9;

@@ -60,14 +60,12 @@ public final class ContinualRunner {
             Options options, ProgressFactory progress) {
         long wallStart = System.nanoTime();
         List<Experience> stream = scenario.experiences();
-        List<Dataset> plan = new ArrayList<>();
         long totalSteps = 0;
         Trainer.Options perRound = new Trainer.Options(options.epochs(), options.batchSize(), 0, 50, -1);
         for (int i = 0; i < stream.size(); i++) {
-            Dataset d = strategy.trainingData(stream, i);
-            plan.add(d);
-            if (d != null) {
-                totalSteps += Trainer.stepsFor(d.size(), perRound);
+            int size = strategy.trainingSize(stream, i);
+            if (size > 0) {
+                totalSteps += Trainer.stepsFor(size, perRound);
             }
         }
         if (totalSteps == 0) {
@@ -82,7 +80,7 @@ public final class ContinualRunner {
             List<TrainingHook> hooks = new ArrayList<>();
             hooks.add(strategy);
             if (eval.everySteps() > 0) {
-                continual = new ContinualEvaluation(model, evaluationSubsets(stream, eval.subsetSize(), options.seed()),
+                continual = new ContinualEvaluation(strategy, model, evaluationSubsets(stream, eval.subsetSize(), options.seed()),
                         eval.everySteps(), eval.batchSize(), manager);
                 hooks.add(continual);
             }
@@ -106,7 +104,7 @@ public final class ContinualRunner {
             double trainSeconds = 0;
             for (int i = 0; i < stream.size(); i++) {
                 Experience e = stream.get(i);
-                Dataset data = plan.get(i);
+                Dataset data = strategy.trainingData(stream, i); // asked now: it may depend on training so far
                 if (data != null) {
                     Trainer.Options round = new Trainer.Options(options.epochs(), options.batchSize(),
                             Seeds.derive(options.seed(), "shuffle-" + i), 50, -1);
@@ -122,7 +120,8 @@ public final class ContinualRunner {
                     Arrays.fill(row, Double.NaN);
                     for (int j = 0; j < stream.size(); j++) {
                         if (eval.fullMatrix() || j == i) {
-                            row[j] = Evaluator.accuracy(model, stream.get(j).test(), eval.batchSize(), manager);
+                            row[j] = Evaluator.accuracy(strategy.evaluationModel(model), stream.get(j).test(), eval.batchSize(),
+                                    manager);
                         }
                     }
                     rows.add(row);

@@ -13,6 +13,11 @@ public final class Cumulative implements Strategy {
     }
 
     @Override
+    public int trainingSize(List<Experience> stream, int index) {
+        return stream.subList(0, index + 1).stream().mapToInt(e -> e.train().size()).sum();
+    }
+
+    @Override
     public Dataset trainingData(List<Experience> stream, int index) {
         return HostDataset.concat("cumulative-" + index, stream.subList(0, index + 1).stream().map(Experience::train).toList());
     }

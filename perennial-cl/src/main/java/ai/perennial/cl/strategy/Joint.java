@@ -17,6 +17,11 @@ public final class Joint implements Strategy {
     }
 
     @Override
+    public int trainingSize(List<Experience> stream, int index) {
+        return index > 0 ? 0 : stream.stream().mapToInt(e -> e.train().size()).sum();
+    }
+
+    @Override
     public Dataset trainingData(List<Experience> stream, int index) {
         if (index > 0) {
             return null;

@@ -2,13 +2,18 @@ package ai.perennial.cl.strategy;
 
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.strategy.projection.AGem;
+import ai.perennial.cl.strategy.projection.Gem;
 import ai.perennial.cl.strategy.regularization.Ewc;
 import ai.perennial.cl.strategy.regularization.L2;
 import ai.perennial.cl.strategy.regularization.Lwf;
 import ai.perennial.cl.strategy.regularization.Mas;
 import ai.perennial.cl.strategy.regularization.OnlineEwc;
 import ai.perennial.cl.strategy.regularization.SynapticIntelligence;
+import ai.perennial.cl.strategy.replay.Bic;
 import ai.perennial.cl.strategy.replay.DarkExperienceReplay;
+import ai.perennial.cl.strategy.replay.ErAce;
+import ai.perennial.cl.strategy.replay.GDumb;
+import ai.perennial.cl.strategy.replay.Icarl;
 import ai.perennial.cl.strategy.replay.ExperienceReplay;
 import ai.perennial.core.PerennialException;
 import java.util.LinkedHashMap;
@@ -40,6 +45,12 @@ public final class Strategies {
                 p.integer("replay_batch", 0), p.seed()));
         REGISTRY.put("derpp", p -> new DarkExperienceReplay(p.integer("memory", 500), p.positive("alpha", 0.1),
                 p.positive("beta", 0.5), p.integer("replay_batch", 0), p.seed()));
+        REGISTRY.put("er-ace", p -> new ErAce(p.integer("memory", 500), p.integer("replay_batch", 0), p.seed()));
+        REGISTRY.put("gdumb", p -> new GDumb(p.integer("memory", 500), Math.max(1, p.integer("passes", 20)), p.seed()));
+        REGISTRY.put("icarl", p -> new Icarl(p.integer("memory", 500)));
+        REGISTRY.put("bic", p -> new Bic(p.integer("memory", 500), p.positive("temperature", 2.0),
+                p.integer("validation_per_class", 20), p.seed()));
+        REGISTRY.put("gem", p -> new Gem(p.integer("patterns_per_experience", 256), p.nonNegative("margin", 0.5), p.seed()));
         REGISTRY.put("agem", p -> new AGem(p.integer("patterns_per_experience", 256), p.integer("sample_size", 256), p.seed()));
     }
 

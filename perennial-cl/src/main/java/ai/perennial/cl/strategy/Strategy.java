@@ -2,6 +2,7 @@ package ai.perennial.cl.strategy;
 
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.model.Model;
 import ai.perennial.core.train.TrainingHook;
 import java.util.List;
 
@@ -17,10 +18,28 @@ public interface Strategy extends TrainingHook {
 
     /**
      * The data to train on when experience {@code index} of {@code stream} arrives, or {@code null} to
-     * skip training there (and record no accuracy-matrix row). Default: that experience's own data.
+     * skip training there (and record no accuracy-matrix row). Called once per experience, in order, right
+     * before training on it. Default: that experience's own data.
      */
     default Dataset trainingData(List<Experience> stream, int index) {
         return stream.get(index).train();
+    }
+
+    /**
+     * How many samples {@link #trainingData} will return for experience {@code index}, known before any
+     * training (the learning-rate schedule spans the whole run). Exact for the default and the baselines,
+     * an upper estimate where it depends on what memory will hold.
+     */
+    default int trainingSize(List<Experience> stream, int index) {
+        return stream.get(index).train().size();
+    }
+
+    /**
+     * The classifier to evaluate: the trained model itself unless the method classifies differently
+     * (nearest mean of exemplars, bias-corrected logits).
+     */
+    default Model evaluationModel(Model trained) {
+        return trained;
     }
 
     /** Bytes held in replay memory, for compute accounting. */

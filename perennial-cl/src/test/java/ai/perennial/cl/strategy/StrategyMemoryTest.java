@@ -25,24 +25,28 @@ class StrategyMemoryTest {
     @Test
     void liveArraysStayFlatWithEveryStrategy() {
         Engines.pytorch();
-        Dataset all = Synthetic.gaussianClusters(1200, 16, 4, 1.5, 3);
+        Dataset all = Synthetic.gaussianClusters(1200, 16, 6, 1.5, 3);
         Scenario s = Scenarios.split(all, all, 2, null, false);
         for (String name : Strategies.names()) {
             Strategy strategy = Strategies.create(name, Map.of(), 1);
             try (NDManager m = NDManager.newBaseManager()) {
-                Model model = new Mlp(m, 16, new int[] {32}, 4, 1, 1);
+                Model model = new Mlp(m, 16, new int[] {32}, 6, 1, 1);
                 Optimizer opt = new Optimizer("adam", Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), model.parameters());
                 Trainer t = new Trainer(model, opt, List.of(strategy), m);
                 List<Experience> stream = s.experiences();
-                // first experience fully (so every strategy has state), then 20 and 120 steps of the second
-                t.train(strategy.trainingData(stream, 0) == null ? stream.get(0).train() : strategy.trainingData(stream, 0), 0,
-                        new Trainer.Options(1, 32, 1, 10, -1), ProgressListener.NONE);
-                Dataset second = stream.get(1).train();
-                t.train(second, 1, new Trainer.Options(5, 32, 2, 10, 20), ProgressListener.NONE);
+                // the first experience fully (so every strategy has state), 20 steps of the second, then 120 of
+                // the third: strategy state has a fixed size, so only per-step garbage could grow the count
+                t.train(data(strategy, stream, 0), 0, new Trainer.Options(1, 32, 1, 10, -1), ProgressListener.NONE);
+                t.train(data(strategy, stream, 1), 1, new Trainer.Options(5, 32, 2, 10, 20), ProgressListener.NONE);
                 int before = m.getManagedArrays().size();
-                t.train(second, 1, new Trainer.Options(5, 32, 3, 10, 120), ProgressListener.NONE);
+                t.train(data(strategy, stream, 2), 2, new Trainer.Options(5, 32, 3, 10, 120), ProgressListener.NONE);
                 assertThat(m.getManagedArrays().size()).as(name).isEqualTo(before);
             }
         }
+    }
+
+    static Dataset data(Strategy strategy, List<Experience> stream, int index) {
+        Dataset d = strategy.trainingData(stream, index);
+        return d == null ? stream.get(index).train() : d;
     }
 }

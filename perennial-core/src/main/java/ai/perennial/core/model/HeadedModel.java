@@ -34,7 +34,8 @@ abstract class HeadedModel implements Model {
     }
 
     /** The trunk's output for a batch, shape {@code (batch, features)}. */
-    abstract NDArray features(NDArray inputs);
+    @Override
+    public abstract NDArray features(NDArray inputs);
 
     @Override
     public final List<Parameter> parameters() {

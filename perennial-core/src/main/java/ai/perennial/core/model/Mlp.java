@@ -54,7 +54,7 @@ public final class Mlp extends HeadedModel {
     }
 
     @Override
-    NDArray features(NDArray x) {
+    public NDArray features(NDArray x) {
         NDArray h = x.getShape().dimension() == 2 ? x : x.reshape(x.getShape().get(0), inputs);
         for (int l = 0; l < hidden.length; l++) {
             h = Activation.relu(Linear.linear(h, trunk[2 * l].array(), trunk[2 * l + 1].array()).singletonOrThrow());

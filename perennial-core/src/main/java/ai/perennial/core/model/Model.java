@@ -24,6 +24,9 @@ public interface Model {
 
     int numHeads();
 
+    /** The representation the output heads read, shape {@code (batch, features)}. */
+    NDArray features(NDArray inputs);
+
     /** Short description, e.g. {@code mlp 784-400-400-10}. */
     String describe();
 

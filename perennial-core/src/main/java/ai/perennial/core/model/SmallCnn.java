@@ -54,7 +54,7 @@ public final class SmallCnn extends HeadedModel {
     }
 
     @Override
-    NDArray features(NDArray x) {
+    public NDArray features(NDArray x) {
         NDArray h = x.getShape().dimension() == 4 ? x : x.reshape(new Shape(x.getShape().get(0)).addAll(inputShape));
         h = block(h, trunk[0], trunk[1]);
         h = block(h, trunk[2], trunk[3]);

@@ -1,0 +1,36 @@
+package ai.perennial.cl.strategy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import java.util.List;
+
+/** A trained model read out by a different classifier: everything but {@code forward} is the model's. */
+public abstract class ClassifierView implements Model {
+    protected final Model model;
+
+    protected ClassifierView(Model model) {
+        this.model = model;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return model.parameters();
+    }
+
+    @Override
+    public NDArray features(NDArray inputs) {
+        return model.features(inputs);
+    }
+
+    @Override
+    public int numHeads() {
+        return model.numHeads();
+    }
+
+    @Override
+    public Model frozenCopy(NDManager manager) {
+        return model.frozenCopy(manager);
+    }
+}

@@ -1,0 +1,228 @@
+package ai.perennial.cl.strategy.replay;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.cl.buffer.ReplayBuffer;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.strategy.ClassifierView;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.regularization.Lwf;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.TrainingContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Bias correction, BiC (Wu et al. 2019), for class-incremental learning with one head. Training replays a
+ * class-balanced memory and distills the previous (bias-corrected) model on the old classes with weight
+ * n_old/n_seen; after each experience a two-parameter layer q = α·o + β is fitted on the logits of the new
+ * classes only (old-class logits pass unchanged), by minimizing cross-entropy on a class-balanced
+ * validation sample of memory and new data. Simplification: the validation sample is drawn from the
+ * same data rather than a held-out split.
+ */
+public final class Bic implements Strategy {
+    private final ReplayBuffer buffer;
+    private final double temperature;
+    private final int validationPerClass;
+    private final SplittableRandom rng;
+    private List<Experience> stream;
+    private float[] newMask;
+    private float alpha = 1;
+    private float beta = 0;
+    private Model teacher;
+    private NDManager teacherManager;
+    private float[] oldMask;
+    private float distillWeight;
+
+    public Bic(int memory, double temperature, int validationPerClass, long seed) {
+        this.buffer = new ReplayBuffer(memory, ReplayBuffer.Policy.CLASS_BALANCED, seed);
+        this.temperature = temperature;
+        this.validationPerClass = validationPerClass;
+        this.rng = new SplittableRandom(seed + 1);
+    }
+
+    @Override
+    public String name() {
+        return "bic";
+    }
+
+    @Override
+    public Dataset trainingData(List<Experience> stream, int index) {
+        this.stream = stream;
+        return stream.get(index).train();
+    }
+
+    @Override
+    public void onExperienceStart(TrainingContext c) {
+        int k = c.experienceIndex();
+        if (k == 0 || c.model().numHeads() > 1 || stream == null) {
+            return;
+        }
+        if (teacherManager != null) {
+            teacherManager.close();
+        }
+        teacherManager = c.stateManager().newSubManager();
+        teacher = evaluationModel(c.model().frozenCopy(teacherManager)); // the corrected previous model
+        int outputs = c.experienceData().numClasses();
+        oldMask = new float[outputs];
+        int oldClasses = 0;
+        for (Experience e : stream.subList(0, k)) {
+            for (int cls : e.classes()) {
+                oldClasses += oldMask[cls] == 0 ? 1 : 0;
+                oldMask[cls] = 1;
+            }
+        }
+        distillWeight = oldClasses / (float) (oldClasses + stream.get(k).classes().length);
+    }
+
+    @Override
+    public Batch adaptBatch(TrainingContext c, Batch batch) {
+        return buffer.size() == 0 ? batch : Replay.append(batch, buffer.view(buffer.sample(batch.size())));
+    }
+
+    @Override
+    public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
+        if (teacher == null) {
+            return null;
+        }
+        NDArray mask = logits.getManager().create(oldMask, new Shape(1, oldMask.length));
+        return Lwf.distillation(logits, teacher.forward(batch.inputs(), batch.tasks()), mask, temperature).mul(distillWeight);
+    }
+
+    @Override
+    public void afterUpdate(TrainingContext c, Batch batch) {
+        buffer.offer(c.experienceData(), Replay.streamIndices(batch), null);
+    }
+
+    @Override
+    public void onExperienceEnd(TrainingContext c) {
+        int k = c.experienceIndex();
+        if (k == 0 || c.model().numHeads() > 1 || stream == null) {
+            return;
+        }
+        int outputs = c.experienceData().numClasses();
+        newMask = new float[outputs];
+        for (int cls : stream.get(k).classes()) {
+            newMask[cls] = 1;
+        }
+        Dataset validation = validationSet(stream.get(k).train());
+        int[] all = Shuffle.range(validation.size());
+        float[] logits;
+        try (NDManager m = c.stateManager().newSubManager()) {
+            logits = c.model().forward(validation.inputs(m, all), validation.tasks(all)).toFloatArray();
+        }
+        float[] fitted = fitCorrection(logits, validation.labels(), outputs, newMask, 500, 0.5);
+        alpha = fitted[0];
+        beta = fitted[1];
+    }
+
+    /** Up to {@code validationPerClass} samples of each new class and of each class in memory. */
+    private Dataset validationSet(Dataset current) {
+        List<Dataset> parts = new ArrayList<>();
+        int[] perClassNew = new int[current.numClasses()];
+        List<Integer> pick = new ArrayList<>();
+        for (int i : Shuffle.permutation(current.size(), rng)) {
+            if (perClassNew[current.label(i)]++ < validationPerClass) {
+                pick.add(i);
+            }
+        }
+        parts.add(current.select(pick.stream().mapToInt(Integer::intValue).toArray()));
+        if (buffer.size() > 0) {
+            int[] perClassOld = new int[current.numClasses()];
+            List<Integer> slots = new ArrayList<>();
+            for (int s : buffer.sample(buffer.size())) {
+                if (newMask[buffer.label(s)] == 0 && perClassOld[buffer.label(s)]++ < validationPerClass) {
+                    slots.add(s);
+                }
+            }
+            if (!slots.isEmpty()) {
+                parts.add(buffer.view(slots.stream().mapToInt(Integer::intValue).toArray()));
+            }
+        }
+        return HostDataset.concat("bic-validation", parts);
+    }
+
+    /**
+     * (α, β) minimizing the mean cross-entropy of logits corrected by {@link #correct} — a convex problem in
+     * two variables, solved by gradient descent on the host with exact gradients.
+     */
+    static float[] fitCorrection(float[] logits, int[] labels, int outputs, float[] newMask, int iterations, double lr) {
+        int n = labels.length;
+        double a = 1;
+        double b = 0;
+        double[] z = new double[outputs];
+        for (int it = 0; it < iterations; it++) {
+            double ga = 0;
+            double gb = 0;
+            for (int s = 0; s < n; s++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < outputs; c++) {
+                    double o = logits[s * outputs + c];
+                    z[c] = newMask[c] == 1 ? a * o + b : o;
+                    max = Math.max(max, z[c]);
+                }
+                double sum = 0;
+                for (int c = 0; c < outputs; c++) {
+                    z[c] = Math.exp(z[c] - max);
+                    sum += z[c];
+                }
+                for (int c = 0; c < outputs; c++) {
+                    if (newMask[c] == 1) {
+                        double residual = z[c] / sum - (labels[s] == c ? 1 : 0);
+                        ga += residual * logits[s * outputs + c] / n;
+                        gb += residual / n;
+                    }
+                }
+            }
+            a -= lr * ga;
+            b -= lr * gb;
+        }
+        return new float[] {(float) a, (float) b};
+    }
+
+    /** α·o + β on the units where {@code newMask} is 1; the other logits unchanged. */
+    public static NDArray correct(NDArray logits, float[] newMask, float alpha, float beta) {
+        NDArray mask = logits.getManager().create(newMask, new Shape(1, newMask.length));
+        NDArray corrected = logits.mul(alpha).add(beta);
+        return corrected.mul(mask).add(logits.mul(mask.neg().add(1f)));
+    }
+
+    @Override
+    public Model evaluationModel(Model trained) {
+        if (newMask == null) {
+            return trained;
+        }
+        float[] mask = newMask.clone();
+        float a = alpha;
+        float b = beta;
+        return new ClassifierView(trained) {
+            @Override
+            public NDArray forward(NDArray inputs, int[] tasks) {
+                return correct(model.forward(inputs, tasks), mask, a, b);
+            }
+
+            @Override
+            public String describe() {
+                return model.describe() + " + bias correction";
+            }
+        };
+    }
+
+    /** The fitted correction (α, β) of the latest experience. */
+    public float[] correction() {
+        return new float[] {alpha, beta};
+    }
+
+    @Override
+    public long bufferBytes() {
+        return buffer.bytes();
+    }
+
+}

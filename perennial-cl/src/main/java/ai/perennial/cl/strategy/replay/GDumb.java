@@ -1,0 +1,52 @@
+package ai.perennial.cl.strategy.replay;
+
+import ai.perennial.cl.buffer.ReplayBuffer;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import java.util.List;
+
+/**
+ * GDumb (Prabhu, Torr &amp; Dokania 2020): greedily keep a class-balanced memory of the stream and train
+ * only on that memory. Here each experience trains {@code passes} epochs on the memory after the
+ * experience's samples were offered to it; the original retrains from scratch before evaluation, this
+ * variant continues from the current weights.
+ */
+public final class GDumb implements Strategy {
+    private final ReplayBuffer buffer;
+    private final int passes;
+
+    public GDumb(int memory, int passes, long seed) {
+        this.buffer = new ReplayBuffer(memory, ReplayBuffer.Policy.CLASS_BALANCED, seed);
+        this.passes = passes;
+    }
+
+    @Override
+    public String name() {
+        return "gdumb";
+    }
+
+    @Override
+    public int trainingSize(List<Experience> stream, int index) {
+        int seen = stream.subList(0, index + 1).stream().mapToInt(e -> e.train().size()).sum();
+        return Math.min(buffer.capacity(), seen) * passes;
+    }
+
+    @Override
+    public Dataset trainingData(List<Experience> stream, int index) {
+        Dataset data = stream.get(index).train();
+        int[] all = new int[data.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        buffer.offer(data, all, null);
+        Dataset memory = buffer.view(buffer.sample(buffer.size()));
+        return HostDataset.concat("gdumb-memory-" + index, java.util.Collections.nCopies(passes, memory));
+    }
+
+    @Override
+    public long bufferBytes() {
+        return buffer.bytes();
+    }
+}

@@ -1,0 +1,244 @@
+package ai.perennial.cl.strategy.replay;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.cl.buffer.Herding;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.strategy.ClassifierView;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.HostDataset;
+import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.TrainingContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * iCaRL (Rebuffi et al. 2017). A memory of {@code memory} exemplars shared equally by the classes seen so
+ * far, chosen by herding in the normalized feature space; each experience trains on its data plus all
+ * exemplars with the classification loss plus iCaRL's sigmoid distillation of the previous model on the
+ * old classes; prediction is by the nearest mean of exemplars (NME). This implementation keeps the
+ * loop's cross-entropy as the classification term (as later re-implementations do) instead of the
+ * paper's per-class sigmoid.
+ */
+public final class Icarl implements Strategy {
+    private final int memory;
+    private final Map<Long, Dataset> exemplars = new LinkedHashMap<>();   // key: task << 32 | label
+    private final Map<Long, float[]> means = new LinkedHashMap<>();
+    private List<Experience> stream;
+    private Model teacher;
+    private NDManager teacherManager;
+    private float[] oldMask;
+
+    public Icarl(int memory) {
+        this.memory = memory;
+    }
+
+    @Override
+    public String name() {
+        return "icarl";
+    }
+
+    @Override
+    public int trainingSize(List<Experience> stream, int index) {
+        return stream.get(index).train().size() + (index > 0 ? memory : 0);
+    }
+
+    @Override
+    public Dataset trainingData(List<Experience> stream, int index) {
+        this.stream = stream;
+        Dataset current = stream.get(index).train();
+        if (exemplars.isEmpty()) {
+            return current;
+        }
+        List<Dataset> parts = new ArrayList<>();
+        parts.add(current);
+        parts.addAll(exemplars.values());
+        return HostDataset.concat(current.name() + "+exemplars", parts);
+    }
+
+    @Override
+    public void onExperienceStart(TrainingContext c) {
+        if (exemplars.isEmpty() || c.model().numHeads() > 1) {
+            return; // the sigmoid distillation is defined over one shared head
+        }
+        if (teacherManager != null) {
+            teacherManager.close();
+        }
+        teacherManager = c.stateManager().newSubManager();
+        teacher = c.model().frozenCopy(teacherManager);
+        int outputs = c.experienceData().numClasses();
+        oldMask = new float[outputs];
+        for (long key : exemplars.keySet()) {
+            oldMask[(int) key] = 1;
+        }
+    }
+
+    @Override
+    public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
+        if (teacher == null) {
+            return null;
+        }
+        // Σ over old units of BCE(σ(z_new), σ(z_old)), averaged over the batch and the old units
+        NDArray target = teacher.forward(batch.inputs(), batch.tasks()).getNDArrayInternal().sigmoid();
+        NDArray mask = logits.getManager().create(oldMask, new Shape(1, oldMask.length));
+        NDArray logP = logSigmoid(logits);
+        NDArray logNotP = logSigmoid(logits.neg());
+        NDArray bce = target.mul(logP).add(target.neg().add(1f).mul(logNotP)).neg().mul(mask);
+        float units = 0;
+        for (float m : oldMask) {
+            units += m;
+        }
+        return bce.sum().div(batch.size() * Math.max(units, 1f));
+    }
+
+    private static NDArray logSigmoid(NDArray z) {
+        // log σ(z) = −softplus(−z) = −log(1 + e^{−z}), stable for large |z|
+        return z.neg().exp().add(1f).log().neg();
+    }
+
+    @Override
+    public void onExperienceEnd(TrainingContext c) {
+        int k = c.experienceIndex();
+        Dataset own = stream == null ? c.experienceData() : stream.get(k).train();
+        Map<Long, List<Integer>> byClass = new LinkedHashMap<>();
+        for (int i = 0; i < own.size(); i++) {
+            byClass.computeIfAbsent(key(own.task(i), own.label(i)), x -> new ArrayList<>()).add(i);
+        }
+        byClass.keySet().removeIf(exemplars::containsKey);
+        int classes = exemplars.size() + byClass.size();
+        int perClass = Math.max(1, memory / Math.max(classes, 1));
+        // shrink old sets: herding order means the first m are the best m
+        for (Map.Entry<Long, Dataset> e : exemplars.entrySet()) {
+            Dataset d = e.getValue();
+            e.setValue(d.select(Arrays.copyOf(Shuffle.range(d.size()), Math.min(perClass, d.size()))));
+        }
+        for (Map.Entry<Long, List<Integer>> e : byClass.entrySet()) {
+            Dataset samples = own.select(e.getValue().stream().mapToInt(Integer::intValue).toArray());
+            int[] chosen = Herding.select(normalizedFeatures(c.model(), samples, c.stateManager()), perClass);
+            exemplars.put(e.getKey(), samples.select(chosen));
+        }
+        means.clear();
+        for (Map.Entry<Long, Dataset> e : exemplars.entrySet()) {
+            float[][] f = normalizedFeatures(c.model(), e.getValue(), c.stateManager());
+            float[] mean = new float[f[0].length];
+            for (float[] row : f) {
+                for (int j = 0; j < mean.length; j++) {
+                    mean[j] += row[j] / f.length;
+                }
+            }
+            means.put(e.getKey(), normalize(mean));
+        }
+    }
+
+    static float[][] normalizedFeatures(Model model, Dataset data, NDManager manager) {
+        float[][] out = new float[data.size()][];
+        for (int start = 0; start < data.size(); start += 1000) {
+            int n = Math.min(1000, data.size() - start);
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = start + i;
+            }
+            try (NDManager m = manager.newSubManager()) {
+                NDArray f = model.features(data.inputs(m, idx));
+                int d = (int) f.getShape().get(1);
+                float[] flat = f.toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    out[start + i] = normalize(Arrays.copyOfRange(flat, i * d, (i + 1) * d));
+                }
+            }
+        }
+        return out;
+    }
+
+    static float[] normalize(float[] v) {
+        double norm = 0;
+        for (float x : v) {
+            norm += x * x;
+        }
+        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= inv;
+        }
+        return v;
+    }
+
+    private static long key(int task, int label) {
+        return ((long) task << 32) | label;
+    }
+
+    @Override
+    public Model evaluationModel(Model trained) {
+        if (means.isEmpty()) {
+            return trained;
+        }
+        return new ClassifierView(trained) {
+            @Override
+            public NDArray forward(NDArray inputs, int[] tasks) {
+                return nearestMeanLogits(model.features(inputs), tasks, means);
+            }
+
+            @Override
+            public String describe() {
+                return model.describe() + " + nearest mean of exemplars";
+            }
+        };
+    }
+
+    /**
+     * Logits −‖φ(x)/‖φ(x)‖ − μ_c‖² for each class c of the sample's task (classes without exemplars get
+     * −1e9), so argmax is the nearest class mean.
+     */
+    static NDArray nearestMeanLogits(NDArray features, int[] tasks, Map<Long, float[]> means) {
+        NDManager m = features.getManager();
+        NDArray phi = features.div(features.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+        int d = (int) phi.getShape().get(1);
+        int outputs = 0;
+        for (long key : means.keySet()) {
+            outputs = Math.max(outputs, (int) key + 1);
+        }
+        int[] distinct = Arrays.stream(tasks).distinct().toArray();
+        NDArray out = null;
+        for (int t : distinct) {
+            float[] mu = new float[outputs * d];
+            float[] missing = new float[outputs];
+            for (int c = 0; c < outputs; c++) {
+                float[] mean = means.get(key(t, c));
+                if (mean == null) {
+                    missing[c] = -1e9f;
+                } else {
+                    System.arraycopy(mean, 0, mu, c * d, d);
+                }
+            }
+            NDArray muT = m.create(mu, new Shape(outputs, d));
+            NDArray dist = phi.square().sum(new int[] {1}, true).sub(phi.matMul(muT.transpose()).mul(2f))
+                    .add(muT.square().sum(new int[] {1}).reshape(1, outputs));
+            NDArray logits = dist.neg().add(m.create(missing, new Shape(1, outputs)));
+            if (distinct.length == 1) {
+                return logits;
+            }
+            float[] rowMask = new float[tasks.length];
+            for (int i = 0; i < tasks.length; i++) {
+                rowMask[i] = tasks[i] == t ? 1 : 0;
+            }
+            NDArray masked = logits.mul(m.create(rowMask, new Shape(tasks.length, 1)));
+            out = out == null ? masked : out.add(masked);
+        }
+        return out;
+    }
+
+    @Override
+    public long bufferBytes() {
+        long bytes = 0;
+        for (Dataset d : exemplars.values()) {
+            bytes += (long) d.size() * (((HostDataset) d).rowBytes() + 8);
+        }
+        return bytes;
+    }
+}
