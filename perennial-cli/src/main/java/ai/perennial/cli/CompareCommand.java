@@ -50,7 +50,7 @@ public final class CompareCommand implements Callable<Integer> {
         // Validate every (strategy, seed) config before training anything.
         Map<String, Map<Long, RunConfig>> configs = new LinkedHashMap<>();
         for (String s : strategies) {
-            if (!Strategies.names().contains(s)) {
+            if (!Strategies.exists(s)) {
                 throw new PerennialException("--strategies: unknown strategy '" + s + "'; choose from " + String.join(", ", Strategies.names()));
             }
             Map<Long, RunConfig> bySeed = new LinkedHashMap<>();

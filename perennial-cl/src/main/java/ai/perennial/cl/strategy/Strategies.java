@@ -8,6 +8,7 @@ import ai.perennial.cl.strategy.regularization.L2;
 import ai.perennial.cl.strategy.regularization.Lwf;
 import ai.perennial.cl.strategy.regularization.Mas;
 import ai.perennial.cl.strategy.regularization.OnlineEwc;
+import ai.perennial.cl.strategy.regularization.SpectralRegularization;
 import ai.perennial.cl.strategy.regularization.SynapticIntelligence;
 import ai.perennial.cl.strategy.replay.Bic;
 import ai.perennial.cl.strategy.replay.DarkExperienceReplay;
@@ -36,6 +37,8 @@ public final class Strategies {
         REGISTRY.put("mas", p -> new Mas(p.positive("lambda", 1.0), p.nonNegative("alpha", 0.5), p.integer("samples", 500),
                 p.seed()));
         REGISTRY.put("l2", p -> new L2(p.positive("lambda", 1.0)));
+        REGISTRY.put("spectral", p -> new SpectralRegularization(p.positive("lambda", 1e-3), Math.max(1, p.integer("power", 2)),
+                p.seed()));
         REGISTRY.put("lwf", p -> new Lwf(p.positive("alpha", 1.0), p.positive("temperature", 2.0)));
         REGISTRY.put("er", p -> new ExperienceReplay(p.integer("memory", 500),
                 p.choice("policy", "reservoir", "reservoir", "class-balanced").equals("reservoir")
@@ -71,6 +74,9 @@ public final class Strategies {
 
     /** As {@link #create(String, Map)}, with {@code seed} for the strategy's own randomness. */
     public static Strategy create(String name, Map<String, Object> params, long seed) {
+        if (name.contains("+")) {
+            return combined(name, params, seed);
+        }
         Function<Params, Strategy> factory = REGISTRY.get(name);
         if (factory == null) {
             throw new PerennialException("strategy.name: unknown strategy '" + name + "'; choose one of "
@@ -80,6 +86,46 @@ public final class Strategies {
         Strategy s = factory.apply(p);
         p.requireAllUsed();
         return s;
+    }
+
+    /**
+     * {@code a+b+...}: each member's hyperparameters sit under its own name, e.g.
+     * {@code strategy: {name: ewc+er, ewc: {lambda: 500}, er: {memory: 200}}}.
+     */
+    private static Strategy combined(String name, Map<String, Object> params, long seed) {
+        List<String> members = List.of(name.split("\\+"));
+        for (String key : params.keySet()) {
+            if (!members.contains(key)) {
+                throw new PerennialException("strategy." + key + ": a combined strategy takes one section per member ("
+                        + String.join(", ", members) + ")");
+            }
+        }
+        List<Strategy> parts = new java.util.ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            String member = members.get(i);
+            Object section = params.getOrDefault(member, Map.of());
+            if (!(section instanceof Map<?, ?> map)) {
+                throw new PerennialException("strategy." + member + ": expected a mapping of " + member + "'s hyperparameters");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> memberParams = (Map<String, Object>) map;
+            try {
+                parts.add(create(member, memberParams, seed + 31L * i));
+            } catch (PerennialException e) {
+                throw new PerennialException(e.getMessage().replace("strategy.", "strategy." + member + "."));
+            }
+        }
+        return new Composite(parts);
+    }
+
+    /** True when {@code name} is a registered strategy or a '+' combination of them. */
+    public static boolean exists(String name) {
+        for (String member : name.split("\\+")) {
+            if (!REGISTRY.containsKey(member)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Typed access to a strategy's hyperparameters that remembers which keys were read. */

@@ -49,8 +49,8 @@ final class ConfigValidator {
         check(c.training.batchSize >= 1, "training.batch_size", "must be at least 1, got " + c.training.batchSize);
         check(!c.scenario.type.equals("online") || c.training.epochs == 1, "training.epochs",
                 "online scenarios are single-pass: must be 1, got " + c.training.epochs);
-        check(Strategies.names().contains(c.strategy.name), "strategy.name", "unknown strategy '" + c.strategy.name
-                + "'; choose one of " + String.join(", ", Strategies.names()));
+        check(Strategies.exists(c.strategy.name), "strategy.name", "unknown strategy '" + c.strategy.name
+                + "'; choose one or a '+' combination of " + String.join(", ", Strategies.names()));
         RunConfig.EvaluationConfig e = c.evaluation;
         check(e.everySteps >= 0, "evaluation.every_steps", "must be >= 0 (0 turns continual evaluation off), got " + e.everySteps);
         check(e.subsetSize >= 1, "evaluation.subset_size", "must be at least 1, got " + e.subsetSize);
