@@ -45,6 +45,10 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value for every run (repeatable)")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--hparams", paramLabel = "FILE",
+            description = "Per-strategy hyperparameters (YAML: strategy -> {key: value}); default presets/hparams/<config name>.yaml when present, 'none' for none")
+    String hparams;
+
     @Override
     public Integer call() {
         // Validate every (strategy, seed) config before training anything.
@@ -55,7 +59,8 @@ public final class CompareCommand implements Callable<Integer> {
             }
             Map<Long, RunConfig> bySeed = new LinkedHashMap<>();
             for (long seed : seeds) {
-                List<String> all = new ArrayList<>(overrides);
+                List<String> all = new ArrayList<>(Hyperparameters.overrides(hparams, config, s));
+                all.addAll(overrides);
                 all.add("strategy.name=" + s);
                 all.add("seed=" + seed);
                 RunConfig c = ConfigLoader.load(config, Presets.dir(), all);
@@ -91,7 +96,13 @@ public final class CompareCommand implements Callable<Integer> {
         }
         Map<String, Map<String, CompareReport.Cell>> table = summarize(metrics);
         writeSummaryCsv(out.resolve("summary.csv"), table);
-        ResultWriter.write(out, "summary.json", Map.of("strategies", strategies, "seeds", seeds, "metrics", table));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("name", configs.get(strategies.get(0)).get(seeds.get(0)).name);
+        summary.put("command", commandLine());
+        summary.put("strategies", strategies);
+        summary.put("seeds", seeds);
+        summary.put("metrics", table);
+        ResultWriter.write(out, "summary.json", summary);
         Provenance provenance = Provenance.capture(provenanceConfig, seeds.get(0), commandLine());
         CompareReport.write(out.resolve("report.html"), configs.get(strategies.get(0)).get(seeds.get(0)).name + " — comparison",
                 strategies, seeds, table, curves, ResultWriter.toJson(provenance));
@@ -170,7 +181,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private String commandLine() {
-        return "perennial compare " + config + " --strategies " + String.join(",", strategies) + " --seeds "
+        return "bin/perennial compare " + config + " --strategies " + String.join(",", strategies) + " --seeds "
                 + seeds.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("")
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
     }

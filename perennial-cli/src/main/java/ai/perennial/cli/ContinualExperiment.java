@@ -79,6 +79,8 @@ final class ContinualExperiment {
         m.put("min_acc", num(r.minAccuracy()));
         m.put("wc_acc", num(r.worstCaseAccuracy()));
         m.put("windowed_forgetting", num(r.windowedForgetting()));
+        ContinualResult.Compute k = r.compute();
+        m.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
         return m;
     }
 
