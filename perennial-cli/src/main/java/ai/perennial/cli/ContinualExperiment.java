@@ -81,6 +81,7 @@ final class ContinualExperiment {
         m.put("windowed_forgetting", num(r.windowedForgetting()));
         ContinualResult.Compute k = r.compute();
         m.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
+        m.put("experience_seconds", k.experienceSeconds());
         return m;
     }
 
@@ -111,6 +112,7 @@ final class ContinualExperiment {
         compute.put("steps", k.steps());
         compute.put("samples", k.samples());
         compute.put("train_seconds", k.trainSeconds());
+        compute.put("experience_seconds", k.experienceSeconds());
         compute.put("eval_seconds", k.evalSeconds());
         compute.put("wall_seconds", k.wallSeconds());
         compute.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());

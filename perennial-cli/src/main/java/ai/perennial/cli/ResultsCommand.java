@@ -45,7 +45,7 @@ public final class ResultsCommand implements Callable<Integer> {
         b.append("### ").append(summary.get("name").asText()).append("\n\n");
         b.append("Seeds ").append(summary.get("seeds")).append(". Command:\n\n```bash\n").append(summary.get("command").asText())
                 .append("\n```\n\n");
-        b.append("| strategy | ACC | BWT | forgetting | time per step / naive |\n|---|---|---|---|---|\n");
+        b.append("| strategy | ACC | BWT | forgetting | time per step / naive | once per experience |\n|---|---|---|---|---|---|\n");
         double naiveMs = metrics.path("ms_per_step").path("naive").path("mean").asDouble(Double.NaN);
         for (JsonNode s : summary.get("strategies")) {
             String name = s.asText();
@@ -53,6 +53,8 @@ public final class ResultsCommand implements Callable<Integer> {
             b.append("| ").append(name).append(" | ").append(cell(metrics, "average_accuracy", name)).append(" | ")
                     .append(cell(metrics, "bwt", name)).append(" | ").append(cell(metrics, "forgetting", name)).append(" | ")
                     .append(Double.isNaN(naiveMs) || Double.isNaN(ms) ? "n/a" : String.format(Locale.ROOT, "%.2f×", ms / naiveMs))
+                    .append(" | ").append(String.format(Locale.ROOT, "%.1f s",
+                            metrics.path("experience_seconds").path(name).path("mean").asDouble(0)))
                     .append(" |\n");
         }
         return b.append('\n').toString();

@@ -13,9 +13,13 @@ import java.util.List;
 public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperiences, double[] randomInitAccuracy,
         List<EvalPoint> curve, long[] endSteps, long evalWindow, Compute compute) {
 
-    /** Cost of the run. */
-    public record Compute(long steps, long samples, double trainSeconds, double evalSeconds, double wallSeconds,
-            long peakRssBytes, long bufferBytes) {
+    /**
+     * Cost of the run: {@code trainSeconds} is the optimizer steps alone, {@code experienceSeconds} the
+     * strategy's once-per-experience work (importance estimation, exemplar selection), {@code evalSeconds}
+     * the accuracy matrix and continual evaluation.
+     */
+    public record Compute(long steps, long samples, double trainSeconds, double experienceSeconds, double evalSeconds,
+            double wallSeconds, long peakRssBytes, long bufferBytes) {
     }
 
     public double averageAccuracy() {

@@ -102,6 +102,7 @@ public final class ContinualRunner {
             long[] endSteps = new long[stream.size()];
             long samples = 0;
             double trainSeconds = 0;
+            double experienceSeconds = 0;
             for (int i = 0; i < stream.size(); i++) {
                 Experience e = stream.get(i);
                 Dataset data = strategy.trainingData(stream, i); // asked now: it may depend on training so far
@@ -111,7 +112,8 @@ public final class ContinualRunner {
                     var stats = trainer.train(data, e.taskId(), round,
                             progress.forRound("experience " + (i + 1) + "/" + stream.size()));
                     samples += stats.samples();
-                    trainSeconds += stats.wallSeconds();
+                    trainSeconds += stats.wallSeconds() - stats.hookSeconds();
+                    experienceSeconds += stats.hookSeconds();
                     evalStart = System.nanoTime();
                     if (continual != null) {
                         continual.measure(trainer.context().globalStep());
@@ -136,7 +138,7 @@ public final class ContinualRunner {
                 evalSeconds += continual.seconds();
             }
             ContinualResult.Compute compute = new ContinualResult.Compute(trainer.context().globalStep(), samples, trainSeconds,
-                    evalSeconds, (System.nanoTime() - wallStart) / 1e9, ProcessStats.peakRssBytes(), strategy.bufferBytes());
+                    experienceSeconds, evalSeconds, (System.nanoTime() - wallStart) / 1e9, ProcessStats.peakRssBytes(), strategy.bufferBytes());
             return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                     randomInit, continual == null ? List.of() : continual.curve(), endSteps, eval.window(), compute);
         }

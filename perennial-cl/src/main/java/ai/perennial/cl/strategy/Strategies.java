@@ -7,7 +7,6 @@ import ai.perennial.cl.strategy.regularization.Ewc;
 import ai.perennial.cl.strategy.regularization.L2;
 import ai.perennial.cl.strategy.regularization.Lwf;
 import ai.perennial.cl.strategy.regularization.Mas;
-import ai.perennial.cl.strategy.regularization.OnlineEwc;
 import ai.perennial.cl.strategy.regularization.SpectralRegularization;
 import ai.perennial.cl.strategy.regularization.SynapticIntelligence;
 import ai.perennial.cl.strategy.replay.Bic;
@@ -30,8 +29,8 @@ public final class Strategies {
         REGISTRY.put("naive", p -> new Naive());
         REGISTRY.put("joint", p -> new Joint());
         REGISTRY.put("cumulative", p -> new Cumulative());
-        REGISTRY.put("ewc", p -> new Ewc(p.positive("lambda", 100), p.integer("fisher_samples", 500), p.seed()));
-        REGISTRY.put("online-ewc", p -> new OnlineEwc(p.positive("lambda", 100), p.nonNegative("gamma", 1.0),
+        REGISTRY.put("ewc", p -> new Ewc(p.positive("lambda", 100), null, p.integer("fisher_samples", 500), p.seed()));
+        REGISTRY.put("online-ewc", p -> new Ewc(p.positive("lambda", 100), p.nonNegative("gamma", 1.0),
                 p.integer("fisher_samples", 500), p.seed()));
         REGISTRY.put("si", p -> new SynapticIntelligence(p.positive("c", 0.5), p.positive("xi", 0.1)));
         REGISTRY.put("mas", p -> new Mas(p.positive("lambda", 1.0), p.nonNegative("alpha", 0.5), p.integer("samples", 500),

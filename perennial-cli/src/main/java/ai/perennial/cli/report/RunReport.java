@@ -58,11 +58,11 @@ public final class RunReport {
             body.append("<h2>Forgetting per experience</h2><p class='note'>Best accuracy before the end minus final accuracy.</p>");
             body.append(Svg.barChart("forgetting", labels, forgetting, null, "forgetting"));
         }
-        body.append("<h2>Compute</h2><table><tr><th>steps</th><th>samples</th><th>train s</th><th>eval s</th><th>wall s</th>")
+        body.append("<h2>Compute</h2><table><tr><th>steps</th><th>samples</th><th>train s</th><th>per-experience s</th><th>eval s</th><th>wall s</th>")
                 .append("<th>peak RSS MiB</th><th>buffer bytes</th></tr><tr>");
         ContinualResult.Compute c = r.compute();
-        body.append(Svg.f("<td>%d</td><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td><td>%d</td></tr></table>",
-                c.steps(), c.samples(), c.trainSeconds(), c.evalSeconds(), c.wallSeconds(),
+        body.append(Svg.f("<td>%d</td><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td><td>%d</td></tr></table>",
+                c.steps(), c.samples(), c.trainSeconds(), c.experienceSeconds(), c.evalSeconds(), c.wallSeconds(),
                 c.peakRssBytes() < 0 ? "n/a" : Long.toString(c.peakRssBytes() >> 20), c.bufferBytes()));
         body.append("<h2>Provenance</h2><pre>").append(Svg.esc(provenanceJson)).append("</pre>");
         Html.write(file, Html.page(title, body.toString()));

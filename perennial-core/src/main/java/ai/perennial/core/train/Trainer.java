@@ -84,14 +84,15 @@ public final class Trainer {
             throw new PerennialException("training set '" + data.name() + "' is empty");
         }
         long totalSteps = stepsFor(data.size(), options);
+        long start = System.nanoTime();
         context.beginExperience(data, taskId);
         try (NDScope scope = new NDScope()) {
             for (TrainingHook h : hooks) {
                 h.onExperienceStart(context);
             }
         }
+        long hookNanos = System.nanoTime() - start;
         SplittableRandom rng = new SplittableRandom(options.shuffleSeed());
-        long start = System.nanoTime();
         long steps = 0;
         long samples = 0;
         double epochLoss = Double.NaN;
@@ -126,12 +127,14 @@ public final class Trainer {
         } finally {
             lossSum.close();
         }
+        long endHooks = System.nanoTime();
         try (NDScope scope = new NDScope()) {
             for (TrainingHook h : hooks) {
                 h.onExperienceEnd(context);
             }
         }
-        return new TrainStats(steps, samples, epochLoss, (System.nanoTime() - start) / 1e9);
+        hookNanos += System.nanoTime() - endHooks;
+        return new TrainStats(steps, samples, epochLoss, (System.nanoTime() - start) / 1e9, hookNanos / 1e9);
     }
 
     private void step(Dataset data, int[] idx, NDArray lossSum) {

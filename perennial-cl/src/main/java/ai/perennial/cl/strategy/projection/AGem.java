@@ -1,20 +1,13 @@
 package ai.perennial.cl.strategy.projection;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.training.GradientCollector;
 import ai.perennial.cl.strategy.Strategy;
-import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
-import ai.perennial.core.engine.Engines;
-import ai.perennial.core.model.Parameter;
-import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Averaged GEM (Chaudhry et al. 2019): an episodic memory keeps {@code patternsPerExperience} samples of
@@ -23,16 +16,13 @@ import java.util.SplittableRandom;
  * g̃ = g − (g·g_ref / g_ref·g_ref) g_ref. Dot products run over all parameters at once, on the device.
  */
 public final class AGem implements Strategy {
-    private final int patternsPerExperience;
+    private final EpisodicMemory memory;
     private final int sampleSize;
-    private final SplittableRandom rng;
-    private final List<Dataset> memory = new ArrayList<>();
     private HostDataset merged;
 
     public AGem(int patternsPerExperience, int sampleSize, long seed) {
-        this.patternsPerExperience = patternsPerExperience;
+        this.memory = new EpisodicMemory(patternsPerExperience, seed);
         this.sampleSize = sampleSize;
-        this.rng = new SplittableRandom(seed);
     }
 
     @Override
@@ -42,10 +32,8 @@ public final class AGem implements Strategy {
 
     @Override
     public void onExperienceEnd(TrainingContext c) {
-        Dataset data = c.experienceData();
-        int n = Math.min(patternsPerExperience, data.size());
-        memory.add(data.select(Arrays.copyOf(Shuffle.permutation(data.size(), rng), n)));
-        merged = HostDataset.concat("agem-memory", memory);
+        memory.add(c.experienceData());
+        merged = HostDataset.concat("agem-memory", memory.parts());
     }
 
     @Override
@@ -53,24 +41,9 @@ public final class AGem implements Strategy {
         if (merged == null) {
             return grads;
         }
-        List<Parameter> params = c.model().parameters();
-        List<NDArray> g = new ArrayList<>(grads.size());
-        for (int i = 0; i < grads.size(); i++) {
-            g.add(grads.get(i).duplicate());
-            Engines.zeroGradient(params.get(i).array());
-        }
-        int[] pick = Arrays.copyOf(Shuffle.permutation(merged.size(), rng), Math.min(sampleSize, merged.size()));
-        Engine engine = Engines.pytorch();
-        try (GradientCollector collector = engine.newGradientCollector()) {
-            NDArray logits = c.model().forward(merged.inputs(g.get(0).getManager(), pick), merged.tasks(pick));
-            collector.backward(Losses.crossEntropy(logits, merged.labels(g.get(0).getManager(), pick)));
-        }
-        List<NDArray> reference = new ArrayList<>(grads.size());
-        for (Parameter p : params) {
-            reference.add(p.array().getGradient().duplicate());
-            Engines.zeroGradient(p.array());
-        }
-        return project(g, reference);
+        List<NDArray> g = EpisodicMemory.takeGradients(c.model().parameters(), grads);
+        int[] pick = Arrays.copyOf(Shuffle.permutation(merged.size(), memory.rng()), Math.min(sampleSize, merged.size()));
+        return project(g, EpisodicMemory.lossGradient(c.model(), merged, pick, g.get(0).getManager()));
     }
 
     /** g − (min(g·r, 0) / r·r) r over the whole parameter list; no host read-back. */
@@ -93,6 +66,6 @@ public final class AGem implements Strategy {
 
     @Override
     public long bufferBytes() {
-        return merged == null ? 0 : (long) merged.size() * (merged.rowBytes() + 8);
+        return memory.bytes();
     }
 }

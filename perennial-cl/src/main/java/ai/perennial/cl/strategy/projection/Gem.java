@@ -1,21 +1,14 @@
 package ai.perennial.cl.strategy.projection;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.training.GradientCollector;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
-import ai.perennial.core.engine.Engines;
-import ai.perennial.core.model.Parameter;
-import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Gradient episodic memory (Lopez-Paz &amp; Ranzato 2017). Each finished experience k leaves
@@ -25,15 +18,12 @@ import java.util.SplittableRandom;
  * "memory strength" margin of the reference code). The t×t system is read back once per step.
  */
 public final class Gem implements Strategy {
-    private final int patternsPerExperience;
+    private final EpisodicMemory memory;
     private final double margin;
-    private final SplittableRandom rng;
-    private final List<Dataset> memories = new ArrayList<>();
 
     public Gem(int patternsPerExperience, double margin, long seed) {
-        this.patternsPerExperience = patternsPerExperience;
+        this.memory = new EpisodicMemory(patternsPerExperience, seed);
         this.margin = margin;
-        this.rng = new SplittableRandom(seed);
     }
 
     @Override
@@ -43,36 +33,18 @@ public final class Gem implements Strategy {
 
     @Override
     public void onExperienceEnd(TrainingContext c) {
-        Dataset data = c.experienceData();
-        int n = Math.min(patternsPerExperience, data.size());
-        memories.add(data.select(Arrays.copyOf(Shuffle.permutation(data.size(), rng), n)));
+        memory.add(c.experienceData());
     }
 
     @Override
     public List<NDArray> transformGradients(TrainingContext c, List<NDArray> grads) {
-        if (memories.isEmpty()) {
+        if (memory.parts().isEmpty()) {
             return grads;
         }
-        List<Parameter> params = c.model().parameters();
-        List<NDArray> g = new ArrayList<>();
-        for (int i = 0; i < grads.size(); i++) {
-            g.add(grads.get(i).duplicate());
-            Engines.zeroGradient(params.get(i).array());
-        }
-        Engine engine = Engines.pytorch();
+        List<NDArray> g = EpisodicMemory.takeGradients(c.model().parameters(), grads);
         List<List<NDArray>> memoryGrads = new ArrayList<>();
-        for (Dataset memory : memories) {
-            int[] all = Shuffle.range(memory.size());
-            try (GradientCollector collector = engine.newGradientCollector()) {
-                NDArray logits = c.model().forward(memory.inputs(g.get(0).getManager(), all), memory.tasks(all));
-                collector.backward(Losses.crossEntropy(logits, memory.labels(g.get(0).getManager(), all)));
-            }
-            List<NDArray> gk = new ArrayList<>();
-            for (Parameter p : params) {
-                gk.add(p.array().getGradient().duplicate());
-                Engines.zeroGradient(p.array());
-            }
-            memoryGrads.add(gk);
+        for (Dataset m : memory.parts()) {
+            memoryGrads.add(EpisodicMemory.lossGradient(c.model(), m, Shuffle.range(m.size()), g.get(0).getManager()));
         }
         return project(g, memoryGrads, margin);
     }
@@ -130,10 +102,6 @@ public final class Gem implements Strategy {
 
     @Override
     public long bufferBytes() {
-        long bytes = 0;
-        for (Dataset m : memories) {
-            bytes += (long) m.size() * (((ai.perennial.core.data.HostDataset) m).rowBytes() + 8);
-        }
-        return bytes;
+        return memory.bytes();
     }
 }

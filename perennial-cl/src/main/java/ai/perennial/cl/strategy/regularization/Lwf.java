@@ -1,10 +1,10 @@
 package ai.perennial.cl.strategy.regularization;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.Teacher;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.train.Batch;
@@ -22,8 +22,7 @@ public final class Lwf implements Strategy {
     private final double alpha;
     private final double temperature;
     private List<Experience> stream;
-    private Model teacher;
-    private NDManager teacherManager;
+    private final Teacher teacher = new Teacher();
     private float[] oldClassMask;   // shared head: 1 for classes seen before, else 0; null for all
     private int[] oldHeads;         // several heads: the task ids seen before
 
@@ -49,49 +48,33 @@ public final class Lwf implements Strategy {
         if (k == 0 || stream == null) {
             return;
         }
-        if (teacherManager != null) {
-            teacherManager.close(); // frees the previous teacher
-        }
-        teacherManager = c.stateManager().newSubManager();
-        teacher = c.model().frozenCopy(teacherManager);
+        teacher.snapshot(c.model(), c.stateManager(), m -> m);
         if (c.model().numHeads() > 1) {
             oldHeads = stream.subList(0, k).stream().mapToInt(e -> e.train().task(0)).distinct().toArray();
             return;
         }
-        int outputs = c.experienceData().numClasses();
-        float[] mask = new float[outputs];
-        for (Experience e : stream.subList(0, k)) {
-            for (int cls : e.classes()) {
-                if (cls < outputs) {
-                    mask[cls] = 1;
-                }
-            }
-        }
-        boolean all = true;
-        for (float m : mask) {
-            all &= m == 1;
-        }
-        oldClassMask = all ? null : mask;
+        oldClassMask = Teacher.oldClassMask(stream, k, c.experienceData().numClasses());
     }
 
     @Override
     public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
-        if (teacher == null) {
+        if (teacher.model() == null) {
             return null;
         }
+        Model old = teacher.model();
         NDArray x = batch.inputs();
         if (oldHeads != null) {
             NDArray total = null;
             for (int head : oldHeads) {
                 int[] tasks = new int[batch.size()];
                 Arrays.fill(tasks, head);
-                NDArray term = distillation(c.model().forward(x, tasks), teacher.forward(x, tasks), null, temperature);
+                NDArray term = distillation(c.model().forward(x, tasks), old.forward(x, tasks), null, temperature);
                 total = total == null ? term : total.add(term);
             }
             return total.mul((float) alpha);
         }
         NDArray mask = oldClassMask == null ? null : x.getManager().create(oldClassMask, new Shape(1, oldClassMask.length));
-        return distillation(logits, teacher.forward(x, batch.tasks()), mask, temperature).mul((float) alpha);
+        return distillation(logits, old.forward(x, batch.tasks()), mask, temperature).mul((float) alpha);
     }
 
     /**

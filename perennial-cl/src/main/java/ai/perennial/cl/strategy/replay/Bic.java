@@ -7,6 +7,7 @@ import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.ClassifierView;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.Teacher;
 import ai.perennial.cl.strategy.regularization.Lwf;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
@@ -15,7 +16,6 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -36,8 +36,7 @@ public final class Bic implements Strategy {
     private float[] newMask;
     private float alpha = 1;
     private float beta = 0;
-    private Model teacher;
-    private NDManager teacherManager;
+    private final Teacher teacher = new Teacher();
     private float[] oldMask;
     private float distillWeight;
 
@@ -65,18 +64,12 @@ public final class Bic implements Strategy {
         if (k == 0 || c.model().numHeads() > 1 || stream == null) {
             return;
         }
-        if (teacherManager != null) {
-            teacherManager.close();
-        }
-        teacherManager = c.stateManager().newSubManager();
-        teacher = evaluationModel(c.model().frozenCopy(teacherManager)); // the corrected previous model
-        int outputs = c.experienceData().numClasses();
-        oldMask = new float[outputs];
+        teacher.snapshot(c.model(), c.stateManager(), this::evaluationModel); // the corrected previous model
+        oldMask = Teacher.oldClassMask(stream, k, c.experienceData().numClasses());
         int oldClasses = 0;
-        for (Experience e : stream.subList(0, k)) {
-            for (int cls : e.classes()) {
-                oldClasses += oldMask[cls] == 0 ? 1 : 0;
-                oldMask[cls] = 1;
+        if (oldMask != null) {
+            for (float m : oldMask) {
+                oldClasses += (int) m;
             }
         }
         distillWeight = oldClasses / (float) (oldClasses + stream.get(k).classes().length);
@@ -89,11 +82,12 @@ public final class Bic implements Strategy {
 
     @Override
     public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
-        if (teacher == null) {
+        if (teacher.model() == null || oldMask == null) {
             return null;
         }
         NDArray mask = logits.getManager().create(oldMask, new Shape(1, oldMask.length));
-        return Lwf.distillation(logits, teacher.forward(batch.inputs(), batch.tasks()), mask, temperature).mul(distillWeight);
+        return Lwf.distillation(logits, teacher.model().forward(batch.inputs(), batch.tasks()), mask, temperature)
+                .mul(distillWeight);
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.perennial.cl.buffer.Herding;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.ClassifierView;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.Teacher;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
@@ -32,8 +33,7 @@ public final class Icarl implements Strategy {
     private final Map<Long, Dataset> exemplars = new LinkedHashMap<>();   // key: task << 32 | label
     private final Map<Long, float[]> means = new LinkedHashMap<>();
     private List<Experience> stream;
-    private Model teacher;
-    private NDManager teacherManager;
+    private final Teacher teacher = new Teacher();
     private float[] oldMask;
 
     public Icarl(int memory) {
@@ -68,11 +68,7 @@ public final class Icarl implements Strategy {
         if (exemplars.isEmpty() || c.model().numHeads() > 1) {
             return; // the sigmoid distillation is defined over one shared head
         }
-        if (teacherManager != null) {
-            teacherManager.close();
-        }
-        teacherManager = c.stateManager().newSubManager();
-        teacher = c.model().frozenCopy(teacherManager);
+        teacher.snapshot(c.model(), c.stateManager(), m -> m);
         int outputs = c.experienceData().numClasses();
         oldMask = new float[outputs];
         for (long key : exemplars.keySet()) {
@@ -82,11 +78,11 @@ public final class Icarl implements Strategy {
 
     @Override
     public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
-        if (teacher == null) {
+        if (teacher.model() == null) {
             return null;
         }
         // Σ over old units of BCE(σ(z_new), σ(z_old)), averaged over the batch and the old units
-        NDArray target = teacher.forward(batch.inputs(), batch.tasks()).getNDArrayInternal().sigmoid();
+        NDArray target = teacher.model().forward(batch.inputs(), batch.tasks()).getNDArrayInternal().sigmoid();
         NDArray mask = logits.getManager().create(oldMask, new Shape(1, oldMask.length));
         NDArray logP = logSigmoid(logits);
         NDArray logNotP = logSigmoid(logits.neg());

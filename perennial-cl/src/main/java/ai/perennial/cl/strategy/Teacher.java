@@ -1,0 +1,47 @@
+package ai.perennial.cl.strategy;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.core.model.Model;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** The frozen previous model that distillation methods learn from; each snapshot frees the one before. */
+public final class Teacher {
+    private NDManager manager;
+    private Model model;
+
+    /** Freezes a copy of {@code current} (read out through {@code view}, e.g. a bias correction). */
+    public Model snapshot(Model current, NDManager parent, UnaryOperator<Model> view) {
+        if (manager != null) {
+            manager.close();
+        }
+        manager = parent.newSubManager();
+        model = view.apply(current.frozenCopy(manager));
+        return model;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    /**
+     * 1 for every class of the experiences before {@code index} (within {@code outputs} units), else 0;
+     * {@code null} when every unit is old (domain-incremental streams share all classes).
+     */
+    public static float[] oldClassMask(List<Experience> stream, int index, int outputs) {
+        float[] mask = new float[outputs];
+        boolean all = true;
+        for (Experience e : stream.subList(0, index)) {
+            for (int cls : e.classes()) {
+                if (cls < outputs) {
+                    mask[cls] = 1;
+                }
+            }
+        }
+        for (float m : mask) {
+            all &= m == 1;
+        }
+        return all ? null : mask;
+    }
+}
