@@ -48,11 +48,6 @@ public final class ReplayBuffer {
         return size;
     }
 
-    /** Samples offered so far. */
-    public long seen() {
-        return seen;
-    }
-
     /**
      * Offers samples {@code indices} of {@code source}; {@code sampleLogits[i]} (may be null) are stored with
      * sample i if it is kept.

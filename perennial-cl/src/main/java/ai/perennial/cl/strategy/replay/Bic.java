@@ -209,11 +209,6 @@ public final class Bic implements Strategy {
         };
     }
 
-    /** The fitted correction (α, β) of the latest experience. */
-    public float[] correction() {
-        return new float[] {alpha, beta};
-    }
-
     @Override
     public long bufferBytes() {
         return buffer.bytes();

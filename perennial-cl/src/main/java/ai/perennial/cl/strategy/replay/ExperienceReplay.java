@@ -43,8 +43,4 @@ public final class ExperienceReplay implements Strategy {
         return buffer.bytes();
     }
 
-    ReplayBuffer buffer() {
-        return buffer;
-    }
-
 }
