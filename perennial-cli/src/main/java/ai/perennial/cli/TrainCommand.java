@@ -61,7 +61,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eps", defaultValue = "1e-8", description = "Adam epsilon. Default: ${DEFAULT-VALUE}")
     double eps;
 
-    @Option(names = "--schedule", defaultValue = "constant", description = "constant or cosine. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--schedule", defaultValue = "constant",
+            description = "Learning-rate schedule spec, e.g. constant, cosine, wsd:decay=200, rex (see 'perennial schedule plot --help'). Default: ${DEFAULT-VALUE}")
     String schedule;
 
     @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}")

@@ -95,6 +95,21 @@ class CliTest {
     }
 
     @Test
+    void schedulePlotWritesPngAndSvgAndRejectsBadSpecs() throws IOException {
+        Path png = dir.resolve("wsd.png");
+        Outcome o = run("schedule", "plot", "--schedule", "wsd:warmup=50,decay=200", "--steps", "1000", "--out", png.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(bytes.length).isGreaterThan(1000);
+        assertThat(new String(bytes, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
+        Path svg = dir.resolve("rex.svg");
+        assertThat(run("schedule", "plot", "--schedule", "rex", "--out", svg.toString()).code()).isZero();
+        assertThat(Files.readString(svg)).startsWith("<svg").contains("polyline");
+        assertOneLineError(run("schedule", "plot", "--schedule", "cosine:peek=1", "--out", png.toString()), "unknown parameter 'peek'");
+        assertOneLineError(run("train", "--schedule", "wsd:shape=cubic", "--out", dir.toString()), "linear, sqrt or cosine");
+    }
+
+    @Test
     void helpOnEveryCommand() {
         for (String[] args : new String[][] {{"--help"}, {"train", "--help"}, {"bench", "--help"}, {"bench", "step", "--help"}}) {
             Outcome o = run(args);

@@ -42,8 +42,11 @@ final class ConfigValidator {
         check(o.beta1 >= 0 && o.beta1 < 1, "optimizer.beta1", "must be in [0, 1), got " + o.beta1);
         check(o.beta2 >= 0 && o.beta2 < 1, "optimizer.beta2", "must be in [0, 1), got " + o.beta2);
         check(o.eps > 0, "optimizer.eps", "must be positive, got " + o.eps);
-        check(OptimizerSpec.SCHEDULES.contains(o.schedule), "optimizer.schedule", "must be one of "
-                + String.join(", ", OptimizerSpec.SCHEDULES) + ", got '" + o.schedule + "'");
+        try {
+            ai.perennial.core.schedule.ScheduleSpec.parse(o.schedule, o.lr > 0 ? o.lr : 1e-3, 1000);
+        } catch (PerennialException e) {
+            check(false, "optimizer.schedule", e.getMessage());
+        }
         check(o.warmupSteps >= 0, "optimizer.warmup_steps", "must be >= 0, got " + o.warmupSteps);
         check(c.training.epochs >= 1, "training.epochs", "must be at least 1, got " + c.training.epochs);
         check(c.training.batchSize >= 1, "training.batch_size", "must be at least 1, got " + c.training.batchSize);

@@ -57,6 +57,7 @@ class ConfigLoaderTest {
         fails("scenario:\n  class_order: backwards\n", "scenario.class_order");
         fails("strategy:\n  name: ewcc\n", "strategy.name", "naive");
         fails("evaluation:\n  matrix: sparse\n", "evaluation.matrix");
+        fails("optimizer:\n  schedule: cosin\n", "optimizer.schedule", "unknown schedule 'cosin'");
         fails("optimizer: [1, 2]\n", "optimizer", "expected a mapping");
     }
 

@@ -2,6 +2,7 @@ package ai.perennial.core.optim;
 
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.schedule.ScheduleSpec;
 import java.util.List;
 
 /**
@@ -9,14 +10,13 @@ import java.util.List;
  * Validation happens here, before any training starts.
  *
  * <p>Names: {@code sgd}, {@code momentum} (heavy ball), {@code nesterov}, {@code adam}, {@code adamw},
- * {@code adam-l2}. Schedules: {@code constant}, {@code cosine} (to 0 over the run), each with an
- * optional linear warmup.
+ * {@code adam-l2}. Schedule: any {@link ScheduleSpec} ({@code constant}, {@code cosine} over the run,
+ * {@code wsd}, {@code rex}, ...), whose rates default to {@code lr}, with an optional linear warmup.
  */
 public record OptimizerSpec(String name, double lr, double momentum, double weightDecay, double beta1,
         double beta2, double eps, String schedule, long warmupSteps) {
 
     public static final List<String> NAMES = List.of("sgd", "momentum", "nesterov", "adam", "adamw", "adam-l2");
-    public static final List<String> SCHEDULES = List.of("constant", "cosine");
 
     public OptimizerSpec {
         if (!NAMES.contains(name)) {
@@ -37,9 +37,7 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
         if (!(eps > 0)) {
             throw new PerennialException("eps must be positive, got " + eps);
         }
-        if (!SCHEDULES.contains(schedule)) {
-            throw new PerennialException("unknown schedule '" + schedule + "'; choose one of " + String.join(", ", SCHEDULES));
-        }
+        ScheduleSpec.parse(schedule, lr, 1000); // rejects a bad spec before any training
         if (name.equals("adam") && weightDecay > 0) {
             throw new PerennialException("adam has no weight decay; use adamw (decoupled) or adam-l2 (coupled L2)");
         }
@@ -57,11 +55,7 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
 
     /** The learning-rate schedule for a run of {@code totalSteps} updates. */
     public Schedule learningRate(long totalSteps) {
-        Schedule main = switch (schedule) {
-            case "cosine" -> Schedule.cosine(lr, Math.max(1, totalSteps - warmupSteps), 0);
-            default -> Schedule.constant(lr);
-        };
-        return Schedule.warmup(warmupSteps, main);
+        return Schedule.warmup(warmupSteps, ScheduleSpec.parse(schedule, lr, Math.max(1, totalSteps - warmupSteps)));
     }
 
     public GradientTransform build(long totalSteps) {

@@ -64,6 +64,126 @@ public interface Schedule {
         return join(new Schedule[] {linear(0, after.at(0), warmupSteps), after}, new long[] {warmupSteps});
     }
 
+    /** Step decay: {@code base · factor^floor(t / every)}. */
+    static Schedule step(double base, double factor, long every) {
+        requireSteps(every);
+        return t -> base * Math.pow(factor, Math.floorDiv(t, every));
+    }
+
+    /** Exponential decay per step: {@code base · rate^t}. */
+    static Schedule exponential(double base, double rate) {
+        return t -> base * Math.pow(rate, t);
+    }
+
+    /**
+     * Cosine with warm restarts (SGDR, Loshchilov &amp; Hutter 2017): cycle i lasts {@code period · mult^i}
+     * steps and decays from {@code peak} to {@code end} by a half cosine.
+     */
+    static Schedule cosineRestarts(double peak, long period, double mult, double end) {
+        requireSteps(period);
+        if (mult < 1) {
+            throw new IllegalArgumentException("restart period multiplier must be >= 1, got " + mult);
+        }
+        return t -> {
+            double length = period;
+            double start = 0;
+            while (t >= start + length) {
+                start += length;
+                length *= mult;
+            }
+            return end + (peak - end) * 0.5 * (1 + Math.cos(Math.PI * (t - start) / length));
+        };
+    }
+
+    /**
+     * Warmup-stable-decay (MiniCPM, Hu et al. 2024): linear warmup 0 → peak over {@code warmup} steps, peak
+     * for {@code stable} steps, then a decay to {@code end} over {@code decay} steps shaped {@code linear}
+     * (1 − x), {@code sqrt} (1 − √x) or {@code cosine}, x the fraction of the decay done.
+     */
+    static Schedule wsd(double peak, long warmup, long stable, long decay, double end, String shape) {
+        requireSteps(decay);
+        if (!shape.equals("linear") && !shape.equals("sqrt") && !shape.equals("cosine")) {
+            throw new IllegalArgumentException("WSD decay shape must be linear, sqrt or cosine, got " + shape);
+        }
+        Schedule decayPart = t -> {
+            double x = Math.min(t, decay) / (double) decay;
+            double f = switch (shape) {
+                case "sqrt" -> 1 - Math.sqrt(x);
+                case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * x));
+                default -> 1 - x;
+            };
+            return end + (peak - end) * f;
+        };
+        return warmup(warmup, join(new Schedule[] {constant(peak), decayPart}, new long[] {Math.max(1, stable)}));
+    }
+
+    /**
+     * The "infinite" schedule for continual pre-training (Ibrahim et al. 2024): linear warmup 0 → max over
+     * {@code warmup}, cosine cooldown max → constant over {@code cooldown}, then constant until step
+     * {@code annealStart}, then a linear anneal constant → min over {@code anneal} steps, then min.
+     */
+    static Schedule infinite(double max, double constantValue, double min, long warmup, long cooldown, long annealStart,
+            long anneal) {
+        requireSteps(cooldown);
+        requireSteps(anneal);
+        if (annealStart <= warmup + cooldown) {
+            throw new IllegalArgumentException("the anneal must start after warmup + cooldown (" + (warmup + cooldown) + ")");
+        }
+        Schedule tail = join(new Schedule[] {cosine(max, cooldown, constantValue), constant(constantValue),
+            linear(constantValue, min, anneal)}, new long[] {cooldown, annealStart - warmup});
+        return warmup(warmup, tail);
+    }
+
+    /** REX (Chen et al. 2021): {@code η0 · (1 − p) / (1 − p/2)}, p = min(t/T, 1). */
+    static Schedule rex(double peak, long steps) {
+        requireSteps(steps);
+        return t -> {
+            double p = Math.min(t, steps) / (double) steps;
+            return peak * (1 - p) / (1 - p / 2);
+        };
+    }
+
+    /**
+     * Triangular cyclical learning rate (Smith 2017): cycle = ⌊1 + t/(2s)⌋, x = |t/s − 2·cycle + 1|,
+     * lr = base + (max − base)·max(0, 1 − x), with s = {@code halfCycle}.
+     */
+    static Schedule triangular(double base, double max, long halfCycle) {
+        requireSteps(halfCycle);
+        return t -> {
+            double cycle = Math.floor(1 + t / (2.0 * halfCycle));
+            double x = Math.abs(t / (double) halfCycle - 2 * cycle + 1);
+            return base + (max - base) * Math.max(0, 1 - x);
+        };
+    }
+
+    /**
+     * 1cycle (Smith 2018, in PyTorch's OneCycleLR form with cosine annealing): from max/div up to max over
+     * {@code pctStart · steps}, then down to max/(div · finalDiv) at {@code steps}.
+     */
+    static Schedule oneCycle(double max, long steps, double pctStart, double div, double finalDiv) {
+        requireSteps(steps);
+        long up = Math.max(1, Math.round(pctStart * steps));
+        Schedule rise = t -> max + (max / div - max) * 0.5 * (1 + Math.cos(Math.PI * Math.min(t, up) / up));
+        return join(new Schedule[] {rise, cosine(max, Math.max(1, steps - up), max / (div * finalDiv))}, new long[] {up});
+    }
+
+    /** The momentum that goes with {@link #oneCycle}: from {@code high} down to {@code low} while the rate rises, then back. */
+    static Schedule oneCycleMomentum(long steps, double pctStart, double high, double low) {
+        requireSteps(steps);
+        long up = Math.max(1, Math.round(pctStart * steps));
+        return join(new Schedule[] {cosine(high, up, low), cosine(low, Math.max(1, steps - up), high)}, new long[] {up});
+    }
+
+    /**
+     * Re-warm and re-decay at every experience (continual pre-training): {@code perExperience} restarted at
+     * each boundary (the global steps where experiences begin, after the first).
+     */
+    static Schedule rewarmEachExperience(Schedule perExperience, long[] boundaries) {
+        Schedule[] parts = new Schedule[boundaries.length + 1];
+        java.util.Arrays.fill(parts, perExperience);
+        return boundaries.length == 0 ? perExperience : join(parts, boundaries);
+    }
+
     private static void requireSteps(long steps) {
         if (steps <= 0) {
             throw new IllegalArgumentException("schedule length must be positive, got " + steps);
