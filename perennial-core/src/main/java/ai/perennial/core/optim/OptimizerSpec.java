@@ -10,13 +10,14 @@ import java.util.List;
  * Validation happens here, before any training starts.
  *
  * <p>Names: {@code sgd}, {@code momentum} (heavy ball), {@code nesterov}, {@code adam}, {@code adamw},
- * {@code adam-l2}. Schedule: any {@link ScheduleSpec} ({@code constant}, {@code cosine} over the run,
+ * {@code adam-l2}, {@code amsgrad}, {@code radam}, {@code adabound}, {@code amsbound}, {@code adamod}. Schedule: any {@link ScheduleSpec} ({@code constant}, {@code cosine} over the run,
  * {@code wsd}, {@code rex}, ...), whose rates default to {@code lr}, with an optional linear warmup.
  */
 public record OptimizerSpec(String name, double lr, double momentum, double weightDecay, double beta1,
         double beta2, double eps, String schedule, long warmupSteps) {
 
-    public static final List<String> NAMES = List.of("sgd", "momentum", "nesterov", "adam", "adamw", "adam-l2");
+    public static final List<String> NAMES = List.of("sgd", "momentum", "nesterov", "adam", "adamw", "adam-l2", "amsgrad", "radam",
+            "adabound", "amsbound", "adamod");
 
     public OptimizerSpec {
         if (!NAMES.contains(name)) {
@@ -38,8 +39,8 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
             throw new PerennialException("eps must be positive, got " + eps);
         }
         ScheduleSpec.parse(schedule, lr, 1000); // rejects a bad spec before any training
-        if (name.equals("adam") && weightDecay > 0) {
-            throw new PerennialException("adam has no weight decay; use adamw (decoupled) or adam-l2 (coupled L2)");
+        if (weightDecay > 0 && List.of("adam", "amsgrad", "radam", "adabound", "amsbound", "adamod").contains(name)) {
+            throw new PerennialException(name + " takes no weight decay here; use adamw (decoupled) or adam-l2 (coupled L2)");
         }
         if (warmupSteps < 0) {
             throw new PerennialException("warmup steps must be >= 0, got " + warmupSteps);
@@ -67,6 +68,11 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
             case "adam" -> Optimizers.adam(s, beta1, beta2, eps);
             case "adamw" -> Optimizers.adamw(s, beta1, beta2, eps, weightDecay, Optimizers.ALL);
             case "adam-l2" -> Optimizers.adamL2(s, beta1, beta2, eps, weightDecay);
+            case "amsgrad" -> Optimizers.amsgrad(s, beta1, beta2, eps);
+            case "radam" -> Optimizers.radam(s, beta1, beta2, eps);
+            case "adabound" -> Optimizers.adabound(s, beta1, beta2, eps, 0.1, 1e-3, false);
+            case "amsbound" -> Optimizers.adabound(s, beta1, beta2, eps, 0.1, 1e-3, true);
+            case "adamod" -> Optimizers.adamod(s, beta1, beta2, 0.999, eps);
             default -> throw new IllegalStateException(name);
         };
     }

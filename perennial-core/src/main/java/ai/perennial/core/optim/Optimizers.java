@@ -50,4 +50,25 @@ public final class Optimizers {
     public static GradientTransform adamL2(Schedule lr, double b1, double b2, double eps, double weightDecay) {
         return chain(addDecayedWeights(weightDecay, ALL), scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
     }
+
+    /** AMSGrad: Adam with the running maximum of the second moment. */
+    public static GradientTransform amsgrad(Schedule lr, double b1, double b2, double eps) {
+        return chain(AdaptiveTransforms.scaleByAmsgrad(b1, b2, eps), scaleByLearningRate(lr));
+    }
+
+    /** RAdam: rectified Adam with the momentum-SGD fallback while the variance estimate is unreliable. */
+    public static GradientTransform radam(Schedule lr, double b1, double b2, double eps) {
+        return chain(AdaptiveTransforms.scaleByRadam(b1, b2, eps), scaleByLearningRate(lr));
+    }
+
+    /** AdaBound (or AMSBound) with the reference defaults final_lr = 0.1, γ = 1e-3 unless given. */
+    public static GradientTransform adabound(Schedule lr, double b1, double b2, double eps, double finalLr, double gamma,
+            boolean amsbound) {
+        return chain(AdaptiveTransforms.adabound(lr, b1, b2, eps, finalLr, gamma, amsbound));
+    }
+
+    /** AdaMod with momental bound β3 (0.999 in the paper). */
+    public static GradientTransform adamod(Schedule lr, double b1, double b2, double b3, double eps) {
+        return chain(AdaptiveTransforms.adamod(lr, b1, b2, b3, eps));
+    }
 }

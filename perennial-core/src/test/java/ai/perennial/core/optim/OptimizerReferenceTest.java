@@ -188,6 +188,97 @@ class OptimizerReferenceTest {
                         0.9, 0.99, 1e-8, 0.2, true));
     }
 
+    /** Adam-family reference: variant "amsgrad", "radam", "adabound", "amsbound" or "adamod". */
+    static Reference adamFamilyRef(String variant, double lr, double b1, double b2, double eps, double finalLr, double gamma) {
+        return (p, g, t, s) -> {
+            double[] m = s[0];
+            double[] v = s[1];
+            double[] aux = s[2];
+            double bc1 = 1 - Math.pow(b1, t);
+            double bc2 = 1 - Math.pow(b2, t);
+            double rhoInf = 2 / (1 - b2) - 1;
+            double rho = rhoInf - 2 * t * Math.pow(b2, t) / bc2;
+            for (int j = 0; j < p.length; j++) {
+                m[j] = b1 * m[j] + (1 - b1) * g[j];
+                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
+                switch (variant) {
+                    case "amsgrad" -> {
+                        aux[j] = Math.max(aux[j], v[j]);
+                        p[j] -= lr * (m[j] / bc1) / (Math.sqrt(aux[j]) / Math.sqrt(bc2) + eps);
+                    }
+                    case "radam" -> {
+                        if (rho > 5) {
+                            double r = Math.sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho));
+                            p[j] -= lr * (m[j] / bc1) * r * Math.sqrt(bc2) / (Math.sqrt(v[j]) + eps);
+                        } else {
+                            p[j] -= lr * m[j] / bc1;
+                        }
+                    }
+                    case "adabound", "amsbound" -> {
+                        double second = v[j];
+                        if (variant.equals("amsbound")) {
+                            aux[j] = Math.max(aux[j], v[j]);
+                            second = aux[j];
+                        }
+                        double step = lr * Math.sqrt(bc2) / bc1 / (Math.sqrt(second) + eps);
+                        double lower = finalLr * (1 - 1 / (gamma * t + 1));
+                        double upper = finalLr * (1 + 1 / (gamma * t));
+                        p[j] -= Math.min(Math.max(step, lower), upper) * m[j];
+                    }
+                    case "adamod" -> {
+                        double eta = lr * Math.sqrt(bc2) / bc1 / (Math.sqrt(v[j]) + eps);
+                        aux[j] = 0.999 * aux[j] + 0.001 * eta;
+                        p[j] -= Math.min(eta, aux[j]) * m[j];
+                    }
+                    default -> throw new IllegalArgumentException(variant);
+                }
+            }
+        };
+    }
+
+    @Test
+    void amsgrad() {
+        check(Optimizers.amsgrad(Schedule.constant(0.01), 0.9, 0.99, 1e-8), adamFamilyRef("amsgrad", 0.01, 0.9, 0.99, 1e-8, 0, 0));
+    }
+
+    @Test
+    void radamUsesMomentumUntilTheVarianceIsTractableThenRectifies() {
+        // with β2 = 0.999, ρ_t > 5 from step 6 on: the 8 steps cover both branches
+        check(Optimizers.radam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), adamFamilyRef("radam", 0.01, 0.9, 0.999, 1e-8, 0, 0));
+    }
+
+    @Test
+    void adaboundAndAmsbound() {
+        check(Optimizers.adabound(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.1, 1e-3, false),
+                adamFamilyRef("adabound", 0.01, 0.9, 0.999, 1e-8, 0.1, 1e-3));
+        // γ = 0.5 makes the bounds tight enough to clip within 8 steps
+        check(Optimizers.adabound(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.02, 0.5, false),
+                adamFamilyRef("adabound", 0.01, 0.9, 0.999, 1e-8, 0.02, 0.5));
+        check(Optimizers.adabound(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.02, 0.5, true),
+                adamFamilyRef("amsbound", 0.01, 0.9, 0.999, 1e-8, 0.02, 0.5));
+    }
+
+    @Test
+    void adamod() {
+        check(Optimizers.adamod(Schedule.constant(0.01), 0.9, 0.999, 0.999, 1e-8), adamFamilyRef("adamod", 0.01, 0.9, 0.999, 1e-8, 0, 0));
+    }
+
+    @Test
+    void globalNormClippingScalesAllGradientsTogether() {
+        double[] a = {3, -4};          // |a| = 5
+        double[] b = {12};             // total norm 13
+        GradientTransform clip = AdaptiveTransforms.clipByGlobalNorm(6.5);
+        List<Parameter> params = List.of(new Parameter("a", manager.create(new float[2]), true),
+                new Parameter("b", manager.create(new float[1]), true));
+        TransformState state = clip.init(params);
+        List<NDArray> out = clip.update(List.of(manager.create(new float[] {3, -4}), manager.create(new float[] {12})), state, params);
+        double factor = 6.5 / (13 + 1e-6);
+        assertThat((double) out.get(0).toFloatArray()[1]).isCloseTo(a[1] * factor, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat((double) out.get(1).toFloatArray()[0]).isCloseTo(b[0] * factor, org.assertj.core.data.Offset.offset(1e-6));
+        List<NDArray> small = clip.update(List.of(manager.create(new float[] {0.3f, 0.4f}), manager.create(new float[] {0f})), state, params);
+        assertThat(small.get(0).toFloatArray()).containsExactly(0.3f, 0.4f); // under the bound: unchanged
+    }
+
     @Test
     void adamwAndAdamL2Differ() {
         double[][] w = randomParams(11);

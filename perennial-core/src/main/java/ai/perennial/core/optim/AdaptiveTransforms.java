@@ -1,0 +1,207 @@
+package ai.perennial.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Adam variants from the literature, each in the form of its reference implementation (PyTorch's where
+ * one exists). Transforms that bound or average the step size itself (AdaBound, AdaMod) take the
+ * learning-rate schedule and return the complete update, sign included.
+ */
+public final class AdaptiveTransforms {
+    private AdaptiveTransforms() {
+    }
+
+    /**
+     * Rescales all gradients together so their global L2 norm is at most {@code maxNorm}
+     * (PyTorch's clip_grad_norm_: factor min(1, maxNorm / (norm + 1e-6))), computed on the device.
+     */
+    public static GradientTransform clipByGlobalNorm(double maxNorm) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                return new TransformState();
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                state.increment();
+                NDArray sq = null;
+                for (NDArray g : grads) {
+                    NDArray s = g.square().sum();
+                    sq = sq == null ? s : sq.add(s);
+                }
+                NDArray factor = sq.sqrt().add(1e-6f).pow(-1).mul((float) maxNorm).minimum(1f);
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (NDArray g : grads) {
+                    out.add(g.mul(factor));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * AMSGrad (Reddi et al. 2018), PyTorch form: Adam's moments, v_max = max(v_max, v), update
+     * m̂ / (sqrt(v_max)/sqrt(1 − β2^t) + eps).
+     */
+    public static GradientTransform scaleByAmsgrad(double b1, double b2, double eps) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                s.addZerosLike("mu", params);
+                s.addZerosLike("nu", params);
+                s.addZerosLike("nu_max", params);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                state.increment();
+                long t = state.count();
+                double bc1 = 1 - Math.pow(b1, t);
+                double bc2 = 1 - Math.pow(b2, t);
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
+                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    NDArray vMax = state.buffer("nu_max").get(i);
+                    NDArray larger = vMax.maximum(v);
+                    vMax.muli(0).addi(larger);
+                    out.add(m.div((float) bc1).divi(vMax.sqrt().divi((float) Math.sqrt(bc2)).addi((float) eps)));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * RAdam (Liu et al. 2020), PyTorch form: ρ∞ = 2/(1 − β2) − 1, ρ_t = ρ∞ − 2tβ2^t/(1 − β2^t); when ρ_t &gt; 5
+     * the update is m̂ · r_t · sqrt(1 − β2^t)/(sqrt(v) + eps) with the rectification
+     * r_t = sqrt((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)); otherwise plain momentum m̂. The branch is
+     * decided on the host from t alone.
+     */
+    public static GradientTransform scaleByRadam(double b1, double b2, double eps) {
+        double rhoInf = 2 / (1 - b2) - 1;
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                s.addZerosLike("mu", params);
+                s.addZerosLike("nu", params);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                state.increment();
+                long t = state.count();
+                double bc1 = 1 - Math.pow(b1, t);
+                double bc2 = 1 - Math.pow(b2, t);
+                double rho = rhoInf - 2 * t * Math.pow(b2, t) / bc2;
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
+                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    if (rho > 5) {
+                        double r = Math.sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho));
+                        out.add(m.mul((float) (r * Math.sqrt(bc2) / bc1)).divi(v.sqrt().addi((float) eps)));
+                    } else {
+                        out.add(m.div((float) bc1));
+                    }
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * AdaBound / AMSBound (Luo et al. 2019), reference-code form: step size lr·sqrt(1 − β2^t)/(1 − β1^t) /
+     * (sqrt(v) + eps) clipped to [final·(1 − 1/(γt + 1)), final·(1 + 1/(γt))], final = finalLr · lr_t/lr_0;
+     * the update is −step ⊙ m. With {@code amsbound} v is the running maximum.
+     */
+    public static GradientTransform adabound(Schedule lr, double b1, double b2, double eps, double finalLr, double gamma,
+            boolean amsbound) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                s.addZerosLike("mu", params);
+                s.addZerosLike("nu", params);
+                if (amsbound) {
+                    s.addZerosLike("nu_max", params);
+                }
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                double rate = lr.at(state.count());
+                state.increment();
+                long t = state.count();
+                double bc1 = 1 - Math.pow(b1, t);
+                double bc2 = 1 - Math.pow(b2, t);
+                double scaledFinal = finalLr * rate / lr.at(0);
+                float lower = (float) (scaledFinal * (1 - 1 / (gamma * t + 1)));
+                float upper = (float) (scaledFinal * (1 + 1 / (gamma * t)));
+                float stepScale = (float) (rate * Math.sqrt(bc2) / bc1);
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
+                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    if (amsbound) {
+                        NDArray vMax = state.buffer("nu_max").get(i);
+                        NDArray larger = vMax.maximum(v);
+                        vMax.muli(0).addi(larger);
+                        v = vMax;
+                    }
+                    NDArray step = v.sqrt().addi((float) eps).pow(-1).muli(stepScale).clip(lower, upper);
+                    out.add(step.muli(m).muli(-1f));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * AdaMod (Ding et al. 2019): Adam's per-element step size η_t = lr·sqrt(1 − β2^t)/(1 − β1^t)/(sqrt(v) + eps)
+     * is bounded by its own exponential average s ← β3 s + (1 − β3) η_t; the update is −min(η_t, s) ⊙ m.
+     */
+    public static GradientTransform adamod(Schedule lr, double b1, double b2, double b3, double eps) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                s.addZerosLike("mu", params);
+                s.addZerosLike("nu", params);
+                s.addZerosLike("step_avg", params);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                double rate = lr.at(state.count());
+                state.increment();
+                long t = state.count();
+                float stepScale = (float) (rate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t)));
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
+                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    NDArray eta = v.sqrt().addi((float) eps).pow(-1).muli(stepScale);
+                    NDArray avg = state.buffer("step_avg").get(i).muli((float) b3).addi(eta.mul((float) (1 - b3)));
+                    out.add(eta.minimum(avg).muli(m).muli(-1f));
+                }
+                return out;
+            }
+        };
+    }
+}
