@@ -40,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
     int[] hidden;
 
     @Option(names = "--optimizer", defaultValue = "adamw",
-            description = "sgd, momentum, nesterov, adam, adamw, adam-l2, amsgrad, radam, adabound, amsbound, adamod. Default: ${DEFAULT-VALUE}")
+            description = "sgd, momentum, nesterov, adam, adamw, adam-l2, amsgrad, radam, adabound, amsbound, adamod, adafactor. Default: ${DEFAULT-VALUE}")
     String optimizer;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}")

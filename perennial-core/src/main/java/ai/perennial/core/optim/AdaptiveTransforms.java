@@ -1,6 +1,7 @@
 package ai.perennial.core.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.schedule.Schedule;
 import java.util.ArrayList;
@@ -199,6 +200,71 @@ public final class AdaptiveTransforms {
                     NDArray eta = v.sqrt().addi((float) eps).pow(-1).muli(stepScale);
                     NDArray avg = state.buffer("step_avg").get(i).muli((float) b3).addi(eta.mul((float) (1 - b3)));
                     out.add(eta.minimum(avg).muli(m).muli(-1f));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * Adafactor (Shazeer &amp; Stern 2018), in the widely used reference form without first moment:
+     * β2_t = 1 − t^decay; for matrices the second moment is factored into row and column means of
+     * g² + ε1 (R ← β2_t R + (1 − β2_t) mean_cols, C likewise) and V̂ = R Cᵀ / mean(R); vectors keep a full
+     * second moment. The step u = g / sqrt(V̂) is clipped to RMS(u) ≤ d and scaled by
+     * max(ε2, RMS(θ)) · min(1e-2, 1/√t) (relative step size) or by {@code lr} when {@code lr} is given.
+     * Tensors with more than two dimensions (convolutions) are factored as (out, rest).
+     */
+    public static GradientTransform adafactor(Schedule lr, double decay, double eps1, double eps2, double clip) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                TransformState s = new TransformState();
+                List<Shape> rows = new ArrayList<>();
+                List<Shape> cols = new ArrayList<>();
+                for (Parameter p : params) {
+                    Shape shape = p.array().getShape();
+                    boolean matrix = shape.dimension() >= 2;
+                    rows.add(new Shape(matrix ? shape.get(0) : shape.size()));
+                    cols.add(new Shape(matrix ? shape.size() / shape.get(0) : 1));
+                }
+                ai.djl.ndarray.NDManager manager = params.get(0).array().getManager();
+                s.addZeros("row", rows, manager);
+                s.addZeros("col", cols, manager);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                double rate = lr == null ? 0 : lr.at(state.count());
+                state.increment();
+                long t = state.count();
+                float beta2 = (float) (1 - Math.pow(t, decay));
+                float relative = (float) Math.min(1e-2, 1 / Math.sqrt(t));
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray theta = params.get(i).array();
+                    Shape shape = g.getShape();
+                    NDArray sq = g.square().addi((float) eps1);
+                    NDArray row = state.buffer("row").get(i);
+                    NDArray u;
+                    if (shape.dimension() >= 2) {
+                        NDArray col = state.buffer("col").get(i);
+                        NDArray sq2 = sq.reshape(shape.get(0), -1);
+                        row.muli(beta2).addi(sq2.mean(new int[] {1}).muli(1 - beta2));
+                        col.muli(beta2).addi(sq2.mean(new int[] {0}).muli(1 - beta2));
+                        NDArray rFactor = row.div(row.mean()).sqrt().pow(-1).reshape(-1, 1);
+                        NDArray cFactor = col.sqrt().pow(-1).reshape(1, -1);
+                        u = rFactor.mul(cFactor).reshape(shape).muli(g);
+                    } else {
+                        row.muli(beta2).addi(sq.reshape(-1).muli(1 - beta2));
+                        u = row.sqrt().pow(-1).reshape(shape).mul(g);
+                    }
+                    NDArray rmsU = u.square().mean().sqrt();
+                    u = u.div(rmsU.div((float) clip).maximum(1f));
+                    NDArray scale = lr != null ? theta.getManager().create((float) rate)
+                            : theta.stopGradient().square().mean().sqrt().maximum((float) eps2).mul(relative);
+                    out.add(u.mul(scale).muli(-1f));
                 }
                 return out;
             }

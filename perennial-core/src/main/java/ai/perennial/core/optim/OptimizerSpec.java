@@ -17,7 +17,7 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
         double beta2, double eps, String schedule, long warmupSteps) {
 
     public static final List<String> NAMES = List.of("sgd", "momentum", "nesterov", "adam", "adamw", "adam-l2", "amsgrad", "radam",
-            "adabound", "amsbound", "adamod");
+            "adabound", "amsbound", "adamod", "adafactor");
 
     public OptimizerSpec {
         if (!NAMES.contains(name)) {
@@ -39,7 +39,7 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
             throw new PerennialException("eps must be positive, got " + eps);
         }
         ScheduleSpec.parse(schedule, lr, 1000); // rejects a bad spec before any training
-        if (weightDecay > 0 && List.of("adam", "amsgrad", "radam", "adabound", "amsbound", "adamod").contains(name)) {
+        if (weightDecay > 0 && List.of("adam", "amsgrad", "radam", "adabound", "amsbound", "adamod", "adafactor").contains(name)) {
             throw new PerennialException(name + " takes no weight decay here; use adamw (decoupled) or adam-l2 (coupled L2)");
         }
         if (warmupSteps < 0) {
@@ -73,6 +73,7 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
             case "adabound" -> Optimizers.adabound(s, beta1, beta2, eps, 0.1, 1e-3, false);
             case "amsbound" -> Optimizers.adabound(s, beta1, beta2, eps, 0.1, 1e-3, true);
             case "adamod" -> Optimizers.adamod(s, beta1, beta2, 0.999, eps);
+            case "adafactor" -> Optimizers.adafactor(null); // relative step sizes: --lr is not used
             default -> throw new IllegalStateException(name);
         };
     }

@@ -71,4 +71,12 @@ public final class Optimizers {
     public static GradientTransform adamod(Schedule lr, double b1, double b2, double b3, double eps) {
         return chain(AdaptiveTransforms.adamod(lr, b1, b2, b3, eps));
     }
+
+    /**
+     * Adafactor with the reference defaults (decay −0.8, ε1 = 1e-30, ε2 = 1e-3, clipping threshold 1) and
+     * relative step sizes; pass a schedule to use an explicit learning rate instead.
+     */
+    public static GradientTransform adafactor(Schedule lrOrNull) {
+        return chain(AdaptiveTransforms.adafactor(lrOrNull, -0.8, 1e-30, 1e-3, 1.0));
+    }
 }

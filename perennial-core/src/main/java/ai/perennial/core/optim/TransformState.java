@@ -39,6 +39,18 @@ public final class TransformState {
         return buffers.get(name);
     }
 
+    /** Adds a buffer of zeros with the given shapes on {@code manager} (e.g. factored moments). */
+    public List<NDArray> addZeros(String name, List<Shape> shapes, ai.djl.ndarray.NDManager manager) {
+        List<NDArray> list = new ArrayList<>(shapes.size());
+        for (Shape shape : shapes) {
+            NDArray zeros = manager.zeros(shape);
+            NDScope.unregister(zeros);
+            list.add(zeros);
+        }
+        buffers.put(name, List.copyOf(list));
+        return buffers.get(name);
+    }
+
     public List<NDArray> buffer(String name) {
         return buffers.get(name);
     }

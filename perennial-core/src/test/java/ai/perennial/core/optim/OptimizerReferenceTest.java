@@ -263,6 +263,93 @@ class OptimizerReferenceTest {
         check(Optimizers.adamod(Schedule.constant(0.01), 0.9, 0.999, 0.999, 1e-8), adamFamilyRef("adamod", 0.01, 0.9, 0.999, 1e-8, 0, 0));
     }
 
+    /** Adafactor without first moment, relative step size; the 12-element parameter is the 3×4 matrix. */
+    static Reference adafactorRef() {
+        return (p, g, t, s) -> {
+            double beta2 = 1 - Math.pow(t, -0.8);
+            double relative = Math.min(1e-2, 1 / Math.sqrt(t));
+            double[] u = new double[p.length];
+            if (p.length == 12) {
+                double[] row = s[0];
+                double[] col = s[1];
+                for (int i = 0; i < 3; i++) {
+                    double mean = 0;
+                    for (int j = 0; j < 4; j++) {
+                        mean += (g[i * 4 + j] * g[i * 4 + j] + 1e-30) / 4;
+                    }
+                    row[i] = beta2 * row[i] + (1 - beta2) * mean;
+                }
+                for (int j = 0; j < 4; j++) {
+                    double mean = 0;
+                    for (int i = 0; i < 3; i++) {
+                        mean += (g[i * 4 + j] * g[i * 4 + j] + 1e-30) / 3;
+                    }
+                    col[j] = beta2 * col[j] + (1 - beta2) * mean;
+                }
+                double meanRow = (row[0] + row[1] + row[2]) / 3;
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        u[i * 4 + j] = g[i * 4 + j] / Math.sqrt(row[i] / meanRow) / Math.sqrt(col[j]);
+                    }
+                }
+            } else {
+                double[] v = s[0];
+                for (int j = 0; j < p.length; j++) {
+                    v[j] = beta2 * v[j] + (1 - beta2) * (g[j] * g[j] + 1e-30);
+                    u[j] = g[j] / Math.sqrt(v[j]);
+                }
+            }
+            double rms = 0;
+            double rmsP = 0;
+            for (int j = 0; j < p.length; j++) {
+                rms += u[j] * u[j] / p.length;
+                rmsP += p[j] * p[j] / p.length;
+            }
+            double clipDivisor = Math.max(1, Math.sqrt(rms) / 1.0);
+            double scale = Math.max(1e-3, Math.sqrt(rmsP)) * relative;
+            for (int j = 0; j < p.length; j++) {
+                p[j] -= scale * u[j] / clipDivisor;
+            }
+        };
+    }
+
+    @Test
+    void adafactorFactoredMomentsRelativeStepAndClipping() {
+        check(Optimizers.adafactor(null), adafactorRef());
+    }
+
+    @Test
+    void adafactorRelativeStepDecaysAsOneOverRootT() {
+        // the relative step is min(1e-2, 1/√t): only after t = 10^4 does it decay, so resume from step 39,999
+        double[] p = {0.5, -1.0, 0.25, 2.0};
+        double[] g = {0.1, -0.3, 0.2, 0.05};
+        List<Parameter> params = List.of(new Parameter("v", manager.create(f(p)), false));
+        Optimizer opt = new Optimizer("adafactor", Optimizers.adafactor(null), params);
+        StateDict state = opt.exportState();
+        state.putCounter("count", 39_999);
+        state.putCounter("0.count", 39_999);
+        opt.importState(state);
+        try (NDScope scope = new NDScope()) {
+            opt.step(List.of(manager.create(f(g))));
+        }
+        double[] expected = p.clone();
+        adafactorRef().step(expected, g, 40_000, new double[][] {new double[4], new double[4], new double[4], new double[4]});
+        float[] got = params.get(0).array().toFloatArray();
+        for (int j = 0; j < 4; j++) {
+            assertThat((double) got[j]).isCloseTo(expected[j], org.assertj.core.data.Offset.offset(1e-6));
+        }
+        // and the step is half what a t ≤ 10^4 step of 1e-2 would be (1/√40000 = 0.005)
+        assertThat(Math.abs(got[3] - p[3])).isLessThan(0.0051 * 2.0 + 1e-6);
+    }
+
+    static float[] f(double[] v) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) v[i];
+        }
+        return out;
+    }
+
     @Test
     void globalNormClippingScalesAllGradientsTogether() {
         double[] a = {3, -4};          // |a| = 5
