@@ -53,11 +53,7 @@ public final class AdaptiveTransforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                TransformState s = new TransformState();
-                s.addZerosLike("mu", params);
-                s.addZerosLike("nu", params);
-                s.addZerosLike("nu_max", params);
-                return s;
+                return Moments.init(params, "nu_max");
             }
 
             @Override
@@ -69,11 +65,10 @@ public final class AdaptiveTransforms {
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
-                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
-                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
-                    NDArray vMax = state.buffer("nu_max").get(i);
-                    NDArray larger = vMax.maximum(v);
-                    vMax.muli(0).addi(larger);
+                    Moments.Pair mv = Moments.update(state, i, g, b1, b2);
+                    NDArray m = mv.m();
+                    NDArray v = mv.v();
+                    NDArray vMax = Moments.runningMax(state.buffer("nu_max").get(i), v);
                     out.add(m.div((float) bc1).divi(vMax.sqrt().divi((float) Math.sqrt(bc2)).addi((float) eps)));
                 }
                 return out;
@@ -92,10 +87,7 @@ public final class AdaptiveTransforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                TransformState s = new TransformState();
-                s.addZerosLike("mu", params);
-                s.addZerosLike("nu", params);
-                return s;
+                return Moments.init(params);
             }
 
             @Override
@@ -108,8 +100,9 @@ public final class AdaptiveTransforms {
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
-                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
-                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    Moments.Pair mv = Moments.update(state, i, g, b1, b2);
+                    NDArray m = mv.m();
+                    NDArray v = mv.v();
                     if (rho > 5) {
                         double r = Math.sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho));
                         out.add(m.mul((float) (r * Math.sqrt(bc2) / bc1)).divi(v.sqrt().addi((float) eps)));
@@ -132,13 +125,7 @@ public final class AdaptiveTransforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                TransformState s = new TransformState();
-                s.addZerosLike("mu", params);
-                s.addZerosLike("nu", params);
-                if (amsbound) {
-                    s.addZerosLike("nu_max", params);
-                }
-                return s;
+                return amsbound ? Moments.init(params, "nu_max") : Moments.init(params);
             }
 
             @Override
@@ -155,13 +142,11 @@ public final class AdaptiveTransforms {
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
-                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
-                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    Moments.Pair mv = Moments.update(state, i, g, b1, b2);
+                    NDArray m = mv.m();
+                    NDArray v = mv.v();
                     if (amsbound) {
-                        NDArray vMax = state.buffer("nu_max").get(i);
-                        NDArray larger = vMax.maximum(v);
-                        vMax.muli(0).addi(larger);
-                        v = vMax;
+                        v = Moments.runningMax(state.buffer("nu_max").get(i), v);
                     }
                     NDArray step = v.sqrt().addi((float) eps).pow(-1).muli(stepScale).clip(lower, upper);
                     out.add(step.muli(m).muli(-1f));
@@ -179,11 +164,7 @@ public final class AdaptiveTransforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                TransformState s = new TransformState();
-                s.addZerosLike("mu", params);
-                s.addZerosLike("nu", params);
-                s.addZerosLike("step_avg", params);
-                return s;
+                return Moments.init(params, "step_avg");
             }
 
             @Override
@@ -195,8 +176,9 @@ public final class AdaptiveTransforms {
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
-                    NDArray m = state.buffer("mu").get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
-                    NDArray v = state.buffer("nu").get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+                    Moments.Pair mv = Moments.update(state, i, g, b1, b2);
+                    NDArray m = mv.m();
+                    NDArray v = mv.v();
                     NDArray eta = v.sqrt().addi((float) eps).pow(-1).muli(stepScale);
                     NDArray avg = state.buffer("step_avg").get(i).muli((float) b3).addi(eta.mul((float) (1 - b3)));
                     out.add(eta.minimum(avg).muli(m).muli(-1f));

@@ -96,10 +96,7 @@ public final class Transforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                TransformState s = new TransformState();
-                s.addZerosLike("mu", params);
-                s.addZerosLike("nu", params);
-                return s;
+                return Moments.init(params);
             }
 
             @Override
@@ -111,14 +108,10 @@ public final class Transforms {
                 // u = (m / bc1) / (sqrt(v) / sqrt(bc2) + eps) = m * (sqrt(bc2)/bc1) / (sqrt(v) + eps*sqrt(bc2))
                 float numeratorScale = (float) (Math.sqrt(bc2) / bc1);
                 float epsHat = (float) (eps * Math.sqrt(bc2));
-                List<NDArray> mu = state.buffer("mu");
-                List<NDArray> nu = state.buffer("nu");
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
-                    NDArray g = grads.get(i);
-                    NDArray m = mu.get(i).muli((float) b1).addi(g.mul((float) (1 - b1)));
-                    NDArray v = nu.get(i).muli((float) b2).addi(g.square().muli((float) (1 - b2)));
-                    out.add(m.mul(numeratorScale).divi(v.sqrt().addi(epsHat)));
+                    Moments.Pair mv = Moments.update(state, i, grads.get(i), b1, b2);
+                    out.add(mv.m().mul(numeratorScale).divi(mv.v().sqrt().addi(epsHat)));
                 }
                 return out;
             }
