@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,13 +30,7 @@ public final class TransformState {
 
     /** Adds a buffer of zeros shaped like each parameter, on the parameter's manager. */
     public List<NDArray> addZerosLike(String name, List<Parameter> params) {
-        List<NDArray> list = new ArrayList<>(params.size());
-        for (Parameter p : params) {
-            NDArray zeros = p.array().zerosLike();
-            NDScope.unregister(zeros);
-            list.add(zeros);
-        }
-        buffers.put(name, List.copyOf(list));
+        buffers.put(name, List.copyOf(Parameters.zerosLike(params)));
         return buffers.get(name);
     }
 

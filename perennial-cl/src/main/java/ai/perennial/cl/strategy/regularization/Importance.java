@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
-import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
@@ -41,7 +41,7 @@ public final class Importance {
     private static List<NDArray> perSample(Model model, Dataset data, int samples, long seed, NDManager manager,
             BiFunction<NDArray, NDArray, NDArray> objective, boolean square) {
         List<Parameter> params = model.parameters();
-        List<NDArray> total = Tensors.zeros(params);
+        List<NDArray> total = Parameters.zerosLike(params);
         int n = Math.min(samples, data.size());
         int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), new SplittableRandom(seed)), n);
         Engine engine = Engines.pytorch();

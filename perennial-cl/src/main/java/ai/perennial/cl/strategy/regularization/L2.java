@@ -2,7 +2,7 @@ package ai.perennial.cl.strategy.regularization;
 
 import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.strategy.Strategy;
-import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
 
@@ -26,7 +26,7 @@ public final class L2 implements Strategy {
 
     @Override
     public void onExperienceEnd(TrainingContext c) {
-        List<NDArray> ones = Tensors.zeros(c.model().parameters());
+        List<NDArray> ones = Parameters.zerosLike(c.model().parameters());
         ones.forEach(o -> o.addi(1f));
         penalty.reset(ones, c.model().parameters());
     }

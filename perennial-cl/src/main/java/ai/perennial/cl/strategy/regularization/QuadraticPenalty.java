@@ -3,6 +3,7 @@ package ai.perennial.cl.strategy.regularization;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.model.Parameter;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class QuadraticPenalty {
         Tensors.close(importance);
         Tensors.close(anchor);
         importance = newImportance;
-        anchor = Tensors.snapshot(params);
+        anchor = Parameters.copies(params);
     }
 
     /**
@@ -81,7 +82,7 @@ public final class QuadraticPenalty {
         }
         Tensors.close(taskImportance);
         Tensors.close(anchor);
-        anchor = Tensors.snapshot(params);
+        anchor = Parameters.copies(params);
     }
 
     /** Task gradients plus {@code c Ω (θ − θ*)}; returns {@code grads} unchanged while inactive. */

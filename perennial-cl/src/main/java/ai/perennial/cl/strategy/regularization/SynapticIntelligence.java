@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
@@ -40,11 +41,11 @@ public final class SynapticIntelligence implements Strategy {
     public void onExperienceStart(TrainingContext c) {
         List<Parameter> params = c.model().parameters();
         if (omega == null) {
-            omega = Tensors.zeros(params);
-            importance = Tensors.zeros(params);
+            omega = Parameters.zerosLike(params);
+            importance = Parameters.zerosLike(params);
         }
         Tensors.close(start);
-        start = Tensors.snapshot(params);
+        start = Parameters.copies(params);
     }
 
     @Override
