@@ -1,0 +1,86 @@
+package ai.perennial.theory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** Runs a learner over a task collection in a given ordering and measures forgetting, loss and distance to w*. */
+public final class ContinualRegression {
+    private final TaskCollection collection;
+    private final Learner learner;
+    private final Ordering ordering;
+
+    public ContinualRegression(TaskCollection collection, Learner learner, Ordering ordering) {
+        this.collection = collection;
+        this.learner = learner;
+        this.ordering = ordering;
+    }
+
+    /** One run from w₀ = 0 with the ordering drawn from {@code seed}; measures at {@code checkpoints} (ascending). */
+    public Trajectory run(long seed, long[] checkpoints) {
+        int horizon = Math.toIntExact(checkpoints[checkpoints.length - 1]);
+        int[] order = ordering.sequence(collection.size(), horizon, new Random(seed));
+        List<LinearTask> tasks = collection.tasks();
+        double[] optimum = collection.optimum();
+        double optimumNorm = Vectors.squaredNorm(optimum);
+        double normalizer = collection.scale() * collection.scale() * optimumNorm;
+        double[] w = new double[collection.dim()];
+        double[] scratch = new double[maxRank()];
+        int[] seen = new int[collection.size()];
+        int n = checkpoints.length;
+        double[] forgetting = new double[n];
+        double[] loss = new double[n];
+        double[] normalized = new double[n];
+        double[] distance = new double[n];
+        int next = 0;
+        for (int t = 1; t <= horizon; t++) {
+            int m = order[t - 1];
+            seen[m]++;
+            learner.fit(tasks.get(m), w, t, horizon, scratch);
+            if (t == checkpoints[next]) {
+                double seenLoss = 0;
+                double allLoss = 0;
+                for (int i = 0; i < tasks.size(); i++) {
+                    double l = tasks.get(i).loss(w);
+                    allLoss += l;
+                    seenLoss += seen[i] * l;
+                }
+                forgetting[next] = seenLoss / t;
+                loss[next] = allLoss / tasks.size();
+                normalized[next] = normalizer > 0 ? loss[next] / normalizer : 0;
+                distance[next] = optimumNorm > 0 ? Vectors.squaredDistance(w, optimum) / optimumNorm : 0;
+                next++;
+            }
+        }
+        return new Trajectory(checkpoints.clone(), forgetting, loss, normalized, distance);
+    }
+
+    /** Runs seeds first, first + 1, …; one trajectory per seed. */
+    public List<Trajectory> runSeeds(long firstSeed, int seeds, long[] checkpoints) {
+        List<Trajectory> out = new ArrayList<>();
+        for (int s = 0; s < seeds; s++) {
+            out.add(run(firstSeed + s, checkpoints));
+        }
+        return out;
+    }
+
+    /** Learner updates only (no measures): the iteration cost the O(d·r) claim is about. Returns the final weights. */
+    public double[] fitOnly(long seed, int iterations) {
+        int[] order = ordering.sequence(collection.size(), iterations, new Random(seed));
+        double[] w = new double[collection.dim()];
+        double[] scratch = new double[maxRank()];
+        List<LinearTask> tasks = collection.tasks();
+        for (int t = 1; t <= iterations; t++) {
+            learner.fit(tasks.get(order[t - 1]), w, t, iterations, scratch);
+        }
+        return w;
+    }
+
+    private int maxRank() {
+        int r = 1;
+        for (LinearTask t : collection.tasks()) {
+            r = Math.max(r, t.rank());
+        }
+        return r;
+    }
+}

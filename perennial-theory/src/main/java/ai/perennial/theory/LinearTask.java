@@ -1,0 +1,136 @@
+package ai.perennial.theory;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
+
+/**
+ * One regression task X w = y, kept as its thin SVD X = U S Vᵀ (rank r) so that every learner update and every loss
+ * costs O(d·r): only the right singular vectors (rows of Vᵀ), the singular values and c = Uᵀy are stored.
+ */
+public final class LinearTask {
+    private final int dim;
+    private final int rows;
+    private final int rank;
+    private final double[] basis;          // rank × dim, row i = right singular vector v_i
+    private final double[] singular;       // s_i > 0
+    private final double[] projectedTargets; // c = Uᵀ y
+    private final double unreachableLoss;  // ‖y − UUᵀy‖²: the part of y outside X's column space
+    private final double[] residual;       // scratch, rank entries
+
+    /** Factorizes X (rows × dim); singular values below max(rows, dim)·ε·s_max count as zero. */
+    public LinearTask(double[][] x, double[] y) {
+        if (x.length == 0 || x.length != y.length) {
+            throw new TheoryException("a task needs at least one row and as many targets as rows, got " + x.length + " rows and "
+                    + y.length + " targets");
+        }
+        rows = x.length;
+        dim = x[0].length;
+        DMatrixRMaj matrix = new DMatrixRMaj(x);
+        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(rows, dim, true, true, true);
+        if (!svd.decompose(matrix.copy())) {
+            throw new TheoryException("SVD of a " + rows + "×" + dim + " task matrix failed (non-finite entries?)");
+        }
+        double[] values = svd.getSingularValues();
+        int count = svd.numberOfSingularValues();
+        double max = 0;
+        for (int i = 0; i < count; i++) {
+            max = Math.max(max, values[i]);
+        }
+        double tolerance = Math.max(rows, dim) * Math.ulp(1.0) * max;
+        DMatrixRMaj u = svd.getU(null, false);
+        DMatrixRMaj vt = svd.getV(null, true);
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            if (values[i] > tolerance) {
+                kept++;
+            }
+        }
+        rank = kept;
+        basis = new double[rank * dim];
+        singular = new double[rank];
+        projectedTargets = new double[rank];
+        residual = new double[rank];
+        double[] outside = y.clone(); // y − U Uᵀ y, computed directly (no cancellation)
+        int row = 0;
+        for (int i = 0; i < count; i++) {
+            if (values[i] <= tolerance) {
+                continue;
+            }
+            singular[row] = values[i];
+            for (int j = 0; j < dim; j++) {
+                basis[row * dim + j] = vt.get(i, j);
+            }
+            double c = 0;
+            for (int n = 0; n < rows; n++) {
+                c += u.get(n, i) * y[n];
+            }
+            projectedTargets[row] = c;
+            for (int n = 0; n < rows; n++) {
+                outside[n] -= u.get(n, i) * c;
+            }
+            row++;
+        }
+        unreachableLoss = rank == rows ? 0 : Vectors.squaredNorm(outside);
+    }
+
+    public int dim() {
+        return dim;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    /** Largest singular value ‖X‖₂ (0 for an all-zero task). */
+    public double spectralNorm() {
+        double max = 0;
+        for (double s : singular) {
+            max = Math.max(max, s);
+        }
+        return max;
+    }
+
+    public double singularValue(int i) {
+        return singular[i];
+    }
+
+    /** Loss ‖X w − y‖², in O(d·r). */
+    public double loss(double[] w) {
+        double sum = unreachableLoss;
+        for (int i = 0; i < rank; i++) {
+            double z = singular[i] * Vectors.dot(basis, i * dim, w, dim) - projectedTargets[i];
+            sum += z * z;
+        }
+        return sum;
+    }
+
+    /**
+     * Applies a spectral-filter learner in place: along each right singular vector the residual is removed by the fraction
+     * {@code filter[i]} (1 = fit exactly, 0 = no change), w ← w − Σ v_i φ_i (s_i v_iᵀw − c_i)/s_i.
+     */
+    public void update(double[] w, double[] filter) {
+        for (int i = 0; i < rank; i++) {
+            residual[i] = singular[i] * Vectors.dot(basis, i * dim, w, dim) - projectedTargets[i];
+        }
+        for (int i = 0; i < rank; i++) {
+            Vectors.axpy(-filter[i] * residual[i] / singular[i], basis, i * dim, w);
+        }
+    }
+
+    /** The right singular vectors as rows of one rank × dim array (shared, not copied). */
+    double[] basisRows() {
+        return basis;
+    }
+
+    /** Right singular vector v_i as a new array. */
+    public double[] direction(int i) {
+        double[] v = new double[dim];
+        System.arraycopy(basis, i * dim, v, 0, dim);
+        return v;
+    }
+}
