@@ -12,12 +12,17 @@ public enum Ordering {
     /** A uniformly random permutation, one pass: k ≤ T. */
     RANDOM_WITHOUT_REPLACEMENT;
 
-    /** Task indices τ(1..k), 0-based. */
-    public int[] sequence(int tasks, int iterations, Random random) {
+    /** Rejects a run this ordering cannot produce (a single pass longer than the task count). */
+    public void check(int tasks, int iterations) {
         if (this == RANDOM_WITHOUT_REPLACEMENT && iterations > tasks) {
             throw new TheoryException("ordering 'without-replacement' is a single pass: iterations (" + iterations
                     + ") must not exceed tasks (" + tasks + ")");
         }
+    }
+
+    /** Task indices τ(1..k), 0-based. */
+    public int[] sequence(int tasks, int iterations, Random random) {
+        check(tasks, iterations);
         int[] order = new int[iterations];
         switch (this) {
             case CYCLIC -> {

@@ -18,11 +18,18 @@ public record Provenance(Map<String, Object> config, long seed, String command, 
         Map<String, String> machine, String gitCommit, Boolean gitDirty, String startedAt) {
 
     public static Provenance capture(Map<String, Object> config, long seed, String command) {
+        return capture(config, seed, command, true);
+    }
+
+    /** As {@link #capture(Map, long, String)}; {@code withEngine = false} skips loading the tensor engine (theory lab). */
+    public static Provenance capture(Map<String, Object> config, long seed, String command, boolean withEngine) {
         Map<String, String> versions = new LinkedHashMap<>();
         versions.put("perennial", String.valueOf(Provenance.class.getPackage().getImplementationVersion()));
-        versions.put("djl", Engine.getDjlVersion());
-        Engine engine = Engine.getEngine("PyTorch");
-        versions.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        if (withEngine) {
+            versions.put("djl", Engine.getDjlVersion());
+            Engine engine = Engine.getEngine("PyTorch");
+            versions.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        }
         versions.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         Map<String, String> machine = new LinkedHashMap<>();
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));

@@ -1,0 +1,139 @@
+package ai.perennial.cli.theory;
+
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.Provenance;
+import ai.perennial.core.run.ResultWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** Files a theory experiment writes into its output directory: CSV tables, PNG charts and result.json. */
+final class TheoryOutput {
+    private final Path dir;
+
+    TheoryOutput(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new PerennialException("cannot create output directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Writes a CSV with a header row; every column has the same length. */
+    void csv(String name, Map<String, double[]> columns) {
+        List<String> names = new ArrayList<>(columns.keySet());
+        int rows = columns.get(names.get(0)).length;
+        StringBuilder b = new StringBuilder(String.join(",", names)).append('\n');
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < names.size(); c++) {
+                double v = columns.get(names.get(c))[i];
+                b.append(c == 0 ? "" : ",").append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
+                        : String.format(Locale.ROOT, "%.8g", v));
+            }
+            b.append('\n');
+        }
+        write(name, b.toString());
+    }
+
+    /** A line; {@code dashed} lines are reference shapes (bounds), drawn grey; {@code color} null = automatic. */
+    record Line(String name, double[] x, double[] y, boolean dashed, java.awt.Color color, boolean inLegend) {
+        static Line of(String name, double[] x, double[] y, java.awt.Color color) {
+            return new Line(name, x, y, false, color, true);
+        }
+
+        static Line bound(String name, double[] x, double[] y, java.awt.Color color) {
+            return new Line(name, x, y, true, color, true);
+        }
+
+        /** A thin unlabeled line in a lighter shade (edges of a confidence band). */
+        static Line edge(String name, double[] x, double[] y, java.awt.Color color) {
+            return new Line(name, x, y, false, new java.awt.Color(color.getRed(), color.getGreen(), color.getBlue(), 90), false);
+        }
+    }
+
+    void chart(String name, String title, String xLabel, String yLabel, boolean logLog, List<Line> lines) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(900).height(540).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setXAxisLogarithmic(logLog).setYAxisLogarithmic(logLog).setMarkerSize(0);
+        chart.getStyler().setYAxisDecimalPattern("0.##E0");
+        for (Line line : lines) {
+            double[][] xy = logLog ? positive(line.x(), line.y()) : new double[][] {line.x(), line.y()};
+            if (xy[0].length == 0) {
+                continue;
+            }
+            XYSeries s = chart.addSeries(line.name(), xy[0], xy[1]);
+            s.setMarker(SeriesMarkers.NONE);
+            if (line.dashed()) {
+                s.setLineStyle(SeriesLines.DASH_DASH);
+            }
+            if (line.color() != null) {
+                s.setLineColor(line.color());
+            }
+            s.setShowInLegend(line.inLegend());
+        }
+        try {
+            BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** result.json: the experiment's numbers plus provenance (config, seed, command, versions, git commit). */
+    void result(Map<String, Object> config, long seed, List<String> args, Map<String, Object> results) {
+        Map<String, Object> out = new LinkedHashMap<>(results);
+        out.put("provenance", Provenance.capture(config, seed, "perennial " + String.join(" ", args), false));
+        ResultWriter.write(dir, "result.json", out);
+    }
+
+    private void write(String name, String text) {
+        try {
+            Files.writeString(dir.resolve(name), text);
+        } catch (IOException e) {
+            throw new PerennialException("cannot write " + dir.resolve(name) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Log axes cannot show values ≤ 0, and values below 1e-13 of the line's maximum are rounding noise around an exact
+     * zero (e.g. the forgetting right after the first task): both are left out of log-log charts.
+     */
+    private static double[][] positive(double[] x, double[] y) {
+        double max = 0;
+        for (double v : y) {
+            max = Math.max(max, v);
+        }
+        double floor = max * 1e-13;
+        int n = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] > 0 && y[i] > floor) {
+                n++;
+            }
+        }
+        double[][] out = new double[2][n];
+        int j = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] > 0 && y[i] > floor) {
+                out[0][j] = x[i];
+                out[1][j++] = y[i];
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,96 @@
+package ai.perennial.cli.theory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.perennial.cli.Main;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every theory experiment end to end through the command line, plus its input errors. */
+class TheoryCommandTest {
+    @TempDir
+    Path dir;
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            return new Outcome(Main.execute(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void regressionWritesCurvesPlotAndFittedExponent() throws IOException {
+        Path out = dir.resolve("regression");
+        Outcome o = run("theory", "regression", "--family", "gaussian", "--tasks", "10", "--dim", "30", "--rank", "3",
+                "--iterations", "300", "--ordering", "random", "--learner", "ridge", "--lambda", "linear", "--seeds", "5",
+                "--exact", "--fit-from", "10", "--fit-to", "100", "--out", out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        JsonNode result = new ObjectMapper().readTree(out.resolve("result.json").toFile());
+        assertThat(result.at("/instance/realizable").asBoolean()).isTrue();
+        double slope = result.at("/fits/normalized_loss/slope").asDouble();
+        assertThat(slope).isNegative();
+        assertThat(result.at("/fits/normalized_loss/lower").asDouble()).isLessThanOrEqualTo(slope);
+        assertThat(result.at("/provenance/command").asText()).contains("theory regression");
+        List<String> csv = Files.readAllLines(out.resolve("curves.csv"));
+        assertThat(csv.get(0)).startsWith("k,normalized_forgetting_mean").contains("exact_normalized_loss");
+        assertThat(csv).hasSize(1 + 100 + 19 + 1); // header, k = 1..100, 10^(2 + i/40) < 300 for i = 1..19, then 300
+        assertThat(Files.size(out.resolve("plot.png"))).isPositive();
+    }
+
+    @Test
+    void otherExperimentsRunAndReportTheirHeadlineNumbers() throws IOException {
+        Outcome twoTask = run("theory", "two-task", "--features", "100", "--samples", "2", "--similarities", "0,0.5,1",
+                "--trials", "50", "--out", dir.resolve("two").toString());
+        assertThat(twoTask.code()).as(twoTask.err()).isZero();
+        assertThat(twoTask.out()).contains("forgetting peaks at α=");
+        Outcome gaussian = run("theory", "gaussian", "--trials", "200", "--out", dir.resolve("gauss").toString());
+        assertThat(gaussian.code()).as(gaussian.err()).isZero();
+        JsonNode g = new ObjectMapper().readTree(dir.resolve("gauss/result.json").toFile());
+        assertThat(g.at("/max_abs_z").asDouble()).isLessThan(5);
+        Outcome classification = run("theory", "classification", "--tasks", "5", "--dim", "10", "--iterations", "200",
+                "--seeds", "3", "--out", dir.resolve("cls").toString());
+        assertThat(classification.code()).as(classification.err()).isZero();
+        assertThat(Files.readAllLines(dir.resolve("cls/curves.csv")).get(0)).startsWith("k,forgetting_mean");
+        Outcome bench = run("theory", "bench", "--dim", "50", "--tasks", "5", "--rank", "2", "--iterations", "1000", "--runs", "1");
+        assertThat(bench.code()).as(bench.err()).isZero();
+        assertThat(bench.out()).contains("iterations/s");
+    }
+
+    @Test
+    void badInputIsOneLineNamingTheFix() {
+        assertOneLineError(run("theory", "regression", "--family", "spiral", "--out", dir.toString()), "unknown --family", "staircase");
+        assertOneLineError(run("theory", "regression", "--ordering", "without-replacement", "--tasks", "5", "--iterations", "10",
+                "--out", dir.toString()), "single pass", "must not exceed tasks");
+        assertOneLineError(run("theory", "regression", "--learner", "ridge", "--lambda", "fixed", "--out", dir.toString()),
+                "needs a value");
+        assertOneLineError(run("theory", "regression", "--rank", "200", "--dim", "10", "--out", dir.toString()), "exceeds the dimension");
+        assertOneLineError(run("theory", "gaussian", "--features", "11", "--samples", "10", "--out", dir.toString()), "p ≥ n + 2");
+    }
+
+    private static void assertOneLineError(Outcome o, String... fragments) {
+        assertThat(o.code()).isEqualTo(Main.USAGE_ERROR);
+        String[] lines = o.err().strip().split("\n");
+        assertThat(lines).as("stderr: %s", o.err()).hasSize(1);
+        assertThat(lines[0]).startsWith("error: ").contains(fragments);
+    }
+}
