@@ -60,7 +60,8 @@ final class ContinualExperiment {
         ModelSpec model = new ModelSpec(c.model.kind, c.model.hidden.stream().mapToInt(Integer::intValue).toArray(), scenario.heads());
         RunConfig.EvaluationConfig e = c.evaluation;
         ContinualRunner.Options options = new ContinualRunner.Options(c.training.epochs, c.training.batchSize,
-                new ContinualRunner.EvalOptions(e.everySteps, e.subsetSize, e.batchSize, e.matrix.equals("full"), e.window), c.seed);
+                new ContinualRunner.EvalOptions(e.everySteps, e.subsetSize, e.batchSize, e.matrix.equals("full"), e.window), c.seed,
+                c.training.average);
         return ContinualRunner.run(scenario, model, optimizer, strategy, options, progress);
     }
 

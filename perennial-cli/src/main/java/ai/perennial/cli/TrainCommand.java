@@ -7,6 +7,7 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.model.ModelSpec;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
@@ -65,6 +66,9 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule spec, e.g. constant, cosine, wsd:decay=200, rex (see 'perennial schedule plot --help'). Default: ${DEFAULT-VALUE}")
     String schedule;
 
+    @Option(names = "--average", description = "Weight average evaluated beside the trained weights: ema:DECAY (e.g. ema:0.999) or swa:START[:EVERY] (e.g. swa:300:10)")
+    String average;
+
     @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}")
     long warmupSteps;
 
@@ -104,6 +108,8 @@ public final class TrainCommand implements Callable<Integer> {
         config.put("batch_size", batchSize);
         config.put("max_steps", maxSteps);
         config.put("seed", seed);
+        config.put("average", average);
+        WeightAverage averager = average == null ? null : WeightAverage.parse(average);
         Provenance provenance = Provenance.capture(config, seed, "perennial " + String.join(" ", rawArgs()));
 
         long start = System.nanoTime();
@@ -111,13 +117,19 @@ public final class TrainCommand implements Callable<Integer> {
             Model net = modelSpec.build(manager, data.train().sampleShape(), data.train().numClasses(), Seeds.derive(seed, "init"));
             long totalSteps = Trainer.stepsFor(data.train().size(), options);
             Optimizer opt = new Optimizer(optimizer, optimizerSpec.build(totalSteps), net.parameters());
-            Trainer trainer = new Trainer(net, opt, List.of(), manager);
+            Trainer trainer = new Trainer(net, opt, averager == null ? List.of() : List.of(averager), manager);
             System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
                     net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer, lr);
             TrainStats stats = trainer.train(data.train(), 0, options, new Progress("train"));
             double accuracy = Evaluator.accuracy(net, data.test(), 1000, manager);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("test_accuracy", accuracy);
+            Double averaged = averager == null ? null
+                    : averager.withAveragedWeights(net, () -> Evaluator.accuracy(net, data.test(), 1000, manager));
+            if (averaged != null) {
+                result.put("test_accuracy_averaged", averaged);
+                result.put("average", averager.describe());
+            }
             result.put("train_loss", stats.meanLoss());
             result.put("steps", stats.steps());
             result.put("samples", stats.samples());
@@ -128,8 +140,9 @@ public final class TrainCommand implements Callable<Integer> {
             result.put("parameters", net.parameterCount());
             result.put("provenance", provenance);
             Path file = ResultWriter.write(out, "result.json", result);
-            System.out.printf("test_accuracy %.4f  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n",
-                    accuracy, stats.meanLoss(), stats.steps(), stats.samplesPerSecond(), file);
+            System.out.printf("test_accuracy %.4f%s  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n", accuracy,
+                    averaged == null ? "" : String.format("  test_accuracy_averaged %.4f (%s)", averaged, averager.describe()),
+                    stats.meanLoss(), stats.steps(), stats.samplesPerSecond(), file);
         }
         return 0;
     }

@@ -13,6 +13,7 @@ import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerSpec;
 import ai.perennial.core.run.ProcessStats;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.ProgressListener;
 import ai.perennial.core.train.TrainingHook;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Runs a strategy over a scenario with the evaluation protocol of the field: the random-init baseline,
@@ -45,7 +47,12 @@ public final class ContinualRunner {
         }
     }
 
-    public record Options(int epochs, int batchSize, EvalOptions eval, long seed) {
+    /** {@code average}: an optional weight-average spec (ema:DECAY, swa:START[:EVERY]) kept over the whole stream; the
+     * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones). */
+    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed) {
+            this(epochs, batchSize, eval, seed, null);
+        }
     }
 
     /** Gives the progress listener for each training round, from a label such as "experience 2/5". */
@@ -79,6 +86,10 @@ public final class ContinualRunner {
             ContinualEvaluation continual = null;
             List<TrainingHook> hooks = new ArrayList<>();
             hooks.add(strategy);
+            WeightAverage average = options.average() == null ? null : WeightAverage.parse(options.average());
+            if (average != null) {
+                hooks.add(average);
+            }
             if (eval.everySteps() > 0) {
                 continual = new ContinualEvaluation(strategy, model, evaluationSubsets(stream, eval.subsetSize(), options.seed()),
                         eval.everySteps(), eval.batchSize(), manager);
@@ -118,15 +129,19 @@ public final class ContinualRunner {
                     if (continual != null) {
                         continual.measure(trainer.context().globalStep());
                     }
-                    double[] row = new double[stream.size()];
-                    Arrays.fill(row, Double.NaN);
-                    for (int j = 0; j < stream.size(); j++) {
-                        if (eval.fullMatrix() || j == i) {
-                            row[j] = Evaluator.accuracy(strategy.evaluationModel(model), stream.get(j).test(), eval.batchSize(),
-                                    manager);
+                    int current = i;
+                    Supplier<double[]> measureRow = () -> {
+                        double[] row = new double[stream.size()];
+                        Arrays.fill(row, Double.NaN);
+                        for (int j = 0; j < stream.size(); j++) {
+                            if (eval.fullMatrix() || j == current) {
+                                row[j] = Evaluator.accuracy(strategy.evaluationModel(model), stream.get(j).test(), eval.batchSize(),
+                                        manager);
+                            }
                         }
-                    }
-                    rows.add(row);
+                        return row;
+                    };
+                    rows.add(average != null && average.count() > 0 ? average.withAveragedWeights(model, measureRow) : measureRow.get());
                     trained.add(i);
                     evalSeconds += (System.nanoTime() - evalStart) / 1e9;
                 }

@@ -50,6 +50,13 @@ final class ConfigValidator {
         check(o.warmupSteps >= 0, "optimizer.warmup_steps", "must be >= 0, got " + o.warmupSteps);
         check(c.training.epochs >= 1, "training.epochs", "must be at least 1, got " + c.training.epochs);
         check(c.training.batchSize >= 1, "training.batch_size", "must be at least 1, got " + c.training.batchSize);
+        if (c.training.average != null) {
+            try {
+                ai.perennial.core.averaging.WeightAverage.parse(c.training.average);
+            } catch (PerennialException e) {
+                check(false, "training.average", e.getMessage());
+            }
+        }
         check(!c.scenario.type.equals("online") || c.training.epochs == 1, "training.epochs",
                 "online scenarios are single-pass: must be 1, got " + c.training.epochs);
         check(Strategies.exists(c.strategy.name), "strategy.name", "unknown strategy '" + c.strategy.name

@@ -64,6 +64,8 @@ public final class RunConfig {
     public static final class TrainingConfig {
         public int epochs = 1;
         public int batchSize = 128;
+        /** Optional weight average used for the accuracy matrix: ema:DECAY or swa:START[:EVERY]. */
+        public String average;
     }
 
     /** {@code name} plus the strategy's own hyperparameters, which the strategy checks by name. */

@@ -1,0 +1,138 @@
+package ai.perennial.core.averaging;
+
+import ai.djl.ndarray.NDArray;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.optim.StateDict;
+import ai.perennial.core.optim.TransformState;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.TrainingContext;
+import ai.perennial.core.train.TrainingHook;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * A running average of the weights, kept beside the model and used for evaluation:
+ * <ul>
+ *   <li>EMA: a ← β·a + (1 − β)·w after every update (a starts at the first updated weights);</li>
+ *   <li>SWA: the equal-weight mean of the weights at steps start, start + every, start + 2·every, … (with a constant or
+ *   cyclical learning rate, {@code every} is the cycle length so the snapshots are the cycle ends).</li>
+ * </ul>
+ * Our models have no batch normalization, so there are no batch statistics to recompute after averaging. The average and
+ * its snapshot count export and import as state.
+ */
+public final class WeightAverage implements TrainingHook {
+    private final double decay;  // EMA β; NaN for SWA
+    private final long start;
+    private final long every;
+    private final TransformState state = new TransformState();
+    private List<NDArray> average;
+
+    private WeightAverage(double decay, long start, long every) {
+        this.decay = decay;
+        this.start = start;
+        this.every = every;
+    }
+
+    public static WeightAverage ema(double decay) {
+        if (!(decay > 0 && decay < 1)) {
+            throw new PerennialException("EMA decay must be in (0, 1), got " + decay);
+        }
+        return new WeightAverage(decay, 1, 1);
+    }
+
+    public static WeightAverage swa(long start, long every) {
+        if (start < 1 || every < 1) {
+            throw new PerennialException("SWA start step and period must be at least 1, got start " + start + ", every " + every);
+        }
+        return new WeightAverage(Double.NaN, start, every);
+    }
+
+    /** Parses {@code ema:DECAY} or {@code swa:START[:EVERY]} (EVERY defaults to 1: every step from START). */
+    public static WeightAverage parse(String spec) {
+        String[] parts = spec.trim().toLowerCase(Locale.ROOT).split(":");
+        try {
+            if (parts[0].equals("ema") && parts.length == 2) {
+                return ema(Double.parseDouble(parts[1]));
+            }
+            if (parts[0].equals("swa") && (parts.length == 2 || parts.length == 3)) {
+                return swa(Long.parseLong(parts[1]), parts.length == 3 ? Long.parseLong(parts[2]) : 1);
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the usage message
+        }
+        throw new PerennialException("weight average '" + spec + "': use ema:DECAY (e.g. ema:0.999) or swa:START[:EVERY] (e.g. swa:1000:100)");
+    }
+
+    public String describe() {
+        return Double.isNaN(decay) ? "swa(start " + start + ", every " + every + ")" : "ema(" + decay + ")";
+    }
+
+    /** Snapshots averaged so far (SWA) or updates seen (EMA). */
+    public long count() {
+        return state.count();
+    }
+
+    @Override
+    public void afterUpdate(TrainingContext context, Batch batch) {
+        List<Parameter> params = context.model().parameters();
+        if (average == null) {
+            average = state.addZerosLike("average", params);
+        }
+        long step = context.globalStep();
+        boolean swa = Double.isNaN(decay);
+        if (swa && (step < start || (step - start) % every != 0)) {
+            return;
+        }
+        state.increment();
+        // first snapshot copies; then EMA a += (1 − β)(w − a), SWA a += (w − a)/n
+        double rate = state.count() == 1 ? 1 : swa ? 1.0 / state.count() : 1 - decay;
+        for (int i = 0; i < params.size(); i++) {
+            average.get(i).addi(params.get(i).array().sub(average.get(i)).muli(rate));
+        }
+    }
+
+    /** Runs {@code evaluation} with the averaged weights in the model, then restores the trained weights. */
+    public <T> T withAveragedWeights(Model model, Supplier<T> evaluation) {
+        if (state.count() == 0) {
+            throw new PerennialException(describe() + " has no snapshot yet (SWA starts at step " + start
+                    + "); train longer or start averaging earlier");
+        }
+        List<Parameter> params = model.parameters();
+        for (int i = 0; i < params.size(); i++) {
+            swap(params.get(i).array(), average.get(i));
+        }
+        try {
+            return evaluation.get();
+        } finally {
+            for (int i = 0; i < params.size(); i++) {
+                swap(params.get(i).array(), average.get(i));
+            }
+        }
+    }
+
+    /** Exchanges the values of two arrays exactly (0·x + y = y for finite x). */
+    private static void swap(NDArray a, NDArray b) {
+        try (NDArray saved = a.duplicate()) {
+            a.muli(0).addi(b);
+            b.muli(0).addi(saved);
+        }
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        state.exportTo(out, "average.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in) {
+        if (average == null) {
+            throw new PerennialException("import a weight average's state after its first training step has shaped it");
+        }
+        state.importFrom(in, "average.");
+    }
+}
