@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code perennial} command. */
 @Command(name = "perennial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Continual-learning training system for the JVM.",
-        subcommands = {TrainCommand.class, RunCommand.class, CompareCommand.class, ResultsCommand.class, ScheduleCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ResultsCommand.class, ScheduleCommand.class, BenchCommand.class,
             ai.perennial.cli.theory.TheoryCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

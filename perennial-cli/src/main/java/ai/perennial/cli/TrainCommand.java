@@ -1,20 +1,23 @@
 package ai.perennial.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.ModelSpec;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerSpec;
-import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
 import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.GradientNormLog;
 import ai.perennial.core.train.TrainStats;
 import ai.perennial.core.train.Trainer;
+import ai.perennial.core.train.TrainingHook;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +69,24 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule spec, e.g. constant, cosine, wsd:decay=200, rex (see 'perennial schedule plot --help'). Default: ${DEFAULT-VALUE}")
     String schedule;
 
+    @Option(names = "--sam-rho", defaultValue = "0", description = "Wrap the optimizer in SAM with this radius (0.05 is usual; 0 = off). Default: ${DEFAULT-VALUE}")
+    double samRho;
+
+    @Option(names = "--clip-norm", defaultValue = "0", description = "Clip gradients to this global norm (0 = off). Default: ${DEFAULT-VALUE}")
+    double clipNorm;
+
+    @Option(names = "--decay-mask", defaultValue = "all", description = "Which parameters weight decay touches: all, or weights (not biases). Default: ${DEFAULT-VALUE}")
+    String decayMask;
+
+    @Option(names = "--temperature", defaultValue = "1e-5", description = "SGLD temperature. Default: ${DEFAULT-VALUE}")
+    double temperature;
+
+    @Option(names = "--noise", defaultValue = "1e-3", description = "UPGD perturbation σ. Default: ${DEFAULT-VALUE}")
+    double noise;
+
+    @Option(names = "--log-grad-norms", description = "Write DIR/grad_norms.csv (mean squared gradient norm per 10 steps) for a later '--schedule refined:file=...'")
+    boolean logGradNorms;
+
     @Option(names = "--average", description = "Weight average evaluated beside the trained weights: ema:DECAY (e.g. ema:0.999) or swa:START[:EVERY] (e.g. swa:300:10)")
     String average;
 
@@ -92,7 +113,8 @@ public final class TrainCommand implements Callable<Integer> {
         OptimizerSpec defaults = OptimizerSpec.defaults(optimizer, lr);
         OptimizerSpec optimizerSpec = new OptimizerSpec(optimizer, lr,
                 momentum != null ? momentum : defaults.momentum(),
-                weightDecay != null ? weightDecay : defaults.weightDecay(), beta1, beta2, eps, schedule, warmupSteps);
+                weightDecay != null ? weightDecay : defaults.weightDecay(), beta1, beta2, eps, schedule, warmupSteps,
+                new OptimizerSpec.Extras(clipNorm, samRho, temperature, noise, 0.999, 1, decayMask, Seeds.derive(seed, "optimizer-noise")));
         ModelSpec modelSpec = new ModelSpec(model, hidden, 1);
         Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(seed, "shuffle"), 50, maxSteps);
         Engines.pytorch();
@@ -117,7 +139,15 @@ public final class TrainCommand implements Callable<Integer> {
             Model net = modelSpec.build(manager, data.train().sampleShape(), data.train().numClasses(), Seeds.derive(seed, "init"));
             long totalSteps = Trainer.stepsFor(data.train().size(), options);
             Optimizer opt = new Optimizer(optimizer, optimizerSpec.build(totalSteps), net.parameters());
-            Trainer trainer = new Trainer(net, opt, averager == null ? List.of() : List.of(averager), manager);
+            List<TrainingHook> hooks = new ArrayList<>();
+            if (averager != null) {
+                hooks.add(averager);
+            }
+            GradientNormLog normLog = logGradNorms ? new GradientNormLog(10) : null;
+            if (normLog != null) {
+                hooks.add(normLog);
+            }
+            Trainer trainer = new Trainer(net, opt, hooks, manager);
             System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
                     net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer, lr);
             TrainStats stats = trainer.train(data.train(), 0, options, new Progress("train"));
@@ -140,6 +170,9 @@ public final class TrainCommand implements Callable<Integer> {
             result.put("parameters", net.parameterCount());
             result.put("provenance", provenance);
             Path file = ResultWriter.write(out, "result.json", result);
+            if (normLog != null) {
+                normLog.write(out.resolve("grad_norms.csv"));
+            }
             System.out.printf("test_accuracy %.4f%s  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n", accuracy,
                     averaged == null ? "" : String.format("  test_accuracy_averaged %.4f (%s)", averaged, averager.describe()),
                     stats.meanLoss(), stats.steps(), stats.samplesPerSecond(), file);

@@ -141,6 +141,37 @@ class CliTest {
         assertThat(o.err()).contains("train step " + (2 * 79) + "/" + (2 * 79));
     }
 
+    @Test
+    void samWithAveragingAndANormLogFeedsARefinedScheduleRun() throws IOException {
+        Path first = dir.resolve("first");
+        Outcome o = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
+                "--sam-rho", "0.05", "--clip-norm", "5", "--decay-mask", "weights", "--weight-decay", "1e-4", "--average", "swa:20:5",
+                "--log-grad-norms", "--seed", "3", "--out", first.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        JsonNode result = new ObjectMapper().readTree(first.resolve("result.json").toFile());
+        assertThat(result.get("test_accuracy").asDouble()).isGreaterThan(0.9);
+        assertThat(result.get("test_accuracy_averaged").asDouble()).isGreaterThan(0.9);
+        assertThat(Files.readAllLines(first.resolve("grad_norms.csv"))).hasSize(1 + 4); // ceil(5000 / 128) = 40 steps in blocks of 10
+        Outcome refined = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
+                "--schedule", "refined:file=" + first.resolve("grad_norms.csv"), "--out", dir.resolve("second").toString());
+        assertThat(refined.code()).as(refined.err()).isZero();
+        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--average", "swa", "--out", dir.toString()), "swa:START");
+        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--decay-mask", "biases", "--out", dir.toString()), "'weights'");
+    }
+
+    @Test
+    void lrRangeTestSuggestsARate() throws IOException {
+        Path out = dir.resolve("lr");
+        Outcome o = run("lr-find", "--dataset", "gaussian-clusters", "--hidden", "32", "--steps", "60", "--min-lr", "1e-4", "--max-lr", "100",
+                "--out", out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        JsonNode result = new ObjectMapper().readTree(out.resolve("result.json").toFile());
+        double steepest = result.get("suggested_lr_steepest").asDouble();
+        assertThat(steepest).isBetween(1e-4, result.get("lr_at_minimum_loss").asDouble());
+        assertThat(Files.readAllLines(out.resolve("lr_find.csv")).get(0)).isEqualTo("step,lr,loss,smoothed_loss");
+        assertThat(Files.size(out.resolve("lr_find.png"))).isPositive();
+    }
+
     static void writeIdx(Path dir, String prefix, int n) throws IOException {
         byte[] images = header(new int[] {n, 28, 28}, n * 784);
         byte[] labels = header(new int[] {n}, n);

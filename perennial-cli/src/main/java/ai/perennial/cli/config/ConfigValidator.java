@@ -48,6 +48,12 @@ final class ConfigValidator {
             check(false, "optimizer.schedule", e.getMessage());
         }
         check(o.warmupSteps >= 0, "optimizer.warmup_steps", "must be >= 0, got " + o.warmupSteps);
+        check(o.samRho >= 0 && Double.isFinite(o.samRho), "optimizer.sam_rho", "must be >= 0 (0 = no SAM), got " + o.samRho);
+        check(o.clipNorm >= 0 && Double.isFinite(o.clipNorm), "optimizer.clip_norm", "must be >= 0 (0 = no clipping), got " + o.clipNorm);
+        check(o.decayMask.equals("all") || o.decayMask.equals("weights"), "optimizer.decay_mask",
+                "must be 'all' or 'weights' (no decay on biases), got '" + o.decayMask + "'");
+        check(o.temperature >= 0, "optimizer.temperature", "must be >= 0, got " + o.temperature);
+        check(o.noise >= 0, "optimizer.noise", "must be >= 0, got " + o.noise);
         check(c.training.epochs >= 1, "training.epochs", "must be at least 1, got " + c.training.epochs);
         check(c.training.batchSize >= 1, "training.batch_size", "must be at least 1, got " + c.training.batchSize);
         if (c.training.average != null) {

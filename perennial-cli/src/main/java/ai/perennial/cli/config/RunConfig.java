@@ -59,6 +59,16 @@ public final class RunConfig {
         public double eps = 1e-8;
         public String schedule = "constant";
         public long warmupSteps = 0;
+        /** SAM radius around the recipe (0 = off). */
+        public double samRho = 0;
+        /** Global-norm gradient clipping (0 = off). */
+        public double clipNorm = 0;
+        /** "all", or "weights" for no decay on biases. */
+        public String decayMask = "all";
+        /** SGLD temperature. */
+        public double temperature = 1e-5;
+        /** UPGD perturbation σ. */
+        public double noise = 1e-3;
     }
 
     public static final class TrainingConfig {

@@ -18,4 +18,9 @@ public interface GradientTransform {
     TransformState init(List<Parameter> params);
 
     List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params);
+
+    /** As {@link #update(List, TransformState, List)}, with a way to re-evaluate gradients; most transforms ignore it. */
+    default List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params, GradientOracle oracle) {
+        return update(grads, state, params);
+    }
 }

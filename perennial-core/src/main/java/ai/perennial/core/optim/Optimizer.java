@@ -27,7 +27,12 @@ public final class Optimizer {
 
     /** Applies one update; {@code grads} are aligned with the parameters. Call inside a step scope. */
     public void step(List<NDArray> grads) {
-        List<NDArray> updates = transform.update(grads, state, params);
+        step(grads, GradientOracle.NONE);
+    }
+
+    /** As {@link #step(List)}, for transforms that evaluate the gradient a second time (SAM). */
+    public void step(List<NDArray> grads, GradientOracle oracle) {
+        List<NDArray> updates = transform.update(grads, state, params, oracle);
         for (int i = 0; i < params.size(); i++) {
             params.get(i).array().addi(updates.get(i));
         }

@@ -15,6 +15,9 @@ public final class Optimizers {
     /** Decay every parameter (PyTorch's default). */
     public static final Predicate<Parameter> ALL = p -> true;
 
+    /** Decay weight matrices and kernels only, not biases (each model marks its parameters). */
+    public static final Predicate<Parameter> WEIGHTS = Parameter::decays;
+
     private Optimizers() {
     }
 
@@ -23,10 +26,15 @@ public final class Optimizers {
      * {@code torch.optim.SGD(lr, momentum, nesterov=..., weight_decay=wd)}.
      */
     public static GradientTransform sgd(Schedule lr, double momentum, boolean nesterov, double weightDecay) {
+        return sgd(lr, momentum, nesterov, weightDecay, ALL);
+    }
+
+    public static GradientTransform sgd(Schedule lr, double momentum, boolean nesterov, double weightDecay,
+            Predicate<Parameter> decayMask) {
         if (momentum == 0) {
-            return chain(addDecayedWeights(weightDecay, ALL), scaleByLearningRate(lr));
+            return chain(addDecayedWeights(weightDecay, decayMask), scaleByLearningRate(lr));
         }
-        return chain(addDecayedWeights(weightDecay, ALL), traceMomentum(momentum, nesterov), scaleByLearningRate(lr));
+        return chain(addDecayedWeights(weightDecay, decayMask), traceMomentum(momentum, nesterov), scaleByLearningRate(lr));
     }
 
     /** Adam (Kingma & Ba), no weight decay. */
@@ -48,7 +56,17 @@ public final class Optimizers {
      * scaling, matching {@code torch.optim.Adam(weight_decay=wd)}.
      */
     public static GradientTransform adamL2(Schedule lr, double b1, double b2, double eps, double weightDecay) {
-        return chain(addDecayedWeights(weightDecay, ALL), scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
+        return adamL2(lr, b1, b2, eps, weightDecay, ALL);
+    }
+
+    public static GradientTransform adamL2(Schedule lr, double b1, double b2, double eps, double weightDecay,
+            Predicate<Parameter> decayMask) {
+        return chain(addDecayedWeights(weightDecay, decayMask), scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
+    }
+
+    /** FAdam: natural-gradient Adam with clipping and Fisher-space weight decay (see {@link Fadam}). */
+    public static GradientTransform fadam(Schedule lr, double b1, double b2, double eps, double clip, double weightDecay) {
+        return chain(Fadam.scale(b1, b2, eps, clip, weightDecay), scaleByLearningRate(lr));
     }
 
     /** AMSGrad: Adam with the running maximum of the second moment. */

@@ -28,9 +28,14 @@ public final class Transforms {
 
             @Override
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                return update(grads, state, params, GradientOracle.NONE);
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params, GradientOracle oracle) {
                 List<NDArray> u = grads;
                 for (int i = 0; i < list.size(); i++) {
-                    u = list.get(i).update(u, state.children().get(i), params);
+                    u = list.get(i).update(u, state.children().get(i), params, oracle);
                 }
                 state.increment();
                 return u;

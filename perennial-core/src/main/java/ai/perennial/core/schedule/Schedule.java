@@ -189,4 +189,49 @@ public interface Schedule {
             throw new IllegalArgumentException("schedule length must be positive, got " + steps);
         }
     }
+
+    /**
+     * The schedule refined from a previous run's gradient norms (Defazio et al. 2023): with n_b the mean squared gradient
+     * norm of logged block b, w_b = n_b⁻¹·Σ_{c>b} n_c, scaled so the largest is {@code peak}; blocks are stretched over
+     * {@code steps} and interpolated linearly between their centers. Constant norms give linear decay to zero. The norms
+     * are first median-filtered over a window of about {@code smoothing}·(number of blocks) blocks (0 = raw; centered, shifted inward at the ends), as in
+     * the paper, so a few noisy blocks (e.g. the first steps from initialization) do not dominate the normalization.
+     */
+    static Schedule refined(double[] blockSquaredNorms, double peak, long steps, double smoothing) {
+        requireSteps(steps);
+        if (!(smoothing >= 0 && smoothing <= 1)) {
+            throw new IllegalArgumentException("refined.smooth must be in [0, 1], got " + smoothing);
+        }
+        int blocks = blockSquaredNorms.length;
+        int width = Math.min(blocks, 2 * (int) Math.floor(smoothing * blocks / 2) + 1); // odd
+        double[] n = new double[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int from = Math.max(0, Math.min(b - width / 2, blocks - width)); // shifted, not truncated, at the edges
+            double[] window = java.util.Arrays.copyOfRange(blockSquaredNorms, from, from + width);
+            java.util.Arrays.sort(window);
+            n[b] = window.length % 2 == 1 ? window[window.length / 2] : (window[window.length / 2 - 1] + window[window.length / 2]) / 2;
+        }
+        blockSquaredNorms = n;
+        double[] w = new double[blocks];
+        double tail = 0;
+        double max = 0;
+        for (int b = blocks - 1; b >= 0; b--) {
+            w[b] = tail / blockSquaredNorms[b];
+            tail += blockSquaredNorms[b];
+            max = Math.max(max, w[b]);
+        }
+        double scale = max > 0 ? peak / max : 0;
+        return t -> {
+            double x = Math.min(Math.max(t, 0), steps) * (double) blocks / steps - 0.5;
+            if (x <= 0) {
+                return w[0] * scale;
+            }
+            if (x >= blocks - 1) {
+                return w[blocks - 1] * scale;
+            }
+            int b = (int) Math.floor(x);
+            double f = x - b;
+            return ((1 - f) * w[b] + f * w[b + 1]) * scale;
+        };
+    }
 }

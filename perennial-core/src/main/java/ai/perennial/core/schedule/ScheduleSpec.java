@@ -19,7 +19,8 @@ import java.util.Set;
  * <p>Names and parameters: constant(value), linear(from, to, steps), cosine(peak, steps, end),
  * step(base, factor, every), exponential(base, rate), cosine-restarts(peak, period, mult, end),
  * wsd(peak, warmup, stable, decay, end, shape), infinite(max, constant, min, warmup, cooldown, anneal_start,
- * anneal), rex(peak, steps), triangular(base, max, half_cycle), one-cycle(max, steps, pct_start, div, final_div).
+ * anneal), rex(peak, steps), triangular(base, max, half_cycle), one-cycle(max, steps, pct_start, div, final_div),
+ * refined(file, peak, steps, smooth) from a gradient-norm log.
  */
 public final class ScheduleSpec {
     private ScheduleSpec() {
@@ -86,8 +87,16 @@ public final class ScheduleSpec {
                         p.length("half_cycle", Math.max(1, body / 8)));
                 case "one-cycle" -> Schedule.oneCycle(p.number("max", rate), p.length("steps", body), p.number("pct_start", 0.3),
                         p.number("div", 25), p.number("final_div", 1e4));
+                case "refined" -> {
+                    String file = p.text("file", null);
+                    if (file == null) {
+                        throw new PerennialException("schedule '" + spec + "': refined needs file=PATH, a log from 'perennial train --log-grad-norms'");
+                    }
+                    yield Schedule.refined(GradientNormRecord.read(java.nio.file.Path.of(file)).meanSquaredNorms(), p.number("peak", rate),
+                            p.length("steps", body), p.number("smooth", 0.1));
+                }
                 default -> throw new PerennialException("schedule '" + spec + "': unknown schedule '" + name + "'; choose one of "
-                        + "constant, linear, cosine, step, exponential, cosine-restarts, wsd, infinite, rex, triangular, one-cycle");
+                        + "constant, linear, cosine, step, exponential, cosine-restarts, wsd, infinite, rex, triangular, one-cycle, refined");
             };
         } catch (IllegalArgumentException e) {
             throw new PerennialException("schedule '" + spec + "': " + e.getMessage());

@@ -143,27 +143,19 @@ public final class Trainer {
             for (TrainingHook h : hooks) {
                 batch = h.adaptBatch(context, batch);
             }
-            NDArray taskLoss;
-            try (GradientCollector collector = engine.newGradientCollector()) {
-                NDArray logits = model.forward(batch.inputs(), batch.tasks());
-                taskLoss = Losses.crossEntropy(logits, batch.labels());
-                NDArray total = taskLoss;
-                for (TrainingHook h : hooks) {
-                    NDArray extra = h.extraLoss(context, batch, logits);
-                    if (extra != null) {
-                        total = total.add(extra);
-                    }
-                }
-                collector.backward(total);
-            }
-            List<NDArray> grads = new ArrayList<>(params.size());
-            for (Parameter p : params) {
-                grads.add(p.array().getGradient());
-            }
+            Batch current = batch;
+            NDArray taskLoss = backward(current);
+            List<NDArray> grads = gradients();
             for (TrainingHook h : hooks) {
                 grads = h.transformGradients(context, grads);
             }
-            optimizer.step(grads);
+            optimizer.step(grads, () -> {
+                for (Parameter p : params) {
+                    Engines.zeroGradient(p.array());
+                }
+                backward(current);
+                return gradients();
+            });
             for (Parameter p : params) {
                 Engines.zeroGradient(p.array());
             }
@@ -173,6 +165,31 @@ public final class Trainer {
                 h.afterUpdate(context, batch);
             }
         }
+    }
+
+    /** Forward, task loss plus every hook's extra loss, backward; returns the task loss (for reporting). */
+    private NDArray backward(Batch batch) {
+        try (GradientCollector collector = engine.newGradientCollector()) {
+            NDArray logits = model.forward(batch.inputs(), batch.tasks());
+            NDArray taskLoss = Losses.crossEntropy(logits, batch.labels());
+            NDArray total = taskLoss;
+            for (TrainingHook h : hooks) {
+                NDArray extra = h.extraLoss(context, batch, logits);
+                if (extra != null) {
+                    total = total.add(extra);
+                }
+            }
+            collector.backward(total);
+            return taskLoss;
+        }
+    }
+
+    private List<NDArray> gradients() {
+        List<NDArray> grads = new ArrayList<>(params.size());
+        for (Parameter p : params) {
+            grads.add(p.array().getGradient());
+        }
+        return grads;
     }
 
     private static void checkFinite(double lossSum, long step) {

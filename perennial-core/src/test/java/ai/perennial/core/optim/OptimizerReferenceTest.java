@@ -390,4 +390,42 @@ class OptimizerReferenceTest {
         // With adaptive scaling the coupled decay is normalised away; the decoupled one is not.
         assertThat(maxDiff).isGreaterThan(1e-3);
     }
+
+    /** FAdam as we read Hwang (2024), Algorithm 1, written out independently on doubles. */
+    static Reference fadamRef(double lr, double b1, double b2, double eps, double clip, double wd) {
+        return (p, g, t, s) -> {
+            double[] m = s[0];
+            double[] fisher = s[1];
+            double rho = b2 * (1 - Math.pow(b2, t - 1)) / (1 - Math.pow(b2, t));
+            double[] natural = new double[p.length];
+            double[] decay = new double[p.length];
+            double natSq = 0;
+            double decSq = 0;
+            for (int j = 0; j < p.length; j++) {
+                fisher[j] = rho * fisher[j] + (1 - rho) * g[j] * g[j];
+                double den = Math.sqrt(fisher[j]) + eps;
+                natural[j] = g[j] / den;
+                decay[j] = p[j] / den;
+                natSq += natural[j] * natural[j];
+                decSq += decay[j] * decay[j];
+            }
+            double natScale = Math.max(1, Math.sqrt(natSq / p.length) / clip);
+            double decScale = Math.max(1, Math.sqrt(decSq / p.length) / clip);
+            for (int j = 0; j < p.length; j++) {
+                m[j] = b1 * m[j] + (1 - b1) * natural[j] / natScale;
+                p[j] -= lr * (m[j] + wd * decay[j] / decScale);
+            }
+        };
+    }
+
+    @Test
+    void fadamWithAndWithoutClipping() {
+        check(Optimizers.fadam(Schedule.constant(1e-2), 0.9, 0.999, 1e-8, 1, 0.1), fadamRef(1e-2, 0.9, 0.999, 1e-8, 1, 0.1));
+        check(Optimizers.fadam(Schedule.constant(1e-2), 0.8, 0.99, 1e-8, 0.5, 0.1), fadamRef(1e-2, 0.8, 0.99, 1e-8, 0.5, 0.1));
+    }
+
+    @Test
+    void sgldAtZeroTemperatureIsSgd() {
+        check(NoisyTransforms.sgld(Schedule.constant(0.1), 0, 1), sgdRef(0.1, 0, false, 0));
+    }
 }

@@ -1,0 +1,110 @@
+package ai.perennial.core.optim;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Updates with injected Gaussian noise, drawn on the device. The engine's generator is seeded when the transform is
+ * initialized, so a run with the same seed draws the same noise.
+ */
+public final class NoisyTransforms {
+    private NoisyTransforms() {
+    }
+
+    /**
+     * SGLD (Welling & Teh 2011) at temperature T: u = −η_t·g + √(2η_t·T)·ξ, ξ ~ N(0, I). T = 0 is plain SGD; T = 1
+     * samples the Gibbs density ∝ exp(−L) for small steps. A complete recipe (it scales by the learning rate itself).
+     */
+    public static GradientTransform sgld(Schedule lr, double temperature, long seed) {
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new PerennialException("SGLD temperature must be >= 0, got " + temperature);
+        }
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                seed(seed);
+                return new TransformState();
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                double eta = lr.at(state.count());
+                state.increment();
+                float noise = (float) Math.sqrt(2 * eta * temperature);
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (NDArray g : grads) {
+                    NDArray u = g.mul((float) -eta);
+                    if (noise > 0) {
+                        u = u.addi(g.getManager().randomNormal(0, noise, g.getShape(), DataType.FLOAT32));
+                    }
+                    out.add(u);
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
+     * UPGD, first-order (Elsayed & Mahmood 2024): utility u = −g⊙w tracked as an EMA ũ (decay β_u) with bias correction,
+     * scaled ū = sigmoid(ũ/max(max ũ, 1e-30)) with the maximum over all parameters, and the update
+     * u = −η_t·(g + ξ)⊙(1 − ū) − η_t·λ·w, ξ ~ N(0, σ²). Useful weights (ū → 1) barely move; useless ones get noisy
+     * steps that keep the network plastic.
+     */
+    public static GradientTransform upgd(Schedule lr, double utilityDecay, double sigma, double weightDecay, long seed) {
+        if (!(utilityDecay > 0 && utilityDecay < 1)) {
+            throw new PerennialException("UPGD utility decay must be in (0, 1), got " + utilityDecay);
+        }
+        if (!(sigma >= 0) || !(weightDecay >= 0)) {
+            throw new PerennialException("UPGD noise and weight decay must be >= 0, got " + sigma + " and " + weightDecay);
+        }
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                seed(seed);
+                TransformState s = new TransformState();
+                s.addZerosLike("utility", params);
+                return s;
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                double eta = lr.at(state.count());
+                state.increment();
+                List<NDArray> utility = state.buffer("utility");
+                float correction = (float) (1 / (1 - Math.pow(utilityDecay, state.count())));
+                NDArray max = null;
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray w = params.get(i).array();
+                    utility.get(i).muli((float) utilityDecay).addi(grads.get(i).mul(w).muli((float) -(1 - utilityDecay)));
+                    NDArray m = utility.get(i).max();
+                    max = max == null ? m : max.maximum(m);
+                }
+                // ũ/max ũ, both bias-corrected; a non-positive maximum (no useful weight yet) is clamped so the gate stays finite
+                NDArray inverseMax = max.mul(correction).maximum(1e-30f).pow(-1);
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (int i = 0; i < grads.size(); i++) {
+                    NDArray g = grads.get(i);
+                    NDArray gate = Activation.sigmoid(utility.get(i).mul(correction).muli(inverseMax)).neg().addi(1f);
+                    NDArray direction = sigma > 0 ? g.add(g.getManager().randomNormal(0, (float) sigma, g.getShape(), DataType.FLOAT32)) : g;
+                    NDArray u = direction.mul(gate).muli((float) -eta);
+                    if (weightDecay > 0) {
+                        u.subi(params.get(i).array().mul((float) (eta * weightDecay)));
+                    }
+                    out.add(u);
+                }
+                return out;
+            }
+        };
+    }
+
+    private static void seed(long seed) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+    }
+}

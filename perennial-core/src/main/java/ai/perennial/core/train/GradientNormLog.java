@@ -1,0 +1,80 @@
+package ai.perennial.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.schedule.GradientNormRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Logs the squared global gradient norm (the gradients the optimizer receives) as block means of {@code every} steps.
+ * The sum accumulates on the device and is read back once per block, not per step. The log feeds the
+ * {@code refined} schedule of a later run.
+ */
+public final class GradientNormLog implements TrainingHook {
+    private final int every;
+    private final StringBuilder csv = new StringBuilder(GradientNormRecord.HEADER).append('\n');
+    private NDArray sum;
+    private long blockStart = 1;
+    private long inBlock;
+
+    public GradientNormLog(int every) {
+        if (every < 1) {
+            throw new PerennialException("gradient-norm block size must be at least 1, got " + every);
+        }
+        this.every = every;
+    }
+
+    @Override
+    public List<NDArray> transformGradients(TrainingContext context, List<NDArray> grads) {
+        NDArray squared = null;
+        for (NDArray g : grads) {
+            NDArray s = g.square().sum();
+            squared = squared == null ? s : squared.add(s);
+        }
+        if (sum == null) {
+            sum = squared.duplicate();
+            NDScope.unregister(sum);
+        } else {
+            sum.addi(squared);
+        }
+        inBlock++;
+        return grads;
+    }
+
+    @Override
+    public void afterUpdate(TrainingContext context, Batch batch) {
+        if (inBlock == every) {
+            flush(context.globalStep());
+        }
+    }
+
+    @Override
+    public void onExperienceEnd(TrainingContext context) {
+        if (inBlock > 0) {
+            flush(context.globalStep());
+        }
+    }
+
+    private void flush(long step) {
+        csv.append(GradientNormRecord.row(blockStart, step, sum.getFloat() / inBlock));
+        sum.subi(sum);
+        blockStart = step + 1;
+        inBlock = 0;
+    }
+
+    public String csv() {
+        return csv.toString();
+    }
+
+    public void write(Path file) {
+        try {
+            Files.writeString(file, csv());
+        } catch (IOException e) {
+            throw new PerennialException("cannot write gradient-norm log " + file + ": " + e.getMessage());
+        }
+    }
+}
