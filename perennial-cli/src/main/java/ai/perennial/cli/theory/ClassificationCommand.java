@@ -76,16 +76,7 @@ final class ClassificationCommand extends TheoryCommand.Experiment {
         lines.add(TheoryOutput.Line.bound("k^-1/4", x, bound, Color.GRAY));
         output.chart("plot.png", String.format(Locale.ROOT, "Separable classification, T=%d d=%d, %s ordering (%d seeds)", tasks, dim,
                 order.id(), seeds), "iteration k", "forgetting", true, lines);
-        double[][] values = new double[runs.size()][];
-        for (int s = 0; s < runs.size(); s++) {
-            values[s] = runs.get(s).forgetting();
-        }
-        Object fit;
-        try {
-            fit = RateFit.fit(k, values, Math.max(10, iterations / 100), iterations, 1);
-        } catch (TheoryException e) {
-            fit = Map.of("not_fitted", e.getMessage());
-        }
+        Object fit = RegressionCommand.fit(k, runs, Trajectory::forgetting, Math.max(10, iterations / 100), iterations);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("experiment", "classification");
         results.put("tasks", tasks);

@@ -173,7 +173,8 @@ final class RegressionCommand extends TheoryCommand.Experiment {
         };
     }
 
-    private static Object fit(long[] k, List<Trajectory> runs, Function<Trajectory, double[]> measure, long from, long to) {
+    /** The rate fit, or {@code not_fitted} with the reason (e.g. the measure reached exactly zero). */
+    static Object fit(long[] k, List<Trajectory> runs, Function<Trajectory, double[]> measure, long from, long to) {
         double[][] values = new double[runs.size()][];
         for (int s = 0; s < runs.size(); s++) {
             values[s] = measure.apply(runs.get(s));

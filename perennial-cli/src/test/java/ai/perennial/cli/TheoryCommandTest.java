@@ -1,14 +1,13 @@
-package ai.perennial.cli.theory;
+package ai.perennial.cli;
 
+import static ai.perennial.cli.CliTest.assertOneLineError;
+import static ai.perennial.cli.CliTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.perennial.cli.Main;
+import ai.perennial.cli.CliTest.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,24 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TheoryCommandTest {
     @TempDir
     Path dir;
-
-    record Outcome(int code, String out, String err) {
-    }
-
-    static Outcome run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            return new Outcome(Main.execute(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void regressionWritesCurvesPlotAndFittedExponent() throws IOException {
@@ -85,12 +66,5 @@ class TheoryCommandTest {
                 "needs a value");
         assertOneLineError(run("theory", "regression", "--rank", "200", "--dim", "10", "--out", dir.toString()), "exceeds the dimension");
         assertOneLineError(run("theory", "gaussian", "--features", "11", "--samples", "10", "--out", dir.toString()), "p ≥ n + 2");
-    }
-
-    private static void assertOneLineError(Outcome o, String... fragments) {
-        assertThat(o.code()).isEqualTo(Main.USAGE_ERROR);
-        String[] lines = o.err().strip().split("\n");
-        assertThat(lines).as("stderr: %s", o.err()).hasSize(1);
-        assertThat(lines[0]).startsWith("error: ").contains(fragments);
     }
 }
