@@ -10,7 +10,8 @@ import java.util.List;
  * Sharpness-aware minimization (Foret et al. 2021) as a wrapper around any optimizer: from the gradient g at w it
  * moves to the worst nearby point w + ε̂, ε̂ = ρ·g/‖g‖₂ (norm over all parameters), evaluates the gradient there,
  * steps back to w and hands that gradient to the inner optimizer. Two gradient evaluations per step; ‖g‖ stays on the
- * device (no read-back).
+ * device (no read-back). In the training loop, hooks that rewrite gradients (e.g. GEM's projection) act on the first
+ * gradient, which sets the ascent direction; the second evaluation includes every extra loss term but no rewriting.
  */
 public final class Sam {
     private Sam() {
