@@ -25,6 +25,11 @@ public abstract class ClassifierView implements Model {
     }
 
     @Override
+    public NDArray readOut(NDArray features, int head) {
+        return model.readOut(features, head);
+    }
+
+    @Override
     public int numHeads() {
         return model.numHeads();
     }

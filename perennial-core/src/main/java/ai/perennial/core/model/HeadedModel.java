@@ -92,6 +92,11 @@ abstract class HeadedModel implements Model {
         return Linear.linear(features, heads[h][0].array(), heads[h][1].array()).singletonOrThrow();
     }
 
+    @Override
+    public final NDArray readOut(NDArray features, int head) {
+        return head(features, checkTask(head));
+    }
+
     /** Copies this model's parameter values into {@code copy} (same architecture) and freezes it. */
     <M extends Model> M frozen(M copy) {
         List<Parameter> to = copy.parameters();

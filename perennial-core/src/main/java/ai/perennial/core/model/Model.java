@@ -27,6 +27,12 @@ public interface Model {
     /** The representation the output heads read, shape {@code (batch, features)}. */
     NDArray features(NDArray inputs);
 
+    /**
+     * Logits of head {@code head} for already computed {@code features}: with {@link #features} this reads several heads
+     * from one trunk pass.
+     */
+    NDArray readOut(NDArray features, int head);
+
     /** Short description, e.g. {@code mlp 784-400-400-10}. */
     String describe();
 

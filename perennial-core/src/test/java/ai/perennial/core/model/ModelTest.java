@@ -85,6 +85,10 @@ class ModelTest {
                 }
             }
             assertThat(h0).hasSize(15).isNotEqualTo(h1);
+            // reading heads from one trunk pass gives the same logits
+            NDArray features = mlp.features(x);
+            assertThat(mlp.readOut(features, 0).toFloatArray()).containsExactly(h0);
+            assertThat(mlp.readOut(features, 1).toFloatArray()).containsExactly(h1);
             mlp.parameters().get(4).array().muli(0);
             mlp.parameters().get(5).array().muli(0);
             assertThat(mlp.forward(x, ones).abs().sum().getFloat()).isZero();

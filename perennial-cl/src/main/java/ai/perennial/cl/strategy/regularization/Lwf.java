@@ -9,7 +9,6 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -64,11 +63,12 @@ public final class Lwf implements Strategy {
         Model old = teacher.model();
         NDArray x = batch.inputs();
         if (oldHeads != null) {
+            // one trunk pass per model, then every old head reads the same features
+            NDArray current = c.model().features(x);
+            NDArray previous = old.features(x);
             NDArray total = null;
             for (int head : oldHeads) {
-                int[] tasks = new int[batch.size()];
-                Arrays.fill(tasks, head);
-                NDArray term = distillation(c.model().forward(x, tasks), old.forward(x, tasks), null, temperature);
+                NDArray term = distillation(c.model().readOut(current, head), old.readOut(previous, head), null, temperature);
                 total = total == null ? term : total.add(term);
             }
             return total.mul((float) alpha);
