@@ -1,13 +1,22 @@
 package ai.perennial.cli;
 
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "results", mixinStandardHelpOptions = true,
         description = "Render mean ± std of ACC, BWT and forgetting, and per-step time relative to naive, from compare output directories.")
 public final class ResultsCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "DIR", description = "compare --out directories (each with summary.json)")
+    @Parameters(paramLabel = "DIR", description = "compare --out directories (summary.json, or the finished runs of an interrupted compare)")
     List<Path> dirs;
 
     @Option(names = "--out", required = true, description = "Markdown file to write")
@@ -29,10 +38,7 @@ public final class ResultsCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         for (Path dir : dirs) {
             Path file = dir.resolve("summary.json");
-            if (!Files.isRegularFile(file)) {
-                throw new PerennialException(file + " not found; run 'perennial compare ... --out " + dir + "' first");
-            }
-            md.append(table(json.readTree(file.toFile())));
+            md.append(table(Files.isRegularFile(file) ? json.readTree(file.toFile()) : fromRuns(dir, json)));
         }
         Files.writeString(out, md.toString());
         System.out.println("-> " + out);
@@ -45,6 +51,9 @@ public final class ResultsCommand implements Callable<Integer> {
         b.append("### ").append(summary.get("name").asText()).append("\n\n");
         b.append("Seeds ").append(summary.get("seeds")).append(". Command:\n\n```bash\n").append(summary.get("command").asText())
                 .append("\n```\n\n");
+        if (summary.has("rebuilt_from_runs")) {
+            b.append(summary.get("rebuilt_from_runs").asText()).append("\n\n");
+        }
         b.append("| strategy | ACC | BWT | forgetting | time per step / naive | once per experience |\n|---|---|---|---|---|---|\n");
         double naiveMs = metrics.path("ms_per_step").path("naive").path("mean").asDouble(Double.NaN);
         for (JsonNode s : summary.get("strategies")) {
@@ -59,6 +68,74 @@ public final class ResultsCommand implements Callable<Integer> {
         }
         return b.append('\n').toString();
     }
+
+    /**
+     * A summary rebuilt from the per-run results of a compare directory without summary.json (an interrupted or still
+     * running comparison): every DIR/STRATEGY/seed-N/result.json found, strategies in the command's order.
+     */
+    static JsonNode fromRuns(Path dir, ObjectMapper json) throws IOException {
+        Map<String, Map<Long, Map<String, Object>>> metrics = new TreeMap<>();
+        Set<Long> seeds = new TreeSet<>();
+        JsonNode first = null;
+        int runs = 0;
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> strategies = Files.newDirectoryStream(dir, Files::isDirectory)) {
+                for (Path strategy : strategies) {
+                    try (DirectoryStream<Path> seedDirs = Files.newDirectoryStream(strategy, "seed-*")) {
+                        for (Path seedDir : seedDirs) {
+                            Path result = seedDir.resolve("result.json");
+                            if (!Files.isRegularFile(result)) {
+                                continue;
+                            }
+                            JsonNode r = json.readTree(result.toFile());
+                            long seed = Long.parseLong(seedDir.getFileName().toString().substring("seed-".length()));
+                            Map<String, Object> values = new LinkedHashMap<>();
+                            for (String metric : METRICS) {
+                                if (r.path(metric).isNumber()) {
+                                    values.put(metric, r.get(metric).asDouble());
+                                }
+                            }
+                            metrics.computeIfAbsent(strategy.getFileName().toString(), k -> new TreeMap<>()).put(seed, values);
+                            seeds.add(seed);
+                            first = first == null ? r : first;
+                            runs++;
+                        }
+                    }
+                }
+            }
+        }
+        if (first == null) {
+            throw new PerennialException(dir.resolve("summary.json") + " not found and no DIR/STRATEGY/seed-N/result.json runs under " + dir
+                    + "; run 'perennial compare ... --out " + dir + "' first");
+        }
+        String command = first.at("/provenance/command").asText("");
+        List<String> order = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--strategies[ =](\\S+)").matcher(command);
+        if (m.find()) {
+            for (String s : m.group(1).split(",")) {
+                if (metrics.containsKey(s)) {
+                    order.add(s);
+                }
+            }
+        }
+        metrics.keySet().stream().filter(s -> !order.contains(s)).forEach(order::add);
+        Map<String, Map<Long, Map<String, Object>>> ordered = new LinkedHashMap<>();
+        order.forEach(s -> ordered.put(s, metrics.get(s)));
+        ObjectNode summary = json.createObjectNode();
+        summary.put("name", first.path("name").asText(dir.getFileName().toString()));
+        summary.put("command", command);
+        summary.set("strategies", json.valueToTree(order));
+        summary.set("seeds", json.valueToTree(seeds));
+        summary.set("metrics", ResultWriter.JSON.valueToTree(CompareCommand.summarize(ordered)));
+        StringBuilder counts = new StringBuilder();
+        ordered.forEach((s, bySeed) -> counts.append(counts.length() == 0 ? "" : ", ").append(s).append(' ').append(bySeed.size()));
+        summary.put("rebuilt_from_runs", "Rebuilt from the " + runs + " finished runs in " + dir + " (no summary.json); seeds per strategy: "
+                + counts + ".");
+        return summary;
+    }
+
+    private static final List<String> METRICS = List.of("average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc",
+            "wc_acc", "windowed_forgetting", "ms_per_step", "experience_seconds");
 
     private static String cell(JsonNode metrics, String metric, String strategy) {
         JsonNode c = metrics.path(metric).path(strategy);

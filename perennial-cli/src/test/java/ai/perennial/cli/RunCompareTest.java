@@ -108,5 +108,21 @@ class RunCompareTest {
         assertThat(html).contains("Summary", "<svg", "n/a");
         CliTest.assertOneLineError(CliTest.run("compare", config().toString(), "--strategies", "naive,ewcc", "--out", out.toString()),
                 "ewcc");
+
+        // the results table is the same when rebuilt from the runs of a compare that never wrote its summary
+        Path full = dir.resolve("full.md");
+        assertThat(CliTest.run("results", out.toString(), "--out", full.toString()).code()).isZero();
+        Files.delete(out.resolve("summary.json"));
+        Files.delete(out.resolve("joint/seed-2/result.json")); // as if interrupted during the last run
+        Path rebuilt = dir.resolve("rebuilt.md");
+        CliTest.Outcome r = CliTest.run("results", out.toString(), "--out", rebuilt.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String fullRow = Files.readAllLines(full).stream().filter(l -> l.startsWith("| naive |")).findFirst().orElseThrow();
+        String rebuiltTable = Files.readString(rebuilt);
+        assertThat(rebuiltTable).contains(fullRow.substring(0, fullRow.lastIndexOf(" | ") - 1).split(" \\| ")[1]) // naive's ACC cell
+                .contains("Rebuilt from the 3 finished runs", "naive 2, joint 1");
+        assertThat(rebuiltTable.indexOf("| naive |")).isLessThan(rebuiltTable.indexOf("| joint |")); // the command's order
+        CliTest.assertOneLineError(CliTest.run("results", dir.resolve("empty").toString(), "--out", rebuilt.toString()),
+                "no DIR/STRATEGY/seed-N/result.json");
     }
 }
