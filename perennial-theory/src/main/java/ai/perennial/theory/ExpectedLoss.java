@@ -73,7 +73,7 @@ public final class ExpectedLoss {
         double[] q = new double[r * r]; // V M Vᵀ
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < r; j++) {
-                q[i * r + j] = Vectors.dot(p, i * d, slice(v, j * d, d), d);
+                q[i * r + j] = Vectors.dot(p, i * d, v, j * d, d);
             }
         }
         for (int a = 0; a < d; a++) {
@@ -106,11 +106,5 @@ public final class ExpectedLoss {
             sum += s * s * quad;
         }
         return sum;
-    }
-
-    private static double[] slice(double[] a, int offset, int length) {
-        double[] out = new double[length];
-        System.arraycopy(a, offset, out, 0, length);
-        return out;
     }
 }

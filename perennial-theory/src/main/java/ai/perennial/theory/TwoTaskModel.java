@@ -126,17 +126,16 @@ public final class TwoTaskModel {
             double[] out = v.clone();
             int size = mixed.length;
             for (int a = 0; a < size; a++) {
-                double s = 0;
                 if (q == null) {
-                    // P e_b = e_{perm[b]}: (Pv)[perm[b]] = v[b]; (Pᵀv)[b] = v[perm[b]]
+                    // P sends coordinate a to permutation[a]; Pᵀ brings it back
                     if (transposed) {
-                        s = v[mixed[permutation[a]]];
-                        out[mixed[a]] = s;
+                        out[mixed[a]] = v[mixed[permutation[a]]];
                     } else {
                         out[mixed[permutation[a]]] = v[mixed[a]];
                     }
                     continue;
                 }
+                double s = 0;
                 for (int b = 0; b < size; b++) {
                     s += (transposed ? q[b * size + a] : q[a * size + b]) * v[mixed[b]];
                 }

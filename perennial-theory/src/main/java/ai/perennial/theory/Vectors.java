@@ -13,6 +13,14 @@ final class Vectors {
         return s;
     }
 
+    static double dot(double[] a, int aOffset, double[] b, int bOffset, int length) {
+        double s = 0;
+        for (int j = 0; j < length; j++) {
+            s += a[aOffset + j] * b[bOffset + j];
+        }
+        return s;
+    }
+
     static double dot(double[] a, double[] b) {
         return dot(a, 0, b, a.length);
     }

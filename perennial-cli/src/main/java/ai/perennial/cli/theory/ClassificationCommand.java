@@ -60,7 +60,7 @@ final class ClassificationCommand extends TheoryCommand.Experiment {
         long[] k = Checkpoints.logSpaced(iterations);
         List<Trajectory> runs = problem.runSeeds(order, seed, seeds, k);
         Band forgetting = Band.over(runs, Trajectory::forgetting);
-        double[] x = RegressionCommand.toDouble(k);
+        double[] x = TheoryOutput.toDouble(k);
         double[] bound = new double[k.length];
         for (int j = 0; j < k.length; j++) {
             bound[j] = Bounds.classification(k[j]);
@@ -68,11 +68,11 @@ final class ClassificationCommand extends TheoryCommand.Experiment {
         TheoryOutput output = new TheoryOutput(out);
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("k", x);
-        RegressionCommand.put(columns, "forgetting", forgetting);
+        TheoryOutput.put(columns, "forgetting", forgetting);
         columns.put("bound_shape", bound);
         output.csv("curves.csv", columns);
         List<TheoryOutput.Line> lines = new ArrayList<>();
-        RegressionCommand.band(lines, "squared-hinge forgetting", x, forgetting, new Color(31, 119, 180));
+        TheoryOutput.band(lines, "squared-hinge forgetting", x, forgetting, new Color(31, 119, 180));
         lines.add(TheoryOutput.Line.bound("k^-1/4", x, bound, Color.GRAY));
         output.chart("plot.png", String.format(Locale.ROOT, "Separable classification, T=%d d=%d, %s ordering (%d seeds)", tasks, dim,
                 order.id(), seeds), "iteration k", "forgetting", true, lines);

@@ -87,7 +87,7 @@ final class RegressionCommand extends TheoryCommand.Experiment {
                 c.averageRank(), c.scale(), l.describe(), order.id(), iterations, seeds);
         List<Trajectory> runs = new ContinualRegression(c, l, order).runSeeds(seed, seeds, k);
         double normalizer = c.scale() * c.scale() * java.util.Arrays.stream(c.optimum()).map(v -> v * v).sum();
-        Function<Trajectory, double[]> normalizedForgetting = t -> scale(t.forgetting(), 1 / normalizer);
+        Function<Trajectory, double[]> normalizedForgetting = t -> TheoryOutput.scale(t.forgetting(), 1 / normalizer);
         Band forgetting = Band.over(runs, normalizedForgetting);
         Band loss = Band.over(runs, Trajectory::normalizedLoss);
         Band distance = Band.over(runs, Trajectory::distance);
@@ -99,10 +99,10 @@ final class RegressionCommand extends TheoryCommand.Experiment {
             lower[j] = Bounds.lower(k[j]);
         }
         Map<String, double[]> columns = new LinkedHashMap<>();
-        columns.put("k", toDouble(k));
-        put(columns, "normalized_forgetting", forgetting);
-        put(columns, "normalized_loss", loss);
-        put(columns, "distance", distance);
+        columns.put("k", TheoryOutput.toDouble(k));
+        TheoryOutput.put(columns, "normalized_forgetting", forgetting);
+        TheoryOutput.put(columns, "normalized_loss", loss);
+        TheoryOutput.put(columns, "distance", distance);
         columns.put("upper_bound_shape", bound);
         columns.put("lower_bound_shape", lower);
         double[] exactLoss = null;
@@ -110,7 +110,7 @@ final class RegressionCommand extends TheoryCommand.Experiment {
             if (order != Ordering.RANDOM_WITH_REPLACEMENT || c.dim() > 60) {
                 throw new TheoryException("--exact needs --ordering random and --dim ≤ 60 (it costs O(T·d²·r) per iteration)");
             }
-            exactLoss = scale(ExpectedLoss.averageLoss(c, l, k), 1 / normalizer);
+            exactLoss = TheoryOutput.scale(ExpectedLoss.averageLoss(c, l, k), 1 / normalizer);
             columns.put("exact_normalized_loss", exactLoss);
         }
         TheoryOutput output = new TheoryOutput(out);
@@ -122,10 +122,10 @@ final class RegressionCommand extends TheoryCommand.Experiment {
         fits.put("normalized_forgetting", fit(k, runs, normalizedForgetting, from, to));
         fits.put("normalized_loss", fit(k, runs, Trajectory::normalizedLoss, from, to));
 
-        double[] x = toDouble(k);
+        double[] x = TheoryOutput.toDouble(k);
         List<TheoryOutput.Line> lines = new ArrayList<>();
-        band(lines, "forgetting", x, forgetting, new Color(31, 119, 180));
-        band(lines, "loss (all tasks)", x, loss, new Color(255, 127, 14));
+        TheoryOutput.band(lines, "forgetting", x, forgetting, new Color(31, 119, 180));
+        TheoryOutput.band(lines, "loss (all tasks)", x, loss, new Color(255, 127, 14));
         if (exactLoss != null) {
             lines.add(TheoryOutput.Line.of("exact E[loss]", x, exactLoss, new Color(44, 160, 44)));
         }
@@ -193,33 +193,5 @@ final class RegressionCommand extends TheoryCommand.Experiment {
             b.append(f instanceof RateFit r ? String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", r.slope(), r.lower(), r.upper()) : "not fitted");
         });
         return b.toString();
-    }
-
-    static void band(List<TheoryOutput.Line> lines, String name, double[] x, Band band, Color color) {
-        lines.add(TheoryOutput.Line.of(name, x, band.mean(), color));
-        lines.add(TheoryOutput.Line.edge(name + " lower", x, band.lower(), color));
-        lines.add(TheoryOutput.Line.edge(name + " upper", x, band.upper(), color));
-    }
-
-    static void put(Map<String, double[]> columns, String name, Band band) {
-        columns.put(name + "_mean", band.mean());
-        columns.put(name + "_lower", band.lower());
-        columns.put(name + "_upper", band.upper());
-    }
-
-    static double[] toDouble(long[] k) {
-        double[] out = new double[k.length];
-        for (int j = 0; j < k.length; j++) {
-            out[j] = k[j];
-        }
-        return out;
-    }
-
-    static double[] scale(double[] v, double factor) {
-        double[] out = new double[v.length];
-        for (int j = 0; j < v.length; j++) {
-            out[j] = v[j] * factor;
-        }
-        return out;
     }
 }

@@ -3,6 +3,8 @@ package ai.perennial.cli.theory;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
+import ai.perennial.theory.Band;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -133,6 +135,36 @@ final class TheoryOutput {
                 out[0][j] = x[i];
                 out[1][j++] = y[i];
             }
+        }
+        return out;
+    }
+
+    /** A band as three lines: the mean, and its lower and upper edges in a lighter shade. */
+    static void band(List<Line> lines, String name, double[] x, Band band, Color color) {
+        lines.add(Line.of(name, x, band.mean(), color));
+        lines.add(Line.edge(name + " lower", x, band.lower(), color));
+        lines.add(Line.edge(name + " upper", x, band.upper(), color));
+    }
+
+    /** Three CSV columns NAME_mean, NAME_lower, NAME_upper. */
+    static void put(Map<String, double[]> columns, String name, Band band) {
+        columns.put(name + "_mean", band.mean());
+        columns.put(name + "_lower", band.lower());
+        columns.put(name + "_upper", band.upper());
+    }
+
+    static double[] toDouble(long[] k) {
+        double[] out = new double[k.length];
+        for (int j = 0; j < k.length; j++) {
+            out[j] = k[j];
+        }
+        return out;
+    }
+
+    static double[] scale(double[] v, double factor) {
+        double[] out = new double[v.length];
+        for (int j = 0; j < v.length; j++) {
+            out[j] = v[j] * factor;
         }
         return out;
     }
