@@ -88,7 +88,7 @@ class ContinualRunnerTest {
 
     @Test
     void taskIncrementalNaiveKeepsItsOldHeadUseful() {
-        ContinualResult r = run(classIL, "naive", 1);
+        ContinualResult r = run(taskIL, "naive", 2);
         assertThat(r.averageAccuracy()).isGreaterThan(0.8);
         ContinualResult joint = run(taskIL, "joint", 2);
         assertThat(joint.averageAccuracy()).isGreaterThan(0.9);
