@@ -22,11 +22,19 @@ public record Band(long[] iterations, double[] mean, double[] lower, double[] up
                 sumSq += v * v;
             }
             mean[j] = sum / seeds;
-            double variance = seeds > 1 ? Math.max(0, (sumSq - seeds * mean[j] * mean[j]) / (seeds - 1)) : 0;
-            double half = 1.96 * Math.sqrt(variance / seeds);
+            double half = 1.96 * standardError(sum, sumSq, seeds);
             lower[j] = mean[j] - half;
             upper[j] = mean[j] + half;
         }
         return new Band(k, mean, lower, upper);
+    }
+
+    /** Standard error of a mean from the sum and the sum of squares of n samples (0 for a single sample). */
+    public static double standardError(double sum, double sumOfSquares, int n) {
+        if (n < 2) {
+            return 0;
+        }
+        double mean = sum / n;
+        return Math.sqrt(Math.max(0, (sumOfSquares - n * mean * mean) / (n - 1)) / n);
     }
 }

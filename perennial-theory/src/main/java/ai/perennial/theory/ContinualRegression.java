@@ -23,7 +23,7 @@ public final class ContinualRegression {
         List<LinearTask> tasks = collection.tasks();
         double[] optimum = collection.optimum();
         double optimumNorm = Vectors.squaredNorm(optimum);
-        double normalizer = collection.scale() * collection.scale() * optimumNorm;
+        double normalizer = collection.lossScale();
         double[] w = new double[collection.dim()];
         double[] scratch = new double[maxRank()];
         int[] seen = new int[collection.size()];

@@ -73,6 +73,16 @@ public final class TaskCollection {
         return scale;
     }
 
+    /** ‖w*‖. */
+    public double optimumNorm() {
+        return Math.sqrt(Vectors.squaredNorm(optimum));
+    }
+
+    /** R²‖w*‖², the scale the normalized losses are divided by (0 when w* = 0). */
+    public double lossScale() {
+        return scale * scale * Vectors.squaredNorm(optimum);
+    }
+
     public double averageRank() {
         return averageRank;
     }

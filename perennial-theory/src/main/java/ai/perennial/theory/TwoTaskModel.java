@@ -55,9 +55,7 @@ public final class TwoTaskModel {
                 sum += f;
                 sumSq += f * f;
             }
-            double mean = sum / trials;
-            double variance = Math.max(0, (sumSq - trials * mean * mean) / (trials - 1));
-            out.add(new Point(alpha, mean, Math.sqrt(variance / trials)));
+            out.add(new Point(alpha, sum / trials, Band.standardError(sum, sumSq, trials)));
         }
         return out;
     }

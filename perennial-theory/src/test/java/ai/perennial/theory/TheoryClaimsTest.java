@@ -73,8 +73,7 @@ class TheoryClaimsTest {
             double parameter = Math.pow(10, -3 + 3.0 * g / 39);
             TaskCollection c = family.equals("angle") ? Instances.angle(Math.asin(Math.sqrt(parameter)))
                     : Instances.cone(6, 3, parameter, 3);
-            double normalizer = c.scale() * c.scale() * Vectors.squaredNorm(c.optimum());
-            worst = Math.max(worst, ExpectedLoss.averageLoss(c, learner, new long[] {k})[0] / normalizer);
+            worst = Math.max(worst, ExpectedLoss.averageLoss(c, learner, new long[] {k})[0] / c.lossScale());
         }
         return worst;
     }

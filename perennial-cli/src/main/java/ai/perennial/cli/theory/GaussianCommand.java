@@ -1,5 +1,6 @@
 package ai.perennial.cli.theory;
 
+import ai.perennial.theory.Band;
 import ai.perennial.theory.GaussianTeachers;
 import ai.perennial.theory.TheoryException;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ final class GaussianCommand extends TheoryCommand.Experiment {
                 task[c] = i + 1;
                 closed[c] = exact[t][i];
                 mc[c] = sum[t][i] / trials;
-                se[c] = standardError(sum[t][i], sumSq[t][i], trials);
+                se[c] = Band.standardError(sum[t][i], sumSq[t][i], trials);
                 z[c] = (mc[c] - closed[c]) / se[c];
                 maxZ = Math.max(maxZ, Math.abs(z[c]));
             }
@@ -107,7 +108,7 @@ final class GaussianCommand extends TheoryCommand.Experiment {
         output.result(Map.of("args", args()), seed, args(), results);
         System.out.printf(Locale.ROOT, "final errors: closed form %s, Monte Carlo %s; forgetting %.4g vs %.4g ± %.2g; max |z| %.2f over %d cells -> %s%n",
                 format(exact[tasks - 1]), format(java.util.Arrays.copyOfRange(mc, (tasks - 1) * tasks, cells)),
-                GaussianTeachers.forgetting(exact), forgetting[0] / trials, standardError(forgetting[0], forgetting[1], trials), maxZ, cells, out);
+                GaussianTeachers.forgetting(exact), forgetting[0] / trials, Band.standardError(forgetting[0], forgetting[1], trials), maxZ, cells, out);
         return 0;
     }
 
@@ -116,13 +117,8 @@ final class GaussianCommand extends TheoryCommand.Experiment {
         sums[1] += value * value;
     }
 
-    private static double standardError(double sum, double sumSq, int n) {
-        double mean = sum / n;
-        return Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1)) / n);
-    }
-
     private static Map<String, Double> summary(double closed, double[] sums, int n) {
-        return Map.of("closed_form", closed, "monte_carlo_mean", sums[0] / n, "monte_carlo_standard_error", standardError(sums[0], sums[1], n));
+        return Map.of("closed_form", closed, "monte_carlo_mean", sums[0] / n, "monte_carlo_standard_error", Band.standardError(sums[0], sums[1], n));
     }
 
     private static String format(double[] v) {

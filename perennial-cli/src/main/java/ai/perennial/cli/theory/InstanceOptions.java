@@ -56,7 +56,7 @@ final class InstanceOptions {
         m.put("dim", c.dim());
         m.put("average_rank", c.averageRank());
         m.put("scale_r", c.scale());
-        m.put("optimum_norm", Math.sqrt(java.util.Arrays.stream(c.optimum()).map(v -> v * v).sum()));
+        m.put("optimum_norm", c.optimumNorm());
         m.put("realizable", c.realizable());
         m.put("task_seed", taskSeed);
         return m;

@@ -86,7 +86,7 @@ final class RegressionCommand extends TheoryCommand.Experiment {
         System.err.printf("%s: T=%d d=%d r=%.1f R=%.3g, %s, %s ordering, k=%d, %d seeds%n", instance.family, c.size(), c.dim(),
                 c.averageRank(), c.scale(), l.describe(), order.id(), iterations, seeds);
         List<Trajectory> runs = new ContinualRegression(c, l, order).runSeeds(seed, seeds, k);
-        double normalizer = c.scale() * c.scale() * java.util.Arrays.stream(c.optimum()).map(v -> v * v).sum();
+        double normalizer = c.lossScale();
         Function<Trajectory, double[]> normalizedForgetting = t -> TheoryOutput.scale(t.forgetting(), 1 / normalizer);
         Band forgetting = Band.over(runs, normalizedForgetting);
         Band loss = Band.over(runs, Trajectory::normalizedLoss);
