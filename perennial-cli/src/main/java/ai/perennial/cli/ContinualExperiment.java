@@ -57,7 +57,7 @@ final class ContinualExperiment {
         OptimizerSpec defaults = OptimizerSpec.defaults(o.name, o.lr);
         OptimizerSpec optimizer = new OptimizerSpec(o.name, o.lr, o.momentum != null ? o.momentum : defaults.momentum(),
                 o.weightDecay != null ? o.weightDecay : defaults.weightDecay(), o.beta1, o.beta2, o.eps, o.schedule, o.warmupSteps,
-                new OptimizerSpec.Extras(o.clipNorm, o.samRho, o.temperature, o.noise, 0.999, 1, o.decayMask, Seeds.derive(c.seed, "optimizer-noise")));
+                OptimizerSpec.Extras.of(o.clipNorm, o.samRho, o.temperature, o.noise, o.decayMask, Seeds.derive(c.seed, "optimizer-noise")));
         ModelSpec model = new ModelSpec(c.model.kind, c.model.hidden.stream().mapToInt(Integer::intValue).toArray(), scenario.heads());
         RunConfig.EvaluationConfig e = c.evaluation;
         ContinualRunner.Options options = new ContinualRunner.Options(c.training.epochs, c.training.batchSize,

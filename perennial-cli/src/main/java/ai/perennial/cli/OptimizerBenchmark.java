@@ -57,7 +57,7 @@ final class OptimizerBenchmark implements Callable<Integer> {
                 boolean sam = name.equals("sam");
                 OptimizerSpec d = OptimizerSpec.defaults(sam ? "momentum" : name, 1e-3);
                 OptimizerSpec spec = new OptimizerSpec(d.name(), d.lr(), d.momentum(), d.weightDecay(), d.beta1(), d.beta2(), d.eps(),
-                        d.schedule(), 0, sam ? new OptimizerSpec.Extras(0, 0.05, 1e-5, 1e-3, 0.999, 1, "all", 1) : d.extras());
+                        d.schedule(), 0, sam ? d.extras().withSamRho(0.05) : d.extras());
                 optimizers.put(name, new Optimizer(name, spec.build(1_000_000), model.parameters()));
                 models.put(name, model);
             }

@@ -114,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
         OptimizerSpec optimizerSpec = new OptimizerSpec(optimizer, lr,
                 momentum != null ? momentum : defaults.momentum(),
                 weightDecay != null ? weightDecay : defaults.weightDecay(), beta1, beta2, eps, schedule, warmupSteps,
-                new OptimizerSpec.Extras(clipNorm, samRho, temperature, noise, 0.999, 1, decayMask, Seeds.derive(seed, "optimizer-noise")));
+                OptimizerSpec.Extras.of(clipNorm, samRho, temperature, noise, decayMask, Seeds.derive(seed, "optimizer-noise")));
         ModelSpec modelSpec = new ModelSpec(model, hidden, 1);
         Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(seed, "shuffle"), 50, maxSteps);
         Engines.pytorch();

@@ -38,8 +38,13 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
             }
         }
 
-        public Extras withSeed(long newSeed) {
-            return new Extras(clipNorm, samRho, temperature, noise, utilityDecay, fadamClip, decayMask, newSeed);
+        /** The settings the command line and run configs expose; UPGD's utility decay and FAdam's clip keep defaults. */
+        public static Extras of(double clipNorm, double samRho, double temperature, double noise, String decayMask, long seed) {
+            return new Extras(clipNorm, samRho, temperature, noise, DEFAULT.utilityDecay(), DEFAULT.fadamClip(), decayMask, seed);
+        }
+
+        public Extras withSamRho(double rho) {
+            return new Extras(clipNorm, rho, temperature, noise, utilityDecay, fadamClip, decayMask, seed);
         }
     }
 
