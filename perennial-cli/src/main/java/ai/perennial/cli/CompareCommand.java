@@ -1,14 +1,13 @@
 package ai.perennial.cli;
 
-import ai.perennial.cl.run.ContinualResult;
+import ai.perennial.cl.experiment.Experiment;
+import ai.perennial.cl.experiment.ExperimentConfig;
+import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.scenario.Scenario;
-import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.cli.config.ConfigLoader;
-import ai.perennial.cli.config.RunConfig;
 import ai.perennial.cli.report.CompareReport;
 import ai.perennial.cli.report.RunReport;
 import ai.perennial.core.PerennialException;
-import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
@@ -52,20 +51,18 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Validate every (strategy, seed) config before training anything.
-        Map<String, Map<Long, RunConfig>> configs = new LinkedHashMap<>();
+        Map<String, Map<Long, ExperimentConfig>> configs = new LinkedHashMap<>();
         for (String s : strategies) {
-            if (!Strategies.exists(s)) {
-                throw new PerennialException("--strategies: unknown strategy '" + s + "'; choose from " + String.join(", ", Strategies.names()));
+            if (configs.containsKey(s)) {
+                throw new PerennialException("--strategies: " + s + " is listed twice");
             }
-            Map<Long, RunConfig> bySeed = new LinkedHashMap<>();
+            Map<Long, ExperimentConfig> bySeed = new LinkedHashMap<>();
             for (long seed : seeds) {
                 List<String> all = new ArrayList<>(Hyperparameters.overrides(hparams, config, s));
                 all.addAll(overrides);
                 all.add("strategy.name=" + s);
                 all.add("seed=" + seed);
-                RunConfig c = ConfigLoader.load(config, Presets.dir(), all);
-                ContinualExperiment.strategy(c);
-                bySeed.put(seed, c);
+                bySeed.put(seed, ConfigLoader.load(config, Presets.dir(), all));
             }
             configs.put(s, bySeed);
         }
@@ -74,37 +71,36 @@ public final class CompareCommand implements Callable<Integer> {
         List<String> curves = new ArrayList<>();
         Map<String, Object> provenanceConfig = new LinkedHashMap<>();
         for (long seed : seeds) {
-            RunConfig first = configs.get(strategies.get(0)).get(seed);
-            DataSources.Split data = ContinualExperiment.data(first);
-            Scenario scenario = ContinualExperiment.scenario(first, data);
+            // one stream per seed, shared by every strategy (the scenario section is the same in all their configs)
+            Scenario scenario = Experiment.of(configs.get(strategies.get(0)).get(seed)).buildScenario();
             for (String s : strategies) {
-                RunConfig c = configs.get(s).get(seed);
-                provenanceConfig.put(s, ResultWriter.JSON.convertValue(c, Map.class));
+                ExperimentConfig c = configs.get(s).get(seed);
+                provenanceConfig.put(s, c.resolved());
                 System.err.printf("%s seed %d: %s%n", s, seed, scenario.name());
-                ContinualResult r = ContinualExperiment.run(c, scenario, ContinualExperiment.strategy(c), label -> new Progress(s + " " + label));
+                ExperimentResult result = Experiment.of(c).run(scenario, label -> new Progress(s + " " + label));
                 Path dir = out.resolve(s).resolve("seed-" + seed);
-                Provenance p = Provenance.capture(ResultWriter.JSON.convertValue(c, Map.class), seed, commandLine());
-                ResultWriter.write(dir, "result.json", ContinualExperiment.resultJson(c, scenario, r, p));
-                ContinualExperiment.writeMetricsCsv(dir.resolve("metrics.csv"), r);
-                metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, ContinualExperiment.metrics(r));
-                if (seed == seeds.get(0) && !r.curve().isEmpty()) {
-                    curves.add(RunReport.curveChart(s, r, scenario.size()));
+                Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
+                ResultWriter.write(dir, "result.json", result.toJson(p));
+                result.writeMetricsCsv(dir.resolve("metrics.csv"));
+                Map<String, Object> m = result.metrics();
+                metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, m);
+                if (seed == seeds.get(0) && !result.result().curve().isEmpty()) {
+                    curves.add(RunReport.curveChart(s, result.result(), scenario.size()));
                 }
-                System.err.printf("%s seed %d: ACC %s BWT %s%n", s, seed, RunCommand.f(ContinualExperiment.metrics(r).get("average_accuracy")),
-                        RunCommand.f(ContinualExperiment.metrics(r).get("bwt")));
+                System.err.printf("%s seed %d: ACC %s BWT %s%n", s, seed, RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")));
             }
         }
         Map<String, Map<String, CompareReport.Cell>> table = summarize(metrics);
         writeSummaryCsv(out.resolve("summary.csv"), table);
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("name", configs.get(strategies.get(0)).get(seeds.get(0)).name);
+        summary.put("name", configs.get(strategies.get(0)).get(seeds.get(0)).name());
         summary.put("command", commandLine());
         summary.put("strategies", strategies);
         summary.put("seeds", seeds);
         summary.put("metrics", table);
         ResultWriter.write(out, "summary.json", summary);
         Provenance provenance = Provenance.capture(provenanceConfig, seeds.get(0), commandLine());
-        CompareReport.write(out.resolve("report.html"), configs.get(strategies.get(0)).get(seeds.get(0)).name + " — comparison",
+        CompareReport.write(out.resolve("report.html"), configs.get(strategies.get(0)).get(seeds.get(0)).name() + " — comparison",
                 strategies, seeds, table, curves, ResultWriter.toJson(provenance));
         System.out.println(renderTable(table));
         System.out.println("-> " + out.resolve("report.html"));

@@ -1,6 +1,11 @@
 package ai.perennial.cli;
 
+import ai.perennial.cl.strategy.Strategies;
+import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.registry.Chosen;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -9,12 +14,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Per-benchmark strategy hyperparameters (as Mammoth keeps best arguments per dataset): a YAML mapping
- * from strategy name to its {@code strategy.*} values, turned into {@code --set} overrides.
+ * from strategy name to its {@code strategy.*} values, turned into {@code --set} overrides. A file holds only values
+ * that differ from the declared defaults (docs/components.md); one that repeats a default is rejected, so the defaults
+ * have one home.
  */
 final class Hyperparameters {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -56,9 +65,27 @@ final class Hyperparameters {
         if (!section.isObject()) {
             throw new PerennialException(path + ": " + strategy + " must map hyperparameter names to values");
         }
+        requireNonDefault(path, strategy, section);
         List<String> out = new ArrayList<>();
         flatten("strategy", section, out);
         return out;
+    }
+
+    /** Every value in {@code section} must differ from the default its strategy declares. */
+    @SuppressWarnings("unchecked")
+    static void requireNonDefault(Path file, String strategy, JsonNode section) {
+        Map<String, Object> raw = new LinkedHashMap<>(YAML.convertValue(section, LinkedHashMap.class));
+        raw.put("name", strategy);
+        Strategies.Choice choice = Strategies.resolve(Registry.global(), raw, file + ": " + strategy);
+        for (Chosen<Long, Strategy> member : choice.members()) {
+            Map<String, Object> given = choice.members().size() == 1 ? raw : (Map<String, Object>) raw.getOrDefault(member.name(), Map.of());
+            for (Param<?> p : member.component().params()) {
+                if (given.containsKey(p.name()) && Objects.equals(member.values().asMap().get(p.name()), p.defaultValue())) {
+                    throw new PerennialException(file + ": " + strategy + "." + p.name() + " = " + Param.show(p.defaultValue())
+                            + " is the declared default; remove it (hparams files hold only values that differ)");
+                }
+            }
+        }
     }
 
     private static void flatten(String prefix, JsonNode node, List<String> out) {

@@ -5,9 +5,10 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.ModelSpec;
 import ai.perennial.core.optim.Optimizer;
-import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
@@ -38,20 +39,7 @@ import picocli.CommandLine.Option;
 @Command(name = "lr-find", mixinStandardHelpOptions = true, sortOptions = false,
         description = "LR range test: sweep the learning rate exponentially, plot loss against it, suggest a rate.")
 public final class LrFindCommand implements Callable<Integer> {
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist, idx or synthetic. Default: ${DEFAULT-VALUE}")
-    String dataset;
-
-    @Option(names = "--data-dir", description = "Directory of IDX files")
-    Path dataDir;
-
-    @Option(names = "--model", defaultValue = "mlp", description = "mlp or cnn. Default: ${DEFAULT-VALUE}")
-    String model;
-
-    @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP hidden sizes. Default: ${DEFAULT-VALUE}")
-    int[] hidden;
-
-    @Option(names = "--optimizer", defaultValue = "momentum", description = "Optimizer recipe. Default: ${DEFAULT-VALUE}")
-    String optimizer;
+    private final DeclaredOptions declared = new DeclaredOptions();
 
     @Option(names = "--min-lr", defaultValue = "1e-6", description = "First learning rate. Default: ${DEFAULT-VALUE}")
     double minLr;
@@ -74,6 +62,14 @@ public final class LrFindCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Adds the data set, model and optimizer flags from the registry (the rate is swept, so no --lr or --schedule). */
+    static void declareOptions(picocli.CommandLine command) {
+        LrFindCommand lrFind = command.getCommand();
+        List<Param<?>> wrappers = new ArrayList<>(OptimizerConfig.sharedParams(Registry.global()));
+        wrappers.removeAll(List.of(OptimizerConfig.LR, OptimizerConfig.SCHEDULE, OptimizerConfig.WARMUP_STEPS));
+        TrainCommand.declareSections(lrFind.declared, command.getCommandSpec(), "momentum", wrappers);
+    }
+
     /** Thrown from the progress listener to end the sweep once the loss has blown up. */
     private static final class Diverged extends RuntimeException {
         Diverged() {
@@ -86,19 +82,20 @@ public final class LrFindCommand implements Callable<Integer> {
         if (!(minLr > 0) || !(maxLr > minLr) || steps < 10) {
             throw new PerennialException("need 0 < --min-lr < --max-lr and --steps >= 10, got " + minLr + ", " + maxLr + ", " + steps);
         }
-        OptimizerSpec spec0 = OptimizerSpec.defaults(optimizer, minLr);
+        TrainCommand.Setup setup = TrainCommand.Setup.resolve(declared, spec.commandLine().getParseResult());
+        String optimizer = setup.optimizer().name();
         double growth = Math.pow(maxLr / minLr, 1.0 / (steps - 1));
         Schedule sweep = Schedule.exponential(minLr, growth);
         Engines.pytorch();
-        DataSources.Split data = DataSources.load(dataset, dataDir, Seeds.derive(seed, "data"));
+        DataSources.Split data = setup.dataset().build(Seeds.derive(seed, "data"));
         List<double[]> points = new ArrayList<>(); // step, lr, loss, smoothed
         double[] best = {Double.MAX_VALUE};
         double[] average = {0};
         String stopped = "reached --max-lr";
         try (NDManager manager = NDManager.newBaseManager()) {
-            Model net = new ModelSpec(model, hidden, 1).build(manager, data.train().sampleShape(), data.train().numClasses(),
-                    Seeds.derive(seed, "init"));
-            Optimizer opt = new Optimizer(optimizer, spec0.build(sweep), net.parameters());
+            Model net = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
+                    Seeds.derive(seed, "init")));
+            Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(sweep, Seeds.derive(seed, "optimizer-noise")), net.parameters());
             Trainer trainer = new Trainer(net, opt, List.of(), manager);
             int epochs = (int) Math.ceil(steps / Math.ceil(data.train().size() / (double) batchSize));
             Trainer.Options options = new Trainer.Options(Math.max(1, epochs), batchSize, Seeds.derive(seed, "shuffle"), 1, steps);
@@ -168,14 +165,11 @@ public final class LrFindCommand implements Callable<Integer> {
         result.put("minimum_smoothed_loss", points.get(minimum)[3]);
         result.put("steps_run", points.size());
         result.put("stopped", stopped);
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("optimizer", optimizer);
+        Map<String, Object> config = new LinkedHashMap<>(setup.resolved());
         config.put("min_lr", minLr);
         config.put("max_lr", maxLr);
         config.put("steps", steps);
         config.put("batch_size", batchSize);
-        config.put("model", Map.of("kind", model, "hidden", hidden));
-        config.put("dataset", dataset);
         result.put("provenance", Provenance.capture(config, seed,
                 "perennial " + String.join(" ", spec.root().commandLine().getParseResult().originalArgs())));
         ResultWriter.write(out, "result.json", result);

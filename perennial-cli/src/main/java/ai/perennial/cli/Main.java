@@ -1,13 +1,14 @@
 package ai.perennial.cli;
 
 import ai.perennial.core.PerennialException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point of the {@code perennial} command. */
 @Command(name = "perennial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Continual-learning training system for the JVM.",
-        subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ResultsCommand.class, ScheduleCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ResultsCommand.class,
+            ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class, ScheduleCommand.class, BenchCommand.class,
             ai.perennial.cli.theory.TheoryCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -29,6 +30,8 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code; errors become one line on stderr. */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        TrainCommand.declareOptions(cli.getSubcommands().get("train"));
+        LrFindCommand.declareOptions(cli.getSubcommands().get("lr-find"));
         cli.setParameterExceptionHandler((e, a) -> {
             String command = e.getCommandLine().getCommandName();
             System.err.println("error: " + e.getMessage() + "; run 'perennial "

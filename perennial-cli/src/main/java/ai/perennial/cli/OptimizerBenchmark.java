@@ -10,7 +10,9 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.GradientOracle;
 import ai.perennial.core.optim.Optimizer;
-import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.registry.Registry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,8 +31,7 @@ import picocli.CommandLine.Option;
         description = {"Update cost per optimizer recipe on a ~1M-parameter MLP (784-1000-200-10), relative to plain SGD.",
             "Times Optimizer.step only (fixed random gradients); SAM's second forward/backward is not included."})
 final class OptimizerBenchmark implements Callable<Integer> {
-    @Option(names = "--recipes", split = ",", defaultValue = "sgd,momentum,nesterov,adam,adamw,amsgrad,radam,adabound,adamod,adafactor,fadam,sgld,upgd,sam",
-            description = "Recipes (sam = SAM around momentum). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--recipes", split = ",", description = "Recipes (sam = SAM around momentum). Default: every registered recipe, then sam")
     List<String> recipes;
 
     @Option(names = "--steps", defaultValue = "10", description = "Updates per timed block. Default: ${DEFAULT-VALUE}")
@@ -48,17 +49,19 @@ final class OptimizerBenchmark implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, Optimizer> optimizers = new LinkedHashMap<>();
             Map<String, Model> models = new LinkedHashMap<>();
-            List<String> names = new ArrayList<>(recipes);
+            List<String> names = new ArrayList<>(recipes != null ? recipes : Registry.global().names(Optimizers.KIND));
+            if (recipes == null) {
+                names.add("sam");
+            }
             if (!names.contains("sgd")) {
                 names.add(0, "sgd");
             }
             for (String name : names) {
                 Model model = new Mlp(manager, 784, new int[] {1000, 200}, 10, 1, 1);
                 boolean sam = name.equals("sam");
-                OptimizerSpec d = OptimizerSpec.defaults(sam ? "momentum" : name, 1e-3);
-                OptimizerSpec spec = new OptimizerSpec(d.name(), d.lr(), d.momentum(), d.weightDecay(), d.beta1(), d.beta2(), d.eps(),
-                        d.schedule(), 0, sam ? d.extras().withSamRho(0.05) : d.extras());
-                optimizers.put(name, new Optimizer(name, spec.build(1_000_000), model.parameters()));
+                Map<String, Object> section = sam ? Map.of("name", "momentum", "sam_rho", 0.05) : Map.of("name", name);
+                OptimizerConfig spec = OptimizerConfig.resolve(Registry.global(), section, "--recipes " + name);
+                optimizers.put(name, new Optimizer(name, spec.build(1_000_000, 1), model.parameters()));
                 models.put(name, model);
             }
             long parameters = models.get("sgd").parameterCount();

@@ -1,12 +1,11 @@
 package ai.perennial.cli;
 
-import ai.perennial.cl.run.ContinualResult;
+import ai.perennial.cl.experiment.Experiment;
+import ai.perennial.cl.experiment.ExperimentConfig;
+import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.scenario.Scenario;
-import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cli.config.ConfigLoader;
-import ai.perennial.cli.config.RunConfig;
 import ai.perennial.cli.report.RunReport;
-import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
@@ -35,21 +34,20 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunConfig c = ConfigLoader.load(config, Presets.dir(), overrides);
-        Strategy strategy = ContinualExperiment.strategy(c);
+        ExperimentConfig c = ConfigLoader.load(config, Presets.dir(), overrides);
+        Experiment experiment = Experiment.of(c);
         Engines.pytorch();
-        DataSources.Split data = ContinualExperiment.data(c);
-        Scenario scenario = ContinualExperiment.scenario(c, data);
-        Provenance provenance = Provenance.capture(ResultWriter.JSON.convertValue(c, Map.class), c.seed,
+        Scenario scenario = experiment.buildScenario();
+        Provenance provenance = Provenance.capture(c.resolved(), c.seed(),
                 "perennial run " + config + overrides.stream().map(o -> " --set " + o).reduce("", String::concat));
-        System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name, scenario.name(), scenario.size(), strategy.name());
-        ContinualResult r = ContinualExperiment.run(c, scenario, strategy, label -> new Progress(label));
-        Map<String, Object> result = ContinualExperiment.resultJson(c, scenario, r, provenance);
-        ResultWriter.write(out, "result.json", result);
-        ContinualExperiment.writeMetricsCsv(out.resolve("metrics.csv"), r);
-        RunReport.write(out.resolve("report.html"), c.name + " — " + strategy.name(), scenario, r, ContinualExperiment.metrics(r),
+        System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
+        ExperimentResult result = experiment.run(scenario, label -> new Progress(label));
+        ResultWriter.write(out, "result.json", result.toJson(provenance));
+        result.writeMetricsCsv(out.resolve("metrics.csv"));
+        Map<String, Object> m = result.metrics();
+        var r = result.result();
+        RunReport.write(out.resolve("report.html"), c.name() + " — " + result.strategyName(), scenario, r, m,
                 ResultWriter.toJson(provenance));
-        Map<String, Object> m = ContinualExperiment.metrics(r);
         System.out.printf("ACC %s  BWT %s  FWT %s  forgetting %s  min-ACC %s  WC-ACC %s  (%d steps, %.1f s) -> %s%n",
                 f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), f(m.get("min_acc")),
                 f(m.get("wc_acc")), r.compute().steps(), r.compute().wallSeconds(), out.resolve("report.html"));

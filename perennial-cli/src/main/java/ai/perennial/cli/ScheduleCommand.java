@@ -27,12 +27,21 @@ public final class ScheduleCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** The registered schedule names, for help texts. */
+    static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ai.perennial.core.registry.Registry.global().names(Schedule.KIND).iterator();
+        }
+    }
+
     @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Plot a schedule against the step. Spec: name:key=value,... joined by '+' with @length per piece,",
-                "e.g. 'constant:value=0.1@500+cosine:peak=0.1'. Names: constant, linear, cosine, step, exponential,",
-                "cosine-restarts, wsd, infinite, rex, triangular, one-cycle; any piece takes warmup=N."})
+                "e.g. 'constant:value=0.1@500+cosine:peak=0.1'; any piece takes warmup=N.",
+                "'perennial describe NAME' shows a schedule's parameters."})
     public static final class Plot implements Callable<Integer> {
-        @Option(names = "--schedule", required = true, description = "Schedule spec")
+        @Option(names = "--schedule", required = true, completionCandidates = Names.class,
+                description = "Schedule spec; names: ${COMPLETION-CANDIDATES}")
         String schedule;
 
         @Option(names = "--steps", defaultValue = "1000", description = "Steps to draw (and the default schedule length). Default: ${DEFAULT-VALUE}")

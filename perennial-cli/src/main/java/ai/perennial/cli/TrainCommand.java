@@ -1,13 +1,19 @@
 package ai.perennial.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.perennial.cl.experiment.ExperimentConfig;
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.ModelSpec;
 import ai.perennial.core.optim.Optimizer;
-import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.registry.Chosen;
+import ai.perennial.core.registry.Compatibility;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.registry.Values;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
@@ -24,80 +30,19 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-/** {@code perennial train}: one model, one data set, one optimizer; writes {@code result.json}. */
+/**
+ * {@code perennial train}: one model, one data set, one optimizer; writes {@code result.json}. The data set, model and
+ * optimizer flags and their parameters come from the registry ({@link DeclaredOptions}).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a classifier on a data set and write DIR/result.json.")
 public final class TrainCommand implements Callable<Integer> {
-
-    @Option(names = "--dataset", defaultValue = "fashion-mnist",
-            description = "fashion-mnist, idx (any MNIST-layout IDX directory), gaussian-clusters, linear-teacher. Default: ${DEFAULT-VALUE}")
-    String dataset;
-
-    @Option(names = "--data-dir", description = "Directory of IDX files (default for fashion-mnist: /usr/share/datasets/fashion-mnist)")
-    Path dataDir;
-
-    @Option(names = "--model", defaultValue = "mlp", description = "mlp or cnn. Default: ${DEFAULT-VALUE}")
-    String model;
-
-    @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP hidden sizes. Default: ${DEFAULT-VALUE}")
-    int[] hidden;
-
-    @Option(names = "--optimizer", defaultValue = "adamw",
-            description = "sgd, momentum, nesterov, adam, adamw, adam-l2, amsgrad, radam, adabound, amsbound, adamod, adafactor. Default: ${DEFAULT-VALUE}")
-    String optimizer;
-
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}")
-    double lr;
-
-    @Option(names = "--momentum", description = "Momentum (default 0.9 for momentum/nesterov, 0 for sgd)")
-    Double momentum;
-
-    @Option(names = "--weight-decay", description = "Weight decay (default 0.01 for adamw, else 0)")
-    Double weightDecay;
-
-    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam beta1. Default: ${DEFAULT-VALUE}")
-    double beta1;
-
-    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam beta2. Default: ${DEFAULT-VALUE}")
-    double beta2;
-
-    @Option(names = "--eps", defaultValue = "1e-8", description = "Adam epsilon. Default: ${DEFAULT-VALUE}")
-    double eps;
-
-    @Option(names = "--schedule", defaultValue = "constant",
-            description = "Learning-rate schedule spec, e.g. constant, cosine, wsd:decay=200, rex (see 'perennial schedule plot --help'). Default: ${DEFAULT-VALUE}")
-    String schedule;
-
-    @Option(names = "--sam-rho", defaultValue = "0", description = "Wrap the optimizer in SAM with this radius (0.05 is usual; 0 = off). Default: ${DEFAULT-VALUE}")
-    double samRho;
-
-    @Option(names = "--clip-norm", defaultValue = "0", description = "Clip gradients to this global norm (0 = off). Default: ${DEFAULT-VALUE}")
-    double clipNorm;
-
-    @Option(names = "--decay-mask", defaultValue = "all", description = "Which parameters weight decay touches: all, or weights (not biases). Default: ${DEFAULT-VALUE}")
-    String decayMask;
-
-    @Option(names = "--temperature", defaultValue = "1e-5", description = "SGLD temperature. Default: ${DEFAULT-VALUE}")
-    double temperature;
-
-    @Option(names = "--noise", defaultValue = "1e-3", description = "UPGD perturbation σ. Default: ${DEFAULT-VALUE}")
-    double noise;
+    private final DeclaredOptions declared = new DeclaredOptions();
 
     @Option(names = "--log-grad-norms", description = "Write DIR/grad_norms.csv (mean squared gradient norm per 10 steps) for a later '--schedule refined:file=...'")
     boolean logGradNorms;
-
-    @Option(names = "--average", description = "Weight average evaluated beside the trained weights: ema:DECAY (e.g. ema:0.999) or swa:START[:EVERY] (e.g. swa:300:10)")
-    String average;
-
-    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}")
-    long warmupSteps;
-
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set. Default: ${DEFAULT-VALUE}")
-    int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "128", description = "Mini-batch size. Default: ${DEFAULT-VALUE}")
-    int batchSize;
 
     @Option(names = "--max-steps", defaultValue = "-1", description = "Stop after this many steps (-1: no cap)")
     long maxSteps;
@@ -108,37 +53,93 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory for result.json")
     Path out;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Adds the flags derived from the registry to {@code command} (a TrainCommand). */
+    static void declareOptions(CommandLine command) {
+        TrainCommand train = command.getCommand();
+        declareSections(train.declared, command.getCommandSpec(), "adamw", OptimizerConfig.sharedParams(Registry.global()));
+        train.declared.section(command.getCommandSpec(), "training", null, null, null, List.of(), ExperimentConfig.TRAINING_PARAMS);
+    }
+
+    /** The dataset, model and optimizer flags that train and lr-find share. */
+    static void declareSections(DeclaredOptions declared, picocli.CommandLine.Model.CommandSpec spec, String defaultOptimizer,
+            List<ai.perennial.core.registry.Param<?>> optimizerShared) {
+        Registry r = Registry.global();
+        declared.section(spec, "dataset", "--dataset", "fashion-mnist", "Data set", r.all(DataSources.KIND), List.of());
+        declared.section(spec, "model", "--model", "mlp", "Model", r.all(Model.KIND), List.of());
+        declared.section(spec, "optimizer", "--optimizer", defaultOptimizer, "Optimizer recipe", r.all(Optimizers.KIND),
+                optimizerShared);
+    }
+
+    /** The chosen data source, model and optimizer, checked together. */
+    record Setup(Chosen<Long, DataSources.Split> dataset, Chosen<Model.Context, Model> model, OptimizerConfig optimizer) {
+        static Setup resolve(DeclaredOptions declared, CommandLine.ParseResult parsed) {
+            Registry r = Registry.global();
+            try {
+                Map<String, Object> data = declared.values(parsed, "dataset");
+                Map<String, Object> model = declared.values(parsed, "model");
+                Setup s = new Setup(Chosen.of(r, DataSources.KIND, (String) data.remove("name"), data, "dataset"),
+                        Chosen.of(r, Model.KIND, (String) model.remove("name"), model, "model"),
+                        OptimizerConfig.resolve(r, declared.values(parsed, "optimizer"), "optimizer"));
+                Compatibility.check(List.of(s.dataset().part(), s.model().part()));
+                return s;
+            } catch (PerennialException e) {
+                throw declared.explain(e);
+            }
+        }
+
+        Map<String, Object> resolved() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("dataset", withName(dataset));
+            out.put("model", withName(model));
+            out.put("optimizer", optimizer.resolved());
+            return out;
+        }
+
+        private static Map<String, Object> withName(Chosen<?, ?> c) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", c.name());
+            m.putAll(c.values().asMap());
+            return m;
+        }
+    }
+
     @Override
     public Integer call() {
-        OptimizerSpec defaults = OptimizerSpec.defaults(optimizer, lr);
-        OptimizerSpec optimizerSpec = new OptimizerSpec(optimizer, lr,
-                momentum != null ? momentum : defaults.momentum(),
-                weightDecay != null ? weightDecay : defaults.weightDecay(), beta1, beta2, eps, schedule, warmupSteps,
-                OptimizerSpec.Extras.of(clipNorm, samRho, temperature, noise, decayMask, Seeds.derive(seed, "optimizer-noise")));
-        ModelSpec modelSpec = new ModelSpec(model, hidden, 1);
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        Setup setup = Setup.resolve(declared, parsed);
+        Values training;
+        try {
+            training = Values.resolve(ExperimentConfig.TRAINING_PARAMS, declared.values(parsed, "training"), "training", "training");
+        } catch (PerennialException e) {
+            throw declared.explain(e);
+        }
+        int epochs = training.get(ExperimentConfig.EPOCHS);
+        int batchSize = training.get(ExperimentConfig.BATCH_SIZE);
+        String average = training.get(ExperimentConfig.AVERAGE);
         Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(seed, "shuffle"), 50, maxSteps);
         Engines.pytorch();
-        DataSources.Split data = DataSources.load(dataset, dataDir, Seeds.derive(seed, "data"));
+        DataSources.Split data = setup.dataset().build(Seeds.derive(seed, "data"));
 
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("command", "train");
-        config.put("dataset", dataset);
-        config.put("data_dir", dataDir == null ? null : dataDir.toString());
-        config.put("model", Map.of("kind", model, "hidden", hidden, "heads", 1));
-        config.put("optimizer", optimizerSpec);
-        config.put("epochs", epochs);
-        config.put("batch_size", batchSize);
+        config.putAll(setup.resolved());
+        config.put("training", training.asMap());
         config.put("max_steps", maxSteps);
         config.put("seed", seed);
-        config.put("average", average);
         WeightAverage averager = average == null ? null : WeightAverage.parse(average);
         Provenance provenance = Provenance.capture(config, seed, "perennial " + String.join(" ", rawArgs()));
+        String optimizer = setup.optimizer().name();
 
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager()) {
-            Model net = modelSpec.build(manager, data.train().sampleShape(), data.train().numClasses(), Seeds.derive(seed, "init"));
+            Model net = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
+                    Seeds.derive(seed, "init")));
             long totalSteps = Trainer.stepsFor(data.train().size(), options);
-            Optimizer opt = new Optimizer(optimizer, optimizerSpec.build(totalSteps), net.parameters());
+            Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(totalSteps, Seeds.derive(seed, "optimizer-noise")),
+                    net.parameters());
             List<TrainingHook> hooks = new ArrayList<>();
             if (averager != null) {
                 hooks.add(averager);
@@ -149,7 +150,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Trainer trainer = new Trainer(net, opt, hooks, manager);
             System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
-                    net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer, lr);
+                    net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer,
+                    setup.optimizer().lr());
             TrainStats stats = trainer.train(data.train(), 0, options, new Progress("train"));
             double accuracy = Evaluator.accuracy(net, data.test(), 1000, manager);
             Map<String, Object> result = new LinkedHashMap<>();
@@ -179,9 +181,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return 0;
     }
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     /** The whole command line as typed, subcommand included. */
     private List<String> rawArgs() {

@@ -1,7 +1,7 @@
 package ai.perennial.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.registry.Registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -10,8 +10,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The command line as a user meets it: exit codes, one-line errors, help, and a small real run. */
 class CliTest {
@@ -79,19 +82,21 @@ class CliTest {
     @Test
     void unknownOptimizer() {
         Outcome o = run("train", "--dataset", "gaussian-clusters", "--optimizer", "adamx", "--out", dir.toString());
-        assertOneLineError(o, "unknown optimizer 'adamx'", "adamw");
+        assertOneLineError(o, "--optimizer: unknown optimizer 'adamx'", "adamw");
     }
 
     @Test
     void negativeLearningRate() {
         Outcome o = run("train", "--dataset", "gaussian-clusters", "--lr", "-1", "--out", dir.toString());
-        assertOneLineError(o, "learning rate must be a positive number", "--lr");
+        assertOneLineError(o, "--lr: must be > 0, got '-1'");
     }
 
     @Test
     void unknownOptionAndBadNumber() {
         assertOneLineError(run("train", "--epochz", "2", "--out", dir.toString()), "--epochz", "--help");
-        assertOneLineError(run("train", "--lr", "fast", "--out", dir.toString()), "fast", "--help");
+        assertOneLineError(run("train", "--lr", "fast", "--out", dir.toString()), "--lr: expected a number, got 'fast'");
+        assertOneLineError(run("train", "--optimizer", "sgd", "--beta1", "0.5", "--out", dir.toString()),
+                "--beta1: unknown parameter of optimizer sgd; it takes momentum");
     }
 
     @Test
@@ -105,18 +110,41 @@ class CliTest {
         Path svg = dir.resolve("rex.svg");
         assertThat(run("schedule", "plot", "--schedule", "rex", "--out", svg.toString()).code()).isZero();
         assertThat(Files.readString(svg)).startsWith("<svg").contains("polyline");
-        assertOneLineError(run("schedule", "plot", "--schedule", "cosine:peek=1", "--out", png.toString()), "unknown parameter 'peek'");
-        assertOneLineError(run("train", "--schedule", "wsd:shape=cubic", "--out", dir.toString()), "linear, sqrt or cosine");
+        assertOneLineError(run("schedule", "plot", "--schedule", "cosine:peek=1", "--out", png.toString()), "cosine.peek: unknown parameter of schedule cosine");
+        assertOneLineError(run("train", "--schedule", "wsd:shape=cubic", "--out", dir.toString()),
+                "wsd.shape: must be one of linear, sqrt, cosine, got 'cubic'");
     }
 
     @Test
     void helpOnEveryCommand() {
-        for (String[] args : new String[][] {{"--help"}, {"train", "--help"}, {"bench", "--help"}, {"bench", "step", "--help"}}) {
-            Outcome o = run(args);
-            assertThat(o.code()).isZero();
-            assertThat(o.out()).contains("Usage: perennial");
+        List<List<String>> commands = new ArrayList<>();
+        collect(new picocli.CommandLine(new Main()), new ArrayList<>(), commands);
+        assertThat(commands).hasSizeGreaterThanOrEqualTo(17); // every command and subcommand, found from Main itself
+        for (List<String> command : commands) {
+            List<String> args = new ArrayList<>(command);
+            args.add("--help");
+            Outcome o = run(args.toArray(String[]::new));
+            assertThat(o.code()).as(String.join(" ", args)).isZero();
+            assertThat(o.out()).as(String.join(" ", args)).contains("Usage: perennial " + String.join(" ", command).trim());
+            assertThat(o.err()).isEmpty();
         }
-        assertThat(run("train", "--help").out()).contains("--optimizer", "--lr", "--data-dir", "--out");
+        // derived from the registry: every optimizer, and every recipe's parameters as flags
+        String train = run("train", "--help").out();
+        for (String name : Registry.global().names(Optimizers.KIND)) {
+            assertThat(train).contains(name);
+        }
+        assertThat(train).contains("--optimizer", "--lr", "--data-dir", "--out", "--beta1", "--weight-decay", "--temperature", "--sam-rho");
+    }
+
+    private static void collect(picocli.CommandLine cli, List<String> path, List<List<String>> out) {
+        out.add(List.copyOf(path));
+        for (var e : cli.getSubcommands().entrySet()) {
+            if (!e.getKey().equals("help")) {
+                List<String> next = new ArrayList<>(path);
+                next.add(e.getKey());
+                collect(e.getValue(), next, out);
+            }
+        }
     }
 
     @Test
@@ -145,7 +173,7 @@ class CliTest {
     void samWithAveragingAndANormLogFeedsARefinedScheduleRun() throws IOException {
         Path first = dir.resolve("first");
         Outcome o = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
-                "--sam-rho", "0.05", "--clip-norm", "5", "--decay-mask", "weights", "--weight-decay", "1e-4", "--average", "swa:20:5",
+                "--sam-rho", "0.05", "--clip-norm", "5", "--decay-mask", "weights", "--weight-decay", "1e-4", "--average", "swa:start=20,every=5",
                 "--log-grad-norms", "--seed", "3", "--out", first.toString());
         assertThat(o.code()).as(o.err()).isZero();
         JsonNode result = new ObjectMapper().readTree(first.resolve("result.json").toFile());
@@ -155,8 +183,10 @@ class CliTest {
         Outcome refined = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
                 "--schedule", "refined:file=" + first.resolve("grad_norms.csv"), "--out", dir.resolve("second").toString());
         assertThat(refined.code()).as(refined.err()).isZero();
-        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--average", "swa", "--out", dir.toString()), "swa:START");
-        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--decay-mask", "biases", "--out", dir.toString()), "'weights'");
+        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--average", "swa:20", "--out", dir.toString()),
+                "expected key=value, got '20'");
+        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--decay-mask", "biases", "--out", dir.toString()),
+                "--decay-mask: must be one of all, weights, got 'biases'");
     }
 
     @Test

@@ -21,7 +21,7 @@ class RunCompareTest {
             dataset:
               name: gaussian-clusters
             scenario:
-              type: split
+              name: split
               classes_per_experience: 5
             model:
               hidden: [32]
@@ -65,7 +65,7 @@ class RunCompareTest {
 
     @Test
     void everyStrategyRunsFromTheCommandLine() throws IOException {
-        for (String strategy : ai.perennial.cl.strategy.Strategies.names()) {
+        for (String strategy : ai.perennial.core.registry.Registry.global().names(ai.perennial.cl.strategy.Strategy.KIND)) {
             Path out = dir.resolve("s-" + strategy);
             CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "strategy.name=" + strategy,
                     "--set", "evaluation.every_steps=0", "--set", "training.epochs=1", "--out", out.toString());
@@ -80,7 +80,7 @@ class RunCompareTest {
     void badConfigFailsBeforeTraining() throws IOException {
         Path out = dir.resolve("bad");
         CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "optimizer.lrr=0.1", "--out", out.toString());
-        CliTest.assertOneLineError(o, "optimizer.lrr", "unknown key");
+        CliTest.assertOneLineError(o, "optimizer.lrr", "unknown parameter of optimizer adam");
         assertThat(out).doesNotExist();
         CliTest.Outcome range = CliTest.run("run", config().toString(), "--set", "training.batch_size=0", "--out", out.toString());
         CliTest.assertOneLineError(range, "training.batch_size");

@@ -2,6 +2,7 @@ package ai.perennial.cl.buffer;
 
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
+import ai.perennial.core.registry.Param;
 import java.util.SplittableRandom;
 
 /**
@@ -17,6 +18,9 @@ import java.util.SplittableRandom;
  */
 public final class ReplayBuffer {
     public enum Policy { RESERVOIR, CLASS_BALANCED }
+
+    /** The memory size every replay method declares. */
+    public static final Param<Integer> MEMORY = Param.integer("memory", 500, "samples the memory holds").atLeast(1).atMost(10_000_000);
 
     private final int capacity;
     private final Policy policy;

@@ -5,23 +5,23 @@ import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.ModelSpec;
 import ai.perennial.core.optim.Optimizer;
-import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.run.ProcessStats;
 import ai.perennial.core.run.Seeds;
-import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.ProgressListener;
-import ai.perennial.core.train.TrainingHook;
 import ai.perennial.core.train.Trainer;
+import ai.perennial.core.train.TrainingHook;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -63,8 +63,12 @@ public final class ContinualRunner {
         ProgressListener forRound(String label);
     }
 
-    public static ContinualResult run(Scenario scenario, ModelSpec modelSpec, OptimizerSpec optimizerSpec, Strategy strategy,
-            Options options, ProgressFactory progress) {
+    /**
+     * Trains {@code strategy} over {@code scenario}: the model from {@code model} (built for the stream's input shape,
+     * outputs and heads), the optimizer from {@code optimizer} once the run's length is known.
+     */
+    public static ContinualResult run(Scenario scenario, Function<Model.Context, Model> model, OptimizerFactory optimizer,
+            Strategy strategy, Options options, ProgressFactory progress) {
         long wallStart = System.nanoTime();
         List<Experience> stream = scenario.experiences();
         long totalSteps = 0;
@@ -80,9 +84,9 @@ public final class ContinualRunner {
         }
         EvalOptions eval = options.eval();
         try (NDManager manager = NDManager.newBaseManager()) {
-            Model model = modelSpec.build(manager, stream.get(0).train().sampleShape(), scenario.outputs(),
-                    Seeds.derive(options.seed(), "init"));
-            Optimizer optimizer = new Optimizer(optimizerSpec.name(), optimizerSpec.build(totalSteps), model.parameters());
+            Model net = model.apply(new Model.Context(manager, stream.get(0).train().sampleShape(), scenario.outputs(), scenario.heads(),
+                    Seeds.derive(options.seed(), "init")));
+            Optimizer opt = new Optimizer("optimizer", optimizer.create(totalSteps), net.parameters());
             ContinualEvaluation continual = null;
             List<TrainingHook> hooks = new ArrayList<>();
             hooks.add(strategy);
@@ -91,17 +95,17 @@ public final class ContinualRunner {
                 hooks.add(average);
             }
             if (eval.everySteps() > 0) {
-                continual = new ContinualEvaluation(strategy, model, evaluationSubsets(stream, eval.subsetSize(), options.seed()),
+                continual = new ContinualEvaluation(strategy, net, evaluationSubsets(stream, eval.subsetSize(), options.seed()),
                         eval.everySteps(), eval.batchSize(), manager);
                 hooks.add(continual);
             }
-            Trainer trainer = new Trainer(model, optimizer, hooks, manager);
+            Trainer trainer = new Trainer(net, opt, hooks, manager);
 
             double evalSeconds = 0;
             long evalStart = System.nanoTime();
             double[] randomInit = new double[stream.size()];
             for (int j = 0; j < stream.size(); j++) {
-                randomInit[j] = Evaluator.accuracy(model, stream.get(j).test(), eval.batchSize(), manager);
+                randomInit[j] = Evaluator.accuracy(net, stream.get(j).test(), eval.batchSize(), manager);
             }
             if (continual != null) {
                 continual.measure(0);
@@ -135,13 +139,13 @@ public final class ContinualRunner {
                         Arrays.fill(row, Double.NaN);
                         for (int j = 0; j < stream.size(); j++) {
                             if (eval.fullMatrix() || j == current) {
-                                row[j] = Evaluator.accuracy(strategy.evaluationModel(model), stream.get(j).test(), eval.batchSize(),
+                                row[j] = Evaluator.accuracy(strategy.evaluationModel(net), stream.get(j).test(), eval.batchSize(),
                                         manager);
                             }
                         }
                         return row;
                     };
-                    rows.add(average != null && average.count() > 0 ? average.withAveragedWeights(model, measureRow) : measureRow.get());
+                    rows.add(average != null && average.count() > 0 ? average.withAveragedWeights(net, measureRow) : measureRow.get());
                     trained.add(i);
                     evalSeconds += (System.nanoTime() - evalStart) / 1e9;
                 }

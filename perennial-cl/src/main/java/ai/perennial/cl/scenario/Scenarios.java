@@ -2,20 +2,132 @@ package ai.perennial.cl.scenario;
 
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.ByteDataset;
+import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
-import static ai.perennial.core.data.Shuffle.range;
-import static ai.perennial.core.data.Shuffle.shuffled;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
+import ai.perennial.core.registry.Values;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import static ai.perennial.core.data.Shuffle.range;
+import static ai.perennial.core.data.Shuffle.shuffled;
 
-/** Builds scenarios over any labelled data set; every random choice comes from the given seed. */
+/**
+ * Builds scenarios over any labelled data set; every random choice comes from the given seed. Each stream type is
+ * declared next to its builder.
+ */
 public final class Scenarios {
+    private static final Param<Integer> CLASSES_PER_EXPERIENCE = Param.integer("classes_per_experience", 2,
+            "classes in each experience (must divide the number of classes)").atLeast(1);
+    private static final Param<Object> CLASS_ORDER = Param.custom("class_order", "list of class ids or \"random\"", null,
+            "order in which classes arrive: a list, \"random\" (shuffled by the seed), or unset for 0..C-1", Scenarios::classOrder);
+    private static final Param<Integer> TASKS = Param.integer("tasks", 5, "number of experiences").atLeast(1).atMost(100_000);
+    private static final Param<Integer> ROTATED_TASKS = Param.integer("tasks", null,
+            "number of experiences (default: one per angle, or 5)").atLeast(1).atMost(100_000);
+    private static final Param<List<Double>> ANGLES = Param.numbers("angles", null,
+            "the angles in degrees, one per experience (default: evenly spaced from 0 to max_degrees)");
+    private static final Param<Double> MAX_DEGREES = Param.number("max_degrees", 180.0, "largest angle when the angles are evenly spaced");
+
+    /** Tag of scenarios whose experiences are seen once (training.epochs must be 1). */
+    public static final String SINGLE_PASS = "single-pass";
+
+    @Registered
+    public static final Component<Scenario.Context, Scenario> SPLIT = Component.of(Scenario.KIND, "split")
+            .summary("split by class groups: class-incremental (one shared head) or task-incremental (one head per experience)")
+            .source("e.g. van de Ven, Tuytelaars & Tolias 2022")
+            .params(CLASSES_PER_EXPERIENCE, CLASS_ORDER,
+                    Param.flag("task_incremental", false, "one head per experience and the task id at test time"))
+            .provides(v -> Set.of(v.flag("task_incremental") ? Scenario.TASK_INCREMENTAL : Scenario.CLASS_INCREMENTAL))
+            .factory((v, c) -> split(c.data().train(), c.data().test(), v.get(CLASSES_PER_EXPERIENCE),
+                    classOrder(v, c), v.flag("task_incremental")));
+
+    @Registered
+    public static final Component<Scenario.Context, Scenario> ONLINE = Component.of(Scenario.KIND, "online")
+            .summary("online class-incremental split with blurry boundaries: a share of each experience's samples moves to others")
+            .source("e.g. Aljundi et al. 2019; Koh et al. 2022")
+            .params(CLASSES_PER_EXPERIENCE, CLASS_ORDER,
+                    Param.number("overlap", 0.1, "share of each experience's training samples moved to other experiences").inHalfOpen(0, 1))
+            .provides(Scenario.CLASS_INCREMENTAL)
+            .tag(SINGLE_PASS)
+            .factory((v, c) -> blurry(split(c.data().train(), c.data().test(), v.get(CLASSES_PER_EXPERIENCE), classOrder(v, c), false),
+                    v.number("overlap"), c.seed()));
+
+    @Registered
+    public static final Component<Scenario.Context, Scenario> PERMUTED = Component.of(Scenario.KIND, "permuted")
+            .summary("domain-incremental permuted inputs: experience 1 the original, each later one a fixed random feature permutation")
+            .source("Goodfellow et al. 2014; Kirkpatrick et al. 2017")
+            .params(TASKS)
+            .provides(Scenario.DOMAIN_INCREMENTAL)
+            .factory((v, c) -> permuted(c.data().train(), c.data().test(), v.get(TASKS), c.seed()));
+
+    @Registered
+    public static final Component<Scenario.Context, Scenario> ROTATED = Component.of(Scenario.KIND, "rotated")
+            .summary("domain-incremental rotated images: experience t sees every image rotated by its angle (bilinear)")
+            .source("Lopez-Paz & Ranzato 2017")
+            .params(ROTATED_TASKS, ANGLES, MAX_DEGREES)
+            .requires(DataSources.IMAGES)
+            .provides(Scenario.DOMAIN_INCREMENTAL)
+            .factory((v, c) -> rotated(c.data().train(), c.data().test(), angles(v)));
+
+    @Registered
+    public static final Component<Scenario.Context, Scenario> LONG = Component.of(Scenario.KIND, "long")
+            .summary("a long stream of small tasks for plasticity studies: permuted subsets, or random labels to memorize")
+            .source("Dohare et al. 2024")
+            .params(Param.choice("kind", "permuted", "what changes between tasks", "permuted", "random-label"),
+                    Param.integer("tasks", 100, "number of tasks").atLeast(1).atMost(1_000_000),
+                    Param.integer("samples_per_task", 500, "training samples per task").atLeast(1))
+            .provides(Scenario.DOMAIN_INCREMENTAL)
+            .factory((v, c) -> longStream(c.data().train(), c.data().test(), v.text("kind"), v.integer("tasks"),
+                    v.integer("samples_per_task"), c.seed()));
+
     private Scenarios() {
+    }
+
+    private static Object classOrder(Object raw) {
+        if ("random".equals(raw)) {
+            return raw;
+        }
+        if (raw instanceof List<?> list) {
+            List<Integer> out = new ArrayList<>();
+            for (Object x : list) {
+                if (!(x instanceof Integer i)) {
+                    throw new IllegalArgumentException("expected a list of class ids or \"random\"");
+                }
+                out.add(i);
+            }
+            return List.copyOf(out);
+        }
+        throw new IllegalArgumentException("expected a list of class ids or \"random\"");
+    }
+
+    private static int[] classOrder(Values v, Scenario.Context c) {
+        Object order = v.get(CLASS_ORDER);
+        if (order == null) {
+            return null;
+        }
+        if (order.equals("random")) {
+            return randomClassOrder(c.data().train().numClasses(), c.seed());
+        }
+        return ((List<?>) order).stream().mapToInt(x -> (Integer) x).toArray();
+    }
+
+    private static double[] angles(Values v) {
+        List<Double> given = v.get(ANGLES);
+        Integer tasks = v.get(ROTATED_TASKS);
+        if (given == null) {
+            return evenAngles(tasks == null ? 5 : tasks, v.get(MAX_DEGREES));
+        }
+        if (tasks != null && tasks != given.size()) {
+            throw new PerennialException("scenario.angles: lists " + given.size() + " angles for " + tasks + " tasks");
+        }
+        return given.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /**
@@ -46,7 +158,8 @@ public final class Scenarios {
         settings.put("classes_per_experience", classesPerExperience);
         settings.put("class_order", order);
         return new Scenario(taskIncremental ? "split task-IL" : "split class-IL", experiences,
-                taskIncremental ? classesPerExperience : numClasses, taskIncremental ? count : 1, settings);
+                taskIncremental ? classesPerExperience : numClasses, taskIncremental ? count : 1,
+                taskIncremental ? Scenario.TASK_INCREMENTAL : Scenario.CLASS_INCREMENTAL, settings);
     }
 
     /** Class order 0..C-1 shuffled by {@code seed}. */
@@ -72,7 +185,7 @@ public final class Scenarios {
         settings.put("type", "permuted");
         settings.put("tasks", tasks);
         settings.put("permutation_seed", seed);
-        return new Scenario("permuted", experiences, train.numClasses(), 1, settings);
+        return new Scenario("permuted", experiences, train.numClasses(), 1, Scenario.DOMAIN_INCREMENTAL, settings);
     }
 
     /**
@@ -93,7 +206,7 @@ public final class Scenarios {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("type", "rotated");
         settings.put("angles", angles);
-        return new Scenario("rotated", experiences, train.numClasses(), 1, settings);
+        return new Scenario("rotated", experiences, train.numClasses(), 1, Scenario.DOMAIN_INCREMENTAL, settings);
     }
 
     /** {@code tasks} angles evenly spaced from 0 to {@code maxDegrees}. */
@@ -148,7 +261,8 @@ public final class Scenarios {
             experiences.add(new Experience(e.index(), mixed.select(shuffled(range(mixed.size()), rng)), e.test(), e.taskId(),
                     e.classes()));
         }
-        Scenario blurred = new Scenario(base.name() + " blurry", experiences, base.outputs(), base.heads(), base.settings());
+        Scenario blurred = new Scenario(base.name() + " blurry", experiences, base.outputs(), base.heads(), base.setting(),
+                base.settings());
         return withSetting(blurred, "overlap", overlap);
     }
 
@@ -198,13 +312,13 @@ public final class Scenarios {
         settings.put("tasks", tasks);
         settings.put("samples_per_task", samplesPerTask);
         settings.put("seed", seed);
-        return new Scenario("long " + kind, experiences, classes, 1, settings);
+        return new Scenario("long " + kind, experiences, classes, 1, Scenario.DOMAIN_INCREMENTAL, settings);
     }
 
     private static Scenario withSetting(Scenario s, String key, Object value) {
         Map<String, Object> settings = new LinkedHashMap<>(s.settings());
         settings.put(key, value);
-        return new Scenario(s.name(), s.experiences(), s.outputs(), s.heads(), settings);
+        return new Scenario(s.name(), s.experiences(), s.outputs(), s.heads(), s.setting(), settings);
     }
 
     private static Dataset ofClasses(Dataset data, int[] classes, int experience, boolean taskIncremental) {

@@ -3,6 +3,8 @@ package ai.perennial.cl.strategy;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Registered;
 import java.util.List;
 
 /**
@@ -11,6 +13,13 @@ import java.util.List;
  * forgetting metrics do not apply.
  */
 public final class Joint implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> JOINT = Component.of(KIND, "joint")
+            .summary("trains once on all experiences together (the i.i.d. upper bound; one accuracy-matrix row)")
+            .family("baseline")
+            .tag(ALONE).tag(SELECTS_DATA)
+            .factory((v, seed) -> new Joint());
+
     @Override
     public String name() {
         return "joint";

@@ -3,6 +3,7 @@ package ai.perennial.cl.strategy;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.registry.Kind;
 import ai.perennial.core.train.TrainingHook;
 import java.util.List;
 
@@ -12,6 +13,16 @@ import java.util.List;
  * to train on at each experience. A method overrides only what it needs and fits in one short file.
  */
 public interface Strategy extends TrainingHook {
+
+    /** Strategies are built from their parameters and a seed for their own randomness (memories, sampling). */
+    Kind<Long, Strategy> KIND = Kind.of("strategy", "strategies",
+            "continual-learning methods; combine several with '+', e.g. ewc+er");
+
+    /** Tag: a baseline that is not combined with other strategies. */
+    String ALONE = "alone";
+
+    /** Tag: the strategy chooses what to train on ({@link #trainingData}); at most one per combination. */
+    String SELECTS_DATA = "selects-training-data";
 
     /** Name as used in configs and reports. */
     String name();

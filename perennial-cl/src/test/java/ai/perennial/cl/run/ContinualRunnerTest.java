@@ -8,8 +8,9 @@ import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
-import ai.perennial.core.model.ModelSpec;
-import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.model.Mlp;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.schedule.Schedule;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,8 +37,9 @@ class ContinualRunnerTest {
     static ContinualResult run(Scenario s, String strategy, int heads, String average) {
         ContinualRunner.Options options = new ContinualRunner.Options(3, 32,
                 new ContinualRunner.EvalOptions(10, 100, 256, true, 20), 1, average);
-        return ContinualRunner.run(s, new ModelSpec("mlp", new int[] {32}, heads), OptimizerSpec.defaults("adam", 0.01),
-                Strategies.create(strategy, Map.of()), options, ContinualRunner.ProgressFactory.NONE);
+        return ContinualRunner.run(s, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {32}, c.outputs(), c.heads(), c.seed()),
+                steps -> Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8),
+                Strategies.create(strategy, Map.of(), 0), options, ContinualRunner.ProgressFactory.NONE);
     }
 
     @Test
@@ -63,9 +65,9 @@ class ContinualRunnerTest {
     void accuracyMatrixCanUseAveragedWeights() {
         double[][] raw = run(classIL, "naive", 1).accuracyMatrix();
         // an EMA with a negligible decay is the trained weights themselves: same matrix
-        double[][] current = run(classIL, "naive", 1, "ema:1e-12").accuracyMatrix();
+        double[][] current = run(classIL, "naive", 1, "ema:decay=1e-12").accuracyMatrix();
         // an SWA over every step of the stream averages in the early weights: a different matrix
-        double[][] averaged = run(classIL, "naive", 1, "swa:1:1").accuracyMatrix();
+        double[][] averaged = run(classIL, "naive", 1, "swa:start=1,every=1").accuracyMatrix();
         for (int i = 0; i < 2; i++) {
             for (int j = 0; j < 2; j++) {
                 assertThat(current[i][j]).isCloseTo(raw[i][j], org.assertj.core.data.Offset.offset(1e-9));

@@ -1,23 +1,23 @@
 package ai.perennial.cl.strategy;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import ai.perennial.core.registry.Registry;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StrategiesTest {
     @Test
     void baselinesByName() {
-        assertThat(Strategies.names()).contains("naive", "joint", "cumulative");
-        assertThat(Strategies.create("joint", Map.of()).name()).isEqualTo("joint");
+        assertThat(Registry.global().names(Strategy.KIND)).contains("naive", "joint", "cumulative").hasSize(19);
+        assertThat(Strategies.create("joint", Map.of(), 0).name()).isEqualTo("joint");
     }
 
     @Test
     void unknownNameAndUnknownParameterNameTheKey() {
-        assertThatThrownBy(() -> Strategies.create("ewcc", Map.of())).hasMessageContaining("strategy.name")
+        assertThatThrownBy(() -> Strategies.create("ewcc", Map.of(), 0)).hasMessageContaining("strategy.name")
                 .hasMessageContaining("naive");
-        assertThatThrownBy(() -> Strategies.create("naive", Map.of("lambda", 100)))
+        assertThatThrownBy(() -> Strategies.create("naive", Map.of("lambda", 100), 0))
                 .hasMessageContaining("strategy.lambda").hasMessageContaining("takes none");
     }
 
@@ -26,8 +26,8 @@ class StrategiesTest {
         Strategy s = Strategies.create("ewc+er", Map.of("ewc", Map.of("lambda", 50), "er", Map.of("memory", 10)), 1);
         assertThat(s).isInstanceOf(Composite.class);
         assertThat(s.name()).isEqualTo("ewc+er");
-        assertThat(Strategies.exists("si+derpp")).isTrue();
-        assertThat(Strategies.exists("si+dre")).isFalse();
+        assertThat(Strategies.create("si+derpp", Map.of(), 1).name()).isEqualTo("si+derpp");
+        assertThatThrownBy(() -> Strategies.create("si+dre", Map.of(), 1)).hasMessageContaining("strategy.name: unknown strategy 'dre'");
         assertThatThrownBy(() -> Strategies.create("ewc+er", Map.of("lambda", 5), 1)).hasMessageContaining("strategy.lambda")
                 .hasMessageContaining("one section per member");
         assertThatThrownBy(() -> Strategies.create("ewc+er", Map.of("er", Map.of("memmory", 5)), 1))

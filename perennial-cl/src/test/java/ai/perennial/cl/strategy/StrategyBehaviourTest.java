@@ -9,8 +9,9 @@ import ai.perennial.cl.scenario.Scenarios;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
-import ai.perennial.core.model.ModelSpec;
-import ai.perennial.core.optim.OptimizerSpec;
+import ai.perennial.core.model.Mlp;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.schedule.Schedule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -41,7 +42,8 @@ class StrategyBehaviourTest {
     static ContinualResult run(Scenario s, String strategy, Map<String, Object> params) {
         ContinualRunner.Options options = new ContinualRunner.Options(3, 32,
                 new ContinualRunner.EvalOptions(0, 100, 256, true, 20), 1);
-        return ContinualRunner.run(s, new ModelSpec("mlp", new int[] {64}, 1), OptimizerSpec.defaults("adam", 0.005),
+        return ContinualRunner.run(s, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {64}, c.outputs(), c.heads(), c.seed()),
+                steps -> Optimizers.adam(Schedule.constant(0.005), 0.9, 0.999, 1e-8),
                 Strategies.create(strategy, params, 3), options, ContinualRunner.ProgressFactory.NONE);
     }
 

@@ -27,7 +27,7 @@ class StrategyMemoryTest {
         Engines.pytorch();
         Dataset all = Synthetic.gaussianClusters(1200, 16, 6, 1.5, 3);
         Scenario s = Scenarios.split(all, all, 2, null, false);
-        for (String name : Strategies.names()) {
+        for (String name : ai.perennial.core.registry.Registry.global().names(Strategy.KIND)) {
             Strategy strategy = Strategies.create(name, Map.of(), 1);
             try (NDManager m = NDManager.newBaseManager()) {
                 Model model = new Mlp(m, 16, new int[] {32}, 6, 1, 1);

@@ -1,31 +1,33 @@
 package ai.perennial.cli.config;
 
+import ai.perennial.cl.experiment.ExperimentConfig;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.registry.Registry;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Reads a run config from YAML, applies {@code --set key.path=value} overrides, binds it strictly and
- * validates every value, all before anything is trained. Every error names the key's dotted path.
+ * Reads a run config from YAML and applies {@code --set key.path=value} overrides; the library
+ * ({@link ExperimentConfig}) checks every key and value against the registry, all before anything is trained. Every
+ * error names the key's dotted path.
  */
 public final class ConfigLoader {
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    /** Larger files are not configs (and a huge quoted string would keep the YAML parser busy for minutes). */
+    static final long MAX_BYTES = 1 << 20;
+
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
 
     private ConfigLoader() {
     }
@@ -34,14 +36,40 @@ public final class ConfigLoader {
      * @param source a YAML file, or the name of a preset (a file {@code presets/NAME.yaml})
      * @param presetsDir where presets live
      */
-    public static RunConfig load(String source, Path presetsDir, List<String> overrides) {
+    public static ExperimentConfig load(String source, Path presetsDir, List<String> overrides) {
         Path file = resolve(source, presetsDir);
+        Map<String, Object> tree = tree(file, overrides);
+        try {
+            return ExperimentConfig.resolve(Registry.global(), tree);
+        } catch (PerennialException e) {
+            throw new PerennialException("config " + e.getMessage(), e);
+        }
+    }
+
+    /** The file's config tree with the overrides applied, as plain maps, lists and scalars. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> tree(Path file, List<String> overrides) {
         JsonNode tree;
         try {
+            if (Files.size(file) > MAX_BYTES) {
+                throw new PerennialException(file + ": " + Files.size(file) + " bytes is too large for a run config (limit "
+                        + MAX_BYTES + ")");
+            }
             tree = YAML.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new PerennialException(file + ": not valid YAML (" + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ")");
+            String problem = e.getOriginalMessage();
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            java.util.regex.Matcher duplicate = java.util.regex.Pattern.compile("Duplicate field '(.*)'").matcher(problem);
+            java.util.regex.Matcher number = java.util.regex.Pattern.compile("Malformed numeric value '(.*)'").matcher(problem);
+            if (duplicate.find()) {
+                throw new PerennialException(file + " line " + line + ": key '" + duplicate.group(1)
+                        + "' is given twice in one mapping; keep one");
+            }
+            if (number.find()) {
+                throw new PerennialException(file + " line " + line + ": " + number.group(1)
+                        + " is not a finite number; every number in a run config must be finite");
+            }
+            throw new PerennialException(file + ": not valid YAML (" + problem + " at line " + line + ")");
         } catch (IOException e) {
             throw new PerennialException(file + ": cannot be read (" + e.getMessage() + ")");
         }
@@ -54,47 +82,7 @@ public final class ConfigLoader {
         for (String override : overrides) {
             applyOverride((ObjectNode) tree, override);
         }
-        RunConfig config = bind(tree, file.toString());
-        ConfigValidator.validate(config);
-        return config;
-    }
-
-    static RunConfig bind(JsonNode tree, String origin) {
-        try {
-            return YAML.treeToValue(tree, RunConfig.class);
-        } catch (JsonMappingException e) {
-            String path = e.getPath().stream()
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .collect(Collectors.joining(".")).replace(".[", "[");
-            String problem = e.getOriginalMessage();
-            if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException) {
-                problem = "unknown key";
-            } else if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
-                problem = "expected " + typeName(m.getTargetType());
-            }
-            throw new PerennialException(origin + ": " + path + ": " + problem + "; fix or remove it (see presets/ for valid configs)");
-        } catch (JsonProcessingException e) {
-            throw new PerennialException(origin + ": " + e.getOriginalMessage());
-        }
-    }
-
-    private static String typeName(Class<?> type) {
-        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-            return "a whole number";
-        }
-        if (type == double.class || type == Double.class) {
-            return "a number";
-        }
-        if (type == boolean.class || type == Boolean.class) {
-            return "true or false";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (List.class.isAssignableFrom(type)) {
-            return "a list";
-        }
-        return "a mapping";
+        return YAML.convertValue(tree, LinkedHashMap.class);
     }
 
     /** {@code a.b.c=value}: value is parsed as YAML (so numbers, booleans and [lists] keep their type). */
@@ -103,7 +91,12 @@ public final class ConfigLoader {
         if (eq <= 0) {
             throw new PerennialException("--set '" + override + "': expected KEY.PATH=VALUE, e.g. --set strategy.lambda=100");
         }
-        String[] keys = override.substring(0, eq).trim().split("\\.");
+        String[] keys = override.substring(0, eq).trim().split("\\.", -1);
+        for (String key : keys) {
+            if (key.isBlank()) {
+                throw new PerennialException("--set '" + override + "': empty key in " + override.substring(0, eq));
+            }
+        }
         JsonNode value;
         try {
             value = YAML.readTree(override.substring(eq + 1));
@@ -127,7 +120,7 @@ public final class ConfigLoader {
         node.set(keys[keys.length - 1], value);
     }
 
-    static Path resolve(String source, Path presetsDir) {
+    public static Path resolve(String source, Path presetsDir) {
         Path file = Path.of(source);
         if (Files.isRegularFile(file)) {
             return file;

@@ -6,11 +6,16 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.StateDict;
 import ai.perennial.core.optim.TransformState;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Kind;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.registry.Spec;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import ai.perennial.core.train.TrainingHook;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +41,28 @@ public final class WeightAverage implements TrainingHook {
         this.every = every;
     }
 
+    /** Averages have no context; {@link #parse} reads them from text such as {@code ema:decay=0.999}. */
+    public static final Kind<Void, WeightAverage> KIND = Kind.of("average", "averages",
+            "weight averages kept beside the model and used for evaluation, written name:key=value");
+
+    private static final Param<Double> DECAY = Param.number("decay", 0.999, "EMA decay β").inOpen(0, 1);
+    private static final Param<Long> START = Param.whole("start", 1L, "first step averaged").atLeast(1);
+    private static final Param<Long> EVERY = Param.whole("every", 1L, "steps between snapshots (the cycle length with a cyclical rate)")
+            .atLeast(1);
+
+    @Registered
+    public static final Component<Void, WeightAverage> EMA = Component.of(KIND, "ema")
+            .summary("exponential moving average of the weights: a ← β·a + (1 − β)·w after every update")
+            .params(DECAY)
+            .factory((v, none) -> ema(v.get(DECAY)));
+
+    @Registered
+    public static final Component<Void, WeightAverage> SWA = Component.of(KIND, "swa")
+            .summary("stochastic weight averaging: the equal-weight mean of the weights at start, start + every, ...")
+            .source("Izmailov et al. 2018")
+            .params(START, EVERY)
+            .factory((v, none) -> swa(v.get(START), v.get(EVERY)));
+
     public static WeightAverage ema(double decay) {
         if (!(decay > 0 && decay < 1)) {
             throw new PerennialException("EMA decay must be in (0, 1), got " + decay);
@@ -50,24 +77,16 @@ public final class WeightAverage implements TrainingHook {
         return new WeightAverage(Double.NaN, start, every);
     }
 
-    /** Parses {@code ema:DECAY} or {@code swa:START[:EVERY]} (EVERY defaults to 1: every step from START). */
+    /** Reads {@code ema:decay=D} or {@code swa:start=S,every=E} (any registered average). */
     public static WeightAverage parse(String spec) {
-        String[] parts = spec.trim().toLowerCase(Locale.ROOT).split(":");
-        try {
-            if (parts[0].equals("ema") && parts.length == 2) {
-                return ema(Double.parseDouble(parts[1]));
-            }
-            if (parts[0].equals("swa") && (parts.length == 2 || parts.length == 3)) {
-                return swa(Long.parseLong(parts[1]), parts.length == 3 ? Long.parseLong(parts[2]) : 1);
-            }
-        } catch (NumberFormatException e) {
-            // fall through to the usage message
-        }
-        throw new PerennialException("weight average '" + spec + "': use ema:DECAY (e.g. ema:0.999) or swa:START[:EVERY] (e.g. swa:1000:100)");
+        String what = "weight average '" + spec + "'";
+        Spec s = Spec.parse(spec, what);
+        Component<Void, WeightAverage> c = Registry.global().get(KIND, s.name(), what);
+        return c.build(c.resolve(s.params(), what + ": " + s.name()), null);
     }
 
     public String describe() {
-        return Double.isNaN(decay) ? "swa(start " + start + ", every " + every + ")" : "ema(" + decay + ")";
+        return Double.isNaN(decay) ? "swa:start=" + start + ",every=" + every : "ema:decay=" + decay;
     }
 
     /** Snapshots averaged so far (SWA) or updates seen (EMA). */

@@ -1,13 +1,18 @@
 package ai.perennial.core.data;
 
-import ai.perennial.core.PerennialException;
-import java.nio.file.Path;
+import ai.perennial.core.registry.Kind;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.registry.Trait;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Map;
 
-/** Resolves a data set by name: real IDX data or a seeded synthetic set. */
+/** Data sources: each is a registered component (see {@link FashionMnist}, {@link Synthetic}) that yields a {@link Split}. */
 public final class DataSources {
-    public static final List<String> NAMES = List.of("fashion-mnist", "idx", "gaussian-clusters", "linear-teacher");
+    /** A data source builds a train/test split; the context is the seed for synthetic data. */
+    public static final Kind<Long, Split> KIND = Kind.of("dataset", "datasets", "labelled data: a training and a test split");
+
+    public static final Trait IMAGES = new Trait("inputs", "images", "image inputs (channels, height, width)");
+    public static final Trait VECTORS = new Trait("inputs", "vectors", "vector inputs");
 
     private DataSources() {
     }
@@ -15,39 +20,14 @@ public final class DataSources {
     public record Split(Dataset train, Dataset test) {
     }
 
-    /**
-     * @param dataDir directory of IDX files; {@code null} means the Fashion-MNIST default for
-     *     {@code fashion-mnist} and is an error for {@code idx}
-     */
-    public static Split load(String name, Path dataDir, long seed) {
-        switch (name) {
-            case "fashion-mnist": {
-                FashionMnist.Split s = FashionMnist.load(dataDir == null ? FashionMnist.DEFAULT_DIR : dataDir);
-                return new Split(s.train(), s.test());
-            }
-            case "idx": {
-                if (dataDir == null) {
-                    throw new PerennialException("dataset idx needs --data-dir DIR holding train/t10k images and labels IDX files");
-                }
-                FashionMnist.Split s = FashionMnist.load(dataDir);
-                return new Split(s.train(), s.test());
-            }
-            case "gaussian-clusters": {
-                FloatDataset all = Synthetic.gaussianClusters(6000, 32, 10, 1.0, seed);
-                return splitSynthetic(all);
-            }
-            case "linear-teacher": {
-                FloatDataset all = Synthetic.linearTeacher(6000, 32, 10, seed);
-                return splitSynthetic(all);
-            }
-            default:
-                throw new PerennialException("unknown dataset '" + name + "'; choose one of " + String.join(", ", NAMES));
-        }
+    /** The named source with {@code params} (checked against its declaration), e.g. {@code load("gaussian-clusters", Map.of(), 1)}. */
+    public static Split load(String name, Map<String, ?> params, long seed) {
+        return ai.perennial.core.registry.Chosen.of(Registry.global(), KIND, name, params, "dataset").build(seed);
     }
 
-    /** First 5/6 for training, last 1/6 for testing (samples are already i.i.d.). */
-    private static Split splitSynthetic(Dataset all) {
-        int trainSize = all.size() * 5 / 6;
+    /** The last {@code testFraction} of {@code all} for testing, the rest for training (samples are already i.i.d.). */
+    static Split splitSynthetic(Dataset all, double testFraction) {
+        int trainSize = (int) Math.round(all.size() * (1 - testFraction));
         int[] order = Shuffle.range(all.size());
         return new Split(all.select(Arrays.copyOfRange(order, 0, trainSize)),
                 all.select(Arrays.copyOfRange(order, trainSize, order.length)));

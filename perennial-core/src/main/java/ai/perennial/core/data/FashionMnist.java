@@ -2,6 +2,9 @@ package ai.perennial.core.data;
 
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,10 +25,32 @@ public final class FashionMnist {
     private static final String INSTALL_HINT =
             "install it with 'sudo apt-get install dataset-fashion-mnist' or pass --data-dir DIR with the four IDX files";
 
+    private static final Param<String> DEFAULT_DATA_DIR = Param.text("data_dir", DEFAULT_DIR.toString(),
+            "directory of the four IDX files (raw or .gz)");
+    private static final Param<String> DATA_DIR = Param.text("data_dir", null, "directory of the four IDX files (raw or .gz)").required();
+
+    @Registered
+    public static final Component<Long, DataSources.Split> FASHION_MNIST = Component.of(DataSources.KIND, "fashion-mnist")
+            .summary("Fashion-MNIST: 60,000 + 10,000 grey 28x28 images of 10 clothing classes (Debian's dataset-fashion-mnist)")
+            .source("Xiao, Rasul & Vollgraf 2017")
+            .params(DEFAULT_DATA_DIR)
+            .provides(DataSources.IMAGES)
+            .factory((v, seed) -> load(Path.of(v.get(DEFAULT_DATA_DIR))).asSources());
+
+    @Registered
+    public static final Component<Long, DataSources.Split> IDX = Component.of(DataSources.KIND, "idx")
+            .summary("any MNIST-layout directory: train/t10k images and labels as IDX files, raw or gzipped")
+            .params(DATA_DIR)
+            .provides(DataSources.IMAGES)
+            .factory((v, seed) -> load(Path.of(v.get(DATA_DIR))).asSources());
+
     private FashionMnist() {
     }
 
     public record Split(ByteDataset train, ByteDataset test) {
+        DataSources.Split asSources() {
+            return new DataSources.Split(train, test);
+        }
     }
 
     public static Split load(Path dir) {

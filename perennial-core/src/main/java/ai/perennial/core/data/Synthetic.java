@@ -1,10 +1,37 @@
 package ai.perennial.core.data;
 
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import java.util.SplittableRandom;
 
 /** Small synthetic classification sets for fast tests; fully determined by the seed. */
 public final class Synthetic {
+    private static final Param<Integer> SAMPLES = Param.integer("samples", 6000, "samples in all, train and test").atLeast(2)
+            .atMost(10_000_000);
+    private static final Param<Integer> FEATURES = Param.integer("features", 32, "input dimension").atLeast(1).atMost(1_000_000);
+    private static final Param<Integer> CLASSES = Param.integer("classes", 10, "number of classes").atLeast(2).atMost(100_000);
+    private static final Param<Double> SEPARATION = Param.number("separation", 1.0, "standard deviation of the class centres")
+            .nonNegative();
+    private static final Param<Double> TEST_FRACTION = Param.number("test_fraction", 1.0 / 6, "share of the samples held out for testing")
+            .inOpen(0, 1);
+
+    @Registered
+    public static final Component<Long, DataSources.Split> GAUSSIAN_CLUSTERS = Component.of(DataSources.KIND, "gaussian-clusters")
+            .summary("Gaussian class clusters: random centres N(0, separation²), samples centre + N(0, 1); generated from the seed")
+            .params(SAMPLES, FEATURES, CLASSES, SEPARATION, TEST_FRACTION)
+            .provides(DataSources.VECTORS)
+            .factory((v, seed) -> DataSources.splitSynthetic(gaussianClusters(v.get(SAMPLES), v.get(FEATURES), v.get(CLASSES),
+                    v.get(SEPARATION), seed), v.get(TEST_FRACTION)));
+
+    @Registered
+    public static final Component<Long, DataSources.Split> LINEAR_TEACHER = Component.of(DataSources.KIND, "linear-teacher")
+            .summary("inputs N(0, I) labelled by the argmax of a fixed random linear map (realizable by a linear classifier)")
+            .params(SAMPLES, FEATURES, CLASSES, TEST_FRACTION)
+            .provides(DataSources.VECTORS)
+            .factory((v, seed) -> DataSources.splitSynthetic(linearTeacher(v.get(SAMPLES), v.get(FEATURES), v.get(CLASSES), seed),
+                    v.get(TEST_FRACTION)));
     private Synthetic() {
     }
 

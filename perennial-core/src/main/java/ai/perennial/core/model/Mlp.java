@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -12,6 +15,16 @@ import java.util.stream.IntStream;
 
 /** Fully connected ReLU network; inputs are flattened. Optionally one output head per task. */
 public final class Mlp extends HeadedModel {
+    private static final Param<List<Integer>> HIDDEN = Param.integers("hidden", List.of(400, 400), "hidden layer sizes")
+            .atLeast(1).atMost(1_000_000);
+
+    @Registered
+    public static final Component<Context, Model> MLP = Component.of(Model.KIND, "mlp")
+            .summary("fully connected ReLU network over the flattened inputs")
+            .params(HIDDEN)
+            .factory((v, c) -> new Mlp(c.manager(), Math.toIntExact(c.inputShape().size()),
+                    v.get(HIDDEN).stream().mapToInt(Integer::intValue).toArray(), c.outputs(), c.heads(), c.seed()));
+
     private final int inputs;
     private final int[] hidden;
     private final int outputs;

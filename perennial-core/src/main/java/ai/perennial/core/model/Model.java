@@ -2,6 +2,8 @@ package ai.perennial.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.registry.Kind;
 import java.util.List;
 
 /**
@@ -12,6 +14,16 @@ import java.util.List;
  * models ignore {@code head}.
  */
 public interface Model {
+
+    /** Models are built for a data set and a stream: the input shape, outputs per head, number of heads. */
+    Kind<Context, Model> KIND = Kind.of("model", "models", "networks: a trunk and one shared output head or one head per task");
+
+    /**
+     * Where and for what a model is built: parameters on {@code manager}, inputs of {@code inputShape} (one sample),
+     * {@code heads} heads of {@code outputs} units, initialized from {@code seed}.
+     */
+    record Context(NDManager manager, Shape inputShape, int outputs, int heads, long seed) {
+    }
 
     /** All trainable parameters, in a fixed order. */
     List<Parameter> parameters();

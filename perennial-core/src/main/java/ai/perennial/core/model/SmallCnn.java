@@ -7,6 +7,9 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Registered;
 import java.util.List;
 
 /**
@@ -14,6 +17,12 @@ import java.util.List;
  * the output head(s). Input shape {@code (channels, height, width)}.
  */
 public final class SmallCnn extends HeadedModel {
+    @Registered
+    public static final Component<Context, Model> CNN = Component.of(Model.KIND, "cnn")
+            .summary("two 3x3 convolution blocks (32, 64 channels, ReLU, 2x2 max-pool), a 128-unit dense layer, the head(s)")
+            .requires(DataSources.IMAGES)
+            .factory((v, c) -> new SmallCnn(c.manager(), c.inputShape(), c.outputs(), c.heads(), c.seed()));
+
     private static final Shape UNIT = new Shape(1, 1);
     private static final Shape PAD = new Shape(1, 1);
     private static final Shape POOL = new Shape(2, 2);

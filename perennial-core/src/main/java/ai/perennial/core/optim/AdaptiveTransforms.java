@@ -3,6 +3,9 @@ package ai.perennial.core.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +16,16 @@ import java.util.List;
  * learning-rate schedule and return the complete update, sign included.
  */
 public final class AdaptiveTransforms {
+    private static final Param<Double> CLIP_NORM = Param.number("clip_norm", 0.0, "largest global gradient norm (0 = no clipping)")
+            .nonNegative();
+
+    @Registered
+    public static final Component<GradientTransform, GradientTransform> CLIP = Component.of(Optimizers.WRAPPER, "clip")
+            .summary("global-norm gradient clipping before the recipe (torch.nn.utils.clip_grad_norm_)")
+            .params(CLIP_NORM)
+            .order(10)
+            .factory((v, inner) -> v.get(CLIP_NORM) > 0 ? Transforms.chain(clipByGlobalNorm(v.get(CLIP_NORM)), inner) : inner);
+
     private AdaptiveTransforms() {
     }
 

@@ -6,6 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +18,29 @@ import java.util.List;
  * initialized, so a run with the same seed draws the same noise.
  */
 public final class NoisyTransforms {
+    private static final Param<Double> TEMPERATURE = Param.number("temperature", 1e-5, "temperature T of the injected noise")
+            .nonNegative();
+    private static final Param<Double> UTILITY_DECAY = Param.number("utility_decay", 0.999, "decay of the utility average")
+            .inHalfOpen(0, 1);
+    private static final Param<Double> NOISE = Param.number("noise", 1e-3, "standard deviation σ of the perturbation").nonNegative();
+    private static final Param<Double> DECAY = Param.number("weight_decay", 0.0, "weight decay").nonNegative();
+
+    @Registered
+    public static final Component<Optimizers.Context, GradientTransform> SGLD = Component.of(Optimizers.KIND, "sgld")
+            .summary("stochastic gradient Langevin dynamics: an SGD step plus Gaussian noise √(2ηT)")
+            .source("Welling & Teh 2011")
+            .family("noisy")
+            .params(TEMPERATURE)
+            .factory((v, c) -> sgld(c.lr(), v.get(TEMPERATURE), c.seed()));
+
+    @Registered
+    public static final Component<Optimizers.Context, GradientTransform> UPGD = Component.of(Optimizers.KIND, "upgd")
+            .summary("utility-based perturbed gradient descent: useful weights are protected, the rest get noisy steps (plasticity)")
+            .source("Elsayed & Mahmood 2024")
+            .family("noisy")
+            .params(UTILITY_DECAY, NOISE, DECAY)
+            .factory((v, c) -> upgd(c.lr(), v.get(UTILITY_DECAY), v.get(NOISE), v.get(DECAY), c.seed()));
+
     private NoisyTransforms() {
     }
 

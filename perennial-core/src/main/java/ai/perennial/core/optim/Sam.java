@@ -3,6 +3,9 @@ package ai.perennial.core.optim;
 import ai.djl.ndarray.NDArray;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +17,16 @@ import java.util.List;
  * gradient, which sets the ascent direction; the second evaluation includes every extra loss term but no rewriting.
  */
 public final class Sam {
+    private static final Param<Double> RHO = Param.number("sam_rho", 0.0, "SAM radius ρ (0.05 is usual; 0 = off)").nonNegative();
+
+    @Registered
+    public static final Component<GradientTransform, GradientTransform> SAM = Component.of(Optimizers.WRAPPER, "sam")
+            .summary("sharpness-aware minimization around any recipe: the gradient at the worst point within radius ρ")
+            .source("Foret et al. 2021")
+            .params(RHO)
+            .order(20)
+            .factory((v, inner) -> v.get(RHO) > 0 ? wrap(v.get(RHO), inner) : inner);
+
     private Sam() {
     }
 

@@ -1,13 +1,66 @@
 package ai.perennial.core.schedule;
 
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Kind;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
+
 /**
  * A value (usually the learning rate) as a pure function of the optimizer step, counted from 0 for
  * the first update. Schedules hold no state, so they can be plotted, composed and checkpointed for free.
+ *
+ * <p>Each named schedule is declared next to its function; {@link ScheduleSpec} reads them from text.
  */
 @FunctionalInterface
 public interface Schedule {
 
+    /** Schedules are built from their parameters plus the run's rate and length, which unset values default to. */
+    Kind<Context, Schedule> KIND = Kind.of("schedule", "schedules",
+            "learning-rate schedules, written name:key=value,... with pieces joined by '+' (see docs/optimizers.md)");
+
+    /** {@code rate}: the optimizer's learning rate; {@code steps}: the piece's length in updates. */
+    record Context(double rate, long steps) {
+    }
+
     double at(long step);
+
+    @Registered
+    Component<Context, Schedule> CONSTANT = Component.of(KIND, "constant")
+            .summary("a constant value")
+            .params(Param.number("value", null, "the value (default: the learning rate)"))
+            .factory((v, c) -> constant(v.number("value", c.rate())));
+
+    @Registered
+    Component<Context, Schedule> LINEAR = Component.of(KIND, "linear")
+            .summary("linear from 'from' to 'to' over 'steps', then constant")
+            .params(Param.number("from", null, "first value (default: the learning rate)"),
+                    Param.number("to", 0.0, "final value"),
+                    Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1))
+            .factory((v, c) -> linear(v.number("from", c.rate()), v.number("to"), v.whole("steps", c.steps())));
+
+    @Registered
+    Component<Context, Schedule> COSINE = Component.of(KIND, "cosine")
+            .summary("cosine decay from peak to end over steps, then end")
+            .source("Loshchilov & Hutter 2017")
+            .params(Param.number("peak", null, "first value (default: the learning rate)"),
+                    Param.whole("steps", null, "length of the decay (default: the rest of the run)").atLeast(1),
+                    Param.number("end", 0.0, "final value"))
+            .factory((v, c) -> cosine(v.number("peak", c.rate()), v.whole("steps", c.steps()), v.number("end")));
+
+    @Registered
+    Component<Context, Schedule> STEP = Component.of(KIND, "step")
+            .summary("step decay: base · factor^⌊t / every⌋")
+            .params(Param.number("base", null, "first value (default: the learning rate)"),
+                    Param.number("factor", 0.1, "multiplier at each drop"),
+                    Param.whole("every", null, "steps between drops (default: a third of the run)").atLeast(1))
+            .factory((v, c) -> step(v.number("base", c.rate()), v.number("factor"), v.whole("every", Math.max(1, c.steps() / 3))));
+
+    @Registered
+    Component<Context, Schedule> EXPONENTIAL = Component.of(KIND, "exponential")
+            .summary("exponential decay per step: base · rate^t")
+            .params(Param.number("base", null, "first value (default: the learning rate)"),
+                    Param.number("rate", 0.999, "decay per step"))
+            .factory((v, c) -> exponential(v.number("base", c.rate()), v.number("rate")));
 
     static Schedule constant(double value) {
         return step -> value;
@@ -75,6 +128,17 @@ public interface Schedule {
         return t -> base * Math.pow(rate, t);
     }
 
+    @Registered
+    Component<Context, Schedule> COSINE_RESTARTS = Component.of(KIND, "cosine-restarts")
+            .summary("cosine with warm restarts (SGDR): cycle i lasts period · mult^i steps")
+            .source("Loshchilov & Hutter 2017")
+            .params(Param.number("peak", null, "value at each restart (default: the learning rate)"),
+                    Param.whole("period", null, "first cycle length (default: a quarter of the run)").atLeast(1),
+                    Param.number("mult", 1.0, "cycle length multiplier").atLeast(1),
+                    Param.number("end", 0.0, "value at each cycle end"))
+            .factory((v, c) -> cosineRestarts(v.number("peak", c.rate()), v.whole("period", Math.max(1, c.steps() / 4)),
+                    v.number("mult"), v.number("end")));
+
     /**
      * Cosine with warm restarts (SGDR, Loshchilov &amp; Hutter 2017): cycle i lasts {@code period · mult^i}
      * steps and decays from {@code peak} to {@code end} by a half cosine.
@@ -94,6 +158,23 @@ public interface Schedule {
             return end + (peak - end) * 0.5 * (1 + Math.cos(Math.PI * (t - start) / length));
         };
     }
+
+    @Registered
+    Component<Context, Schedule> WSD = Component.of(KIND, "wsd")
+            .summary("warmup-stable-decay: linear warmup, constant peak, then a short decay (linear, sqrt or cosine)")
+            .source("Hu et al. 2024 (MiniCPM)")
+            .params(Param.number("peak", null, "plateau value (default: the learning rate)"),
+                    Param.whole("warmup", null, "warmup steps (default: 5% of the run)").nonNegative(),
+                    Param.whole("stable", null, "plateau steps (default: what warmup and decay leave)").atLeast(1),
+                    Param.whole("decay", null, "decay steps (default: 10% of the run)").atLeast(1),
+                    Param.number("end", 0.0, "final value"),
+                    Param.choice("shape", "linear", "decay shape", "linear", "sqrt", "cosine"))
+            .factory((v, c) -> {
+                long w = v.whole("warmup", c.steps() / 20);
+                long d = v.whole("decay", Math.max(1, c.steps() / 10));
+                return wsd(v.number("peak", c.rate()), w, v.whole("stable", Math.max(1, c.steps() - w - d)), d, v.number("end"),
+                        v.text("shape"));
+            });
 
     /**
      * Warmup-stable-decay (MiniCPM, Hu et al. 2024): linear warmup 0 → peak over {@code warmup} steps, peak
@@ -117,6 +198,25 @@ public interface Schedule {
         return warmup(warmup, join(new Schedule[] {constant(peak), decayPart}, new long[] {Math.max(1, stable)}));
     }
 
+    @Registered
+    Component<Context, Schedule> INFINITE = Component.of(KIND, "infinite")
+            .summary("the 'infinite' schedule for continual pre-training: warmup, cosine cooldown to a constant, constant, final anneal")
+            .source("Ibrahim et al. 2024")
+            .params(Param.number("max", null, "peak (default: the learning rate)"),
+                    Param.number("constant", null, "plateau (default: a quarter of the learning rate)"),
+                    Param.number("min", 0.0, "value after the anneal"),
+                    Param.whole("warmup", null, "warmup steps (default: 5% of the run)").nonNegative(),
+                    Param.whole("cooldown", null, "cooldown steps (default: 20% of the run)").atLeast(1),
+                    Param.whole("anneal_start", null, "step where the anneal starts (default: anneal steps before the end)").atLeast(1),
+                    Param.whole("anneal", null, "anneal steps (default: 10% of the run)").atLeast(1))
+            .factory((v, c) -> {
+                long w = v.whole("warmup", c.steps() / 20);
+                long cool = v.whole("cooldown", Math.max(1, c.steps() / 5));
+                long a = v.whole("anneal", Math.max(1, c.steps() / 10));
+                return infinite(v.number("max", c.rate()), v.number("constant", c.rate() / 4), v.number("min"), w, cool,
+                        v.whole("anneal_start", Math.max(w + cool + 1, c.steps() - a)), a);
+            });
+
     /**
      * The "infinite" schedule for continual pre-training (Ibrahim et al. 2024): linear warmup 0 → max over
      * {@code warmup}, cosine cooldown max → constant over {@code cooldown}, then constant until step
@@ -134,6 +234,14 @@ public interface Schedule {
         return warmup(warmup, tail);
     }
 
+    @Registered
+    Component<Context, Schedule> REX = Component.of(KIND, "rex")
+            .summary("REX: η0 · (1 − p) / (1 − p/2), p the fraction of the run done")
+            .source("Chen et al. 2021")
+            .params(Param.number("peak", null, "first value (default: the learning rate)"),
+                    Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1))
+            .factory((v, c) -> rex(v.number("peak", c.rate()), v.whole("steps", c.steps())));
+
     /** REX (Chen et al. 2021): {@code η0 · (1 − p) / (1 − p/2)}, p = min(t/T, 1). */
     static Schedule rex(double peak, long steps) {
         requireSteps(steps);
@@ -142,6 +250,16 @@ public interface Schedule {
             return peak * (1 - p) / (1 - p / 2);
         };
     }
+
+    @Registered
+    Component<Context, Schedule> TRIANGULAR = Component.of(KIND, "triangular")
+            .summary("triangular cyclical rate between base and max, half cycle s steps")
+            .source("Smith 2017")
+            .params(Param.number("base", null, "low value (default: a tenth of the learning rate)"),
+                    Param.number("max", null, "high value (default: the learning rate)"),
+                    Param.whole("half_cycle", null, "steps from low to high (default: an eighth of the run)").atLeast(1))
+            .factory((v, c) -> triangular(v.number("base", c.rate() / 10), v.number("max", c.rate()),
+                    v.whole("half_cycle", Math.max(1, c.steps() / 8))));
 
     /**
      * Triangular cyclical learning rate (Smith 2017): cycle = ⌊1 + t/(2s)⌋, x = |t/s − 2·cycle + 1|,
@@ -155,6 +273,18 @@ public interface Schedule {
             return base + (max - base) * Math.max(0, 1 - x);
         };
     }
+
+    @Registered
+    Component<Context, Schedule> ONE_CYCLE = Component.of(KIND, "one-cycle")
+            .summary("1cycle: up from max/div to max over pct_start of the run, then cosine down to max/(div · final_div)")
+            .source("Smith 2018")
+            .params(Param.number("max", null, "peak (default: the learning rate)"),
+                    Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1),
+                    Param.number("pct_start", 0.3, "share of the run spent rising").inOpen(0, 1),
+                    Param.number("div", 25.0, "max / first value").positive(),
+                    Param.number("final_div", 1e4, "first value / last value").positive())
+            .factory((v, c) -> oneCycle(v.number("max", c.rate()), v.whole("steps", c.steps()), v.number("pct_start"),
+                    v.number("div"), v.number("final_div")));
 
     /**
      * 1cycle (Smith 2018, in PyTorch's OneCycleLR form with cosine annealing): from max/div up to max over
@@ -189,6 +319,17 @@ public interface Schedule {
             throw new IllegalArgumentException("schedule length must be positive, got " + steps);
         }
     }
+
+    @Registered
+    Component<Context, Schedule> REFINED = Component.of(KIND, "refined")
+            .summary("refined from a logged run's gradient norms: w_t ∝ ‖g_t‖⁻² Σ_{s>t} ‖g_s‖² (log from 'train --log-grad-norms')")
+            .source("Defazio et al. 2023")
+            .params(Param.text("file", null, "grad_norms.csv written by 'perennial train --log-grad-norms'").required(),
+                    Param.number("peak", null, "largest value (default: the learning rate)"),
+                    Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1),
+                    Param.number("smooth", 0.1, "median-filter width as a share of the logged blocks").inClosed(0, 1))
+            .factory((v, c) -> refined(GradientNormRecord.read(java.nio.file.Path.of(v.text("file"))).meanSquaredNorms(),
+                    v.number("peak", c.rate()), v.whole("steps", c.steps()), v.number("smooth")));
 
     /**
      * The schedule refined from a previous run's gradient norms (Defazio et al. 2023): with n_b the mean squared gradient

@@ -121,9 +121,12 @@ class WeightAverageTest {
 
     @Test
     void badSpecsAndEarlyUseAreExplained() {
-        assertThatThrownBy(() -> WeightAverage.parse("ema:1.5")).isInstanceOf(PerennialException.class).hasMessageContaining("(0, 1)");
-        assertThatThrownBy(() -> WeightAverage.parse("polyak")).hasMessageContaining("ema:DECAY");
-        assertThat(WeightAverage.parse("swa:100:10").describe()).isEqualTo("swa(start 100, every 10)");
+        assertThatThrownBy(() -> WeightAverage.parse("ema:decay=1.5")).isInstanceOf(PerennialException.class)
+                .hasMessageContaining("ema.decay: must be in (0, 1), got '1.5'");
+        assertThatThrownBy(() -> WeightAverage.parse("polyak")).hasMessageContaining("unknown average 'polyak'; choose one of ema, swa");
+        assertThatThrownBy(() -> WeightAverage.parse("ema:0.9")).hasMessageContaining("expected key=value, got '0.9'");
+        assertThat(WeightAverage.parse("swa:start=100,every=10").describe()).isEqualTo("swa:start=100,every=10");
+        assertThat(WeightAverage.parse("ema").describe()).isEqualTo("ema:decay=0.999");
         try (NDManager m = NDManager.newBaseManager()) {
             WeightAverage late = WeightAverage.swa(1000, 1);
             Trainer t = trainer(m, List.of(late));

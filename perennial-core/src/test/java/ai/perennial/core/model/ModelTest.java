@@ -1,15 +1,16 @@
 package ai.perennial.core.model;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.data.Offset.offset;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Registry;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 class ModelTest {
     @BeforeAll
@@ -101,7 +102,8 @@ class ModelTest {
     @Test
     void cnnShapes() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Model cnn = new ModelSpec("cnn", new int[0], 1).build(m, new Shape(1, 28, 28), 10, 3);
+            Component<Model.Context, Model> declared = Registry.global().get(Model.KIND, "cnn", "model");
+            Model cnn = declared.build(declared.resolve(java.util.Map.of(), "model"), new Model.Context(m, new Shape(1, 28, 28), 10, 1, 3));
             assertThat(cnn.forward(m.randomNormal(new Shape(4, 1, 28, 28)), new int[4]).getShape()).isEqualTo(new Shape(4, 10));
             assertThat(cnn.parameterCount()).isEqualTo(32 * 9 + 32 + 64 * 32 * 9 + 64 + 64 * 7 * 7 * 128 + 128 + 128 * 10 + 10);
         }

@@ -140,10 +140,10 @@ class LiteratureSchedulesTest {
     @Test
     void badSpecsNameTheProblem() {
         assertThatThrownBy(() -> ScheduleSpec.parse("cosin", 1, 10)).isInstanceOf(PerennialException.class).hasMessageContaining("unknown schedule 'cosin'");
-        assertThatThrownBy(() -> ScheduleSpec.parse("cosine:peek=1", 1, 10)).hasMessageContaining("unknown parameter 'peek'");
-        assertThatThrownBy(() -> ScheduleSpec.parse("cosine:peak=high", 1, 10)).hasMessageContaining("cosine.peak must be a number");
+        assertThatThrownBy(() -> ScheduleSpec.parse("cosine:peek=1", 1, 10)).hasMessageContaining("cosine.peek: unknown parameter of schedule cosine; it takes peak, steps, end");
+        assertThatThrownBy(() -> ScheduleSpec.parse("cosine:peak=high", 1, 10)).hasMessageContaining("cosine.peak: expected a number, got 'high'");
         assertThatThrownBy(() -> ScheduleSpec.parse("constant+cosine", 1, 10)).hasMessageContaining("needs @LENGTH");
         assertThatThrownBy(() -> ScheduleSpec.parse("cosine@10", 1, 10)).hasMessageContaining("takes no @length");
-        assertThatThrownBy(() -> ScheduleSpec.parse("step:every=0", 1, 10)).hasMessageContaining("positive");
+        assertThatThrownBy(() -> ScheduleSpec.parse("step:every=0", 1, 10)).hasMessageContaining("step.every: must be >= 1, got '0'");
     }
 }

@@ -57,7 +57,8 @@ class RefinedScheduleTest {
         Schedule s = ScheduleSpec.parse("refined:file=" + log + ",peak=0.2,smooth=0", 1e-3, 100);
         assertThat(s.at(25)).isCloseTo(0.2, within(1e-12));
         assertThat(s.at(75)).isZero();
-        assertThatThrownBy(() -> ScheduleSpec.parse("refined", 1e-3, 100)).hasMessageContaining("needs file=PATH");
+        assertThatThrownBy(() -> ScheduleSpec.parse("refined", 1e-3, 100)).hasMessageContaining("refined.file: required by schedule refined")
+                .hasMessageContaining("--log-grad-norms");
         assertThatThrownBy(() -> ScheduleSpec.parse("refined:file=" + dir.resolve("none.csv"), 1e-3, 100))
                 .hasMessageContaining("does not exist").hasMessageContaining("--log-grad-norms");
         Files.writeString(log, GradientNormRecord.HEADER + "\n1,10,-1\n11,20,3\n");

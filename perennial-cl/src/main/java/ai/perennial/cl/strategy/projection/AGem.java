@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +19,15 @@ import java.util.List;
  * g̃ = g − (g·g_ref / g_ref·g_ref) g_ref. Dot products run over all parameters at once, on the device.
  */
 public final class AGem implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> AGEM = Component.of(KIND, "agem")
+            .summary("averaged GEM: project the gradient when it conflicts with one reference gradient on a random memory batch")
+            .source("Chaudhry et al. 2019")
+            .family("projection")
+            .params(EpisodicMemory.PATTERNS, Param.integer("sample_size", 256, "memory samples for the reference gradient").atLeast(1)
+                    .atMost(10_000_000))
+            .factory((v, seed) -> new AGem(v.get(EpisodicMemory.PATTERNS), v.integer("sample_size"), seed));
+
     private final EpisodicMemory memory;
     private final int sampleSize;
     private HostDataset merged;

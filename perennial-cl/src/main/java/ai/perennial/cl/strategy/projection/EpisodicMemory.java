@@ -9,6 +9,7 @@ import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Param;
 import ai.perennial.core.train.Losses;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +18,9 @@ import java.util.SplittableRandom;
 
 /** Per-experience episodic memories and the gradient bookkeeping shared by GEM and A-GEM. */
 final class EpisodicMemory {
+    static final Param<Integer> PATTERNS = Param.integer("patterns_per_experience", 256,
+            "samples kept from each finished experience").atLeast(1).atMost(10_000_000);
+
     private final int patternsPerExperience;
     private final SplittableRandom rng;
     private final List<Dataset> parts = new ArrayList<>();

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,14 @@ import java.util.List;
  * "memory strength" margin of the reference code). The t×t system is read back once per step.
  */
 public final class Gem implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> GEM = Component.of(KIND, "gem")
+            .summary("gradient episodic memory: the closest gradient that conflicts with no past experience's memory gradient (dual QP)")
+            .source("Lopez-Paz & Ranzato 2017")
+            .family("projection")
+            .params(EpisodicMemory.PATTERNS, Param.number("margin", 0.5, "memory strength γ (the dual's lower bound)").nonNegative())
+            .factory((v, seed) -> new Gem(v.get(EpisodicMemory.PATTERNS), v.number("margin"), seed));
+
     private final EpisodicMemory memory;
     private final double margin;
 

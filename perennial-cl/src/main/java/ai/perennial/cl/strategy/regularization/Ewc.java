@@ -2,6 +2,9 @@ package ai.perennial.cl.strategy.regularization;
 
 import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
 
@@ -14,6 +17,27 @@ import java.util.List;
  * single anchor at the latest solution: (λ/2) Σ_i F̃_i (θ_i − θ*_{k,i})².
  */
 public final class Ewc implements Strategy {
+    private static final Param<Double> LAMBDA = Param.number("lambda", 100.0, "penalty strength λ").positive();
+    private static final Param<Integer> FISHER_SAMPLES = Param.integer("fisher_samples", 500,
+            "samples of the finished experience for the diagonal Fisher").atLeast(1).atMost(10_000_000);
+    private static final Param<Double> GAMMA = Param.number("gamma", 1.0, "decay γ of the running Fisher").inClosed(0, 1);
+
+    @Registered
+    public static final Component<Long, Strategy> EWC = Component.of(KIND, "ewc")
+            .summary("elastic weight consolidation: a quadratic penalty per past experience, weighted by the diagonal empirical Fisher")
+            .source("Kirkpatrick et al. 2017")
+            .family("regularization")
+            .params(LAMBDA, FISHER_SAMPLES)
+            .factory((v, seed) -> new Ewc(v.get(LAMBDA), null, v.get(FISHER_SAMPLES), seed));
+
+    @Registered
+    public static final Component<Long, Strategy> ONLINE_EWC = Component.of(KIND, "online-ewc")
+            .summary("online EWC: one running Fisher F ← γF + F_k and one anchor at the latest solution")
+            .source("Schwarz et al. 2018")
+            .family("regularization")
+            .params(LAMBDA, GAMMA, FISHER_SAMPLES)
+            .factory((v, seed) -> new Ewc(v.get(LAMBDA), v.get(GAMMA), v.get(FISHER_SAMPLES), seed));
+
     private final QuadraticPenalty penalty;
     private final Double onlineGamma;
     private final int fisherSamples;

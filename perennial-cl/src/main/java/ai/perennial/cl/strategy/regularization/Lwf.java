@@ -7,6 +7,9 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Teacher;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
@@ -18,6 +21,15 @@ import java.util.List;
  * task, all outputs when every experience shares the classes (domain-incremental).
  */
 public final class Lwf implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> LWF = Component.of(KIND, "lwf")
+            .summary("learning without forgetting: distill a frozen copy's old outputs on the current inputs, α·T²·KL")
+            .source("Li & Hoiem 2016")
+            .family("regularization")
+            .params(Param.number("alpha", 1.0, "weight α of the distillation term").positive(),
+                    Param.number("temperature", 2.0, "softmax temperature T").positive())
+            .factory((v, seed) -> new Lwf(v.number("alpha"), v.number("temperature")));
+
     private final double alpha;
     private final double temperature;
     private List<Experience> stream;

@@ -2,6 +2,9 @@ package ai.perennial.cl.strategy.regularization;
 
 import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
 
@@ -10,6 +13,16 @@ import java.util.List;
  * norm, Ω ← α Ω + (1 − α) Ω_k after each experience (Ω_1 for the first), penalty λ Σ_i Ω_i (θ_i − θ*_i)².
  */
 public final class Mas implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> MAS = Component.of(KIND, "mas")
+            .summary("memory-aware synapses: importance from the sensitivity of the squared output norm, Ω ← αΩ + (1 − α)Ω_k")
+            .source("Aljundi et al. 2018")
+            .family("regularization")
+            .params(Param.number("lambda", 1.0, "penalty strength λ").positive(),
+                    Param.number("alpha", 0.5, "weight α of the previous importance").inClosed(0, 1),
+                    Param.integer("samples", 500, "samples for the importance").atLeast(1).atMost(10_000_000))
+            .factory((v, seed) -> new Mas(v.number("lambda"), v.number("alpha"), v.integer("samples"), seed));
+
     private final QuadraticPenalty penalty;
     private final double alpha;
     private final int samples;

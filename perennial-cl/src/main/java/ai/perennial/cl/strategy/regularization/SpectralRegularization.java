@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,15 @@ import java.util.SplittableRandom;
  * 2λk(σ^k − 1)σ^{k−1} u vᵀ is added to the task gradient without extra autograd work.
  */
 public final class SpectralRegularization implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> SPECTRAL = Component.of(KIND, "spectral")
+            .summary("spectral regularization: λ Σ_l (σ_max(W_l)^k − 1)², keeping each layer's top singular value near 1")
+            .source("Lewandowski et al. 2024")
+            .family("regularization")
+            .params(Param.number("lambda", 1e-3, "penalty strength λ").positive(),
+                    Param.integer("power", 2, "exponent k").atLeast(1).atMost(16))
+            .factory((v, seed) -> new SpectralRegularization(v.number("lambda"), v.integer("power"), seed));
+
     private final double lambda;
     private final int power;
     private final long seed;

@@ -4,8 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Tensors;
-import ai.perennial.core.model.Parameters;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
@@ -19,6 +22,15 @@ import java.util.List;
  * stabilization.)
  */
 public final class SynapticIntelligence implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> SI = Component.of(KIND, "si")
+            .summary("synaptic intelligence: per-parameter path integrals of −g·Δθ become the importance of a quadratic penalty")
+            .source("Zenke, Poole & Ganguli 2017")
+            .family("regularization")
+            .params(Param.number("c", 0.5, "penalty strength c").positive(),
+                    Param.number("xi", 0.1, "damping ξ of the importance denominator").positive())
+            .factory((v, seed) -> new SynapticIntelligence(v.number("c"), v.number("xi")));
+
     private final QuadraticPenalty penalty;
     private final double xi;
     private List<NDArray> omega;

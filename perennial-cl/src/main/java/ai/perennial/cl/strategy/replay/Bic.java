@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.ClassifierView;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Teacher;
@@ -13,6 +14,9 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
@@ -28,6 +32,16 @@ import java.util.SplittableRandom;
  * same data rather than a held-out split.
  */
 public final class Bic implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> BIC = Component.of(KIND, "bic")
+            .summary("bias correction: class-balanced replay, distillation, then a fitted α·o + β on the new classes' logits")
+            .source("Wu et al. 2019")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY, Param.number("temperature", 2.0, "distillation temperature").positive(),
+                    Param.integer("validation_per_class", 20, "samples per class for fitting the correction").atLeast(1).atMost(1_000_000))
+            .requires(Scenario.CLASS_INCREMENTAL)
+            .factory((v, seed) -> new Bic(v.get(ReplayBuffer.MEMORY), v.number("temperature"), v.integer("validation_per_class"), seed));
+
     private final ReplayBuffer buffer;
     private final double temperature;
     private final int validationPerClass;

@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
@@ -14,6 +17,25 @@ import ai.perennial.core.train.TrainingContext;
  * with β &gt; 0, β·CE(f(x''), y'') on another (DER++).
  */
 public final class DarkExperienceReplay implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> DER = Component.of(KIND, "der")
+            .summary("dark experience replay: α·MSE between current and stored logits on a memory batch")
+            .source("Buzzega et al. 2020")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY, Param.number("alpha", 0.3, "weight α of the logit term").positive(), Replay.REPLAY_BATCH)
+            .factory((v, seed) -> new DarkExperienceReplay(v.get(ReplayBuffer.MEMORY), v.number("alpha"), 0,
+                    v.get(Replay.REPLAY_BATCH), seed));
+
+    @Registered
+    public static final Component<Long, Strategy> DERPP = Component.of(KIND, "derpp")
+            .summary("DER++: DER plus β·cross-entropy on a second memory batch")
+            .source("Buzzega et al. 2020")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY, Param.number("alpha", 0.1, "weight α of the logit term").positive(),
+                    Param.number("beta", 0.5, "weight β of the label term").positive(), Replay.REPLAY_BATCH)
+            .factory((v, seed) -> new DarkExperienceReplay(v.get(ReplayBuffer.MEMORY), v.number("alpha"), v.number("beta"),
+                    v.get(Replay.REPLAY_BATCH), seed));
+
     private final ReplayBuffer buffer;
     private final double alpha;
     private final double beta;

@@ -3,8 +3,11 @@ package ai.perennial.cl.strategy.replay;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.buffer.ReplayBuffer;
+import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
@@ -17,6 +20,15 @@ import java.util.Arrays;
  * the full softmax. Single-head (class-incremental) form; with several heads it is plain ER.
  */
 public final class ErAce implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> ER_ACE = Component.of(KIND, "er-ace")
+            .summary("ER with asymmetric cross-entropy: the incoming batch's loss over the classes present in it only")
+            .source("Caccia et al. 2022")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY, Replay.REPLAY_BATCH)
+            .requires(Scenario.CLASS_INCREMENTAL, Scenario.DOMAIN_INCREMENTAL)
+            .factory((v, seed) -> new ErAce(v.get(ReplayBuffer.MEMORY), v.get(Replay.REPLAY_BATCH), seed));
+
     private final ReplayBuffer buffer;
     private final int replayBatch;
 

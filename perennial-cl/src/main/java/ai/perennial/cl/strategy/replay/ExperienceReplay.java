@@ -2,6 +2,9 @@ package ai.perennial.cl.strategy.replay;
 
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 
@@ -11,6 +14,18 @@ import ai.perennial.core.train.TrainingContext;
  * sampling (or greedy class balancing) from the stream.
  */
 public final class ExperienceReplay implements Strategy {
+    private static final Param<String> POLICY = Param.choice("policy", "reservoir",
+            "how the memory is filled: reservoir sampling or greedy class balancing", "reservoir", "class-balanced");
+
+    @Registered
+    public static final Component<Long, Strategy> ER = Component.of(KIND, "er")
+            .summary("experience replay: each batch plus an equal-size batch from a reservoir (or class-balanced) memory of raw inputs")
+            .source("Chaudhry et al. 2019")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY, POLICY, Replay.REPLAY_BATCH)
+            .factory((v, seed) -> new ExperienceReplay(v.get(ReplayBuffer.MEMORY), v.get(POLICY).equals("reservoir")
+                    ? ReplayBuffer.Policy.RESERVOIR : ReplayBuffer.Policy.CLASS_BALANCED, v.get(Replay.REPLAY_BATCH), seed));
+
     private final ReplayBuffer buffer;
     private final int replayBatch;
 

@@ -5,6 +5,9 @@ import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
 import java.util.List;
 
 /**
@@ -14,6 +17,15 @@ import java.util.List;
  * variant continues from the current weights.
  */
 public final class GDumb implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> GDUMB = Component.of(KIND, "gdumb")
+            .summary("greedy class-balanced memory; trains only on the memory (continuing from the current weights)")
+            .source("Prabhu, Torr & Dokania 2020")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY, Param.integer("passes", 20, "epochs over the memory per experience").atLeast(1).atMost(100_000))
+            .tag(SELECTS_DATA)
+            .factory((v, seed) -> new GDumb(v.get(ReplayBuffer.MEMORY), v.integer("passes"), seed));
+
     private final ReplayBuffer buffer;
     private final int passes;
 

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.buffer.Herding;
+import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.ClassifierView;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Teacher;
@@ -12,6 +14,8 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Registered;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
@@ -29,6 +33,16 @@ import java.util.Map;
  * paper's per-class sigmoid.
  */
 public final class Icarl implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> ICARL = Component.of(KIND, "icarl")
+            .summary("iCaRL: herding exemplars, sigmoid distillation on old classes, nearest-mean-of-exemplars classifier")
+            .source("Rebuffi et al. 2017")
+            .family("replay")
+            .params(ReplayBuffer.MEMORY)
+            .requires(Scenario.CLASS_INCREMENTAL)
+            .tag(SELECTS_DATA)
+            .factory((v, seed) -> new Icarl(v.get(ReplayBuffer.MEMORY)));
+
     private final int memory;
     private final Map<Long, Dataset> exemplars = new LinkedHashMap<>();   // key: task << 32 | label
     private final Map<Long, float[]> means = new LinkedHashMap<>();

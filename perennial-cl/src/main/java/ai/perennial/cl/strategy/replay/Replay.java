@@ -5,11 +5,15 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.registry.Param;
 import ai.perennial.core.train.Batch;
 import java.util.Arrays;
 
 /** Batch plumbing shared by replay methods. Replayed samples carry index -1 (they are not in the stream). */
 final class Replay {
+    static final Param<Integer> REPLAY_BATCH = Param.integer("replay_batch", 0,
+            "memory samples replayed per step (0 = the batch size)").nonNegative().atMost(1_000_000);
+
     private Replay() {
     }
 

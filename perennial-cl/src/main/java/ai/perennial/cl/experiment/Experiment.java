@@ -1,0 +1,278 @@
+package ai.perennial.cl.experiment;
+
+import ai.perennial.cl.run.ContinualResult;
+import ai.perennial.cl.run.ContinualRunner;
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.optim.OptimizerFactory;
+import ai.perennial.core.registry.Compatibility;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.registry.Trait;
+import ai.perennial.core.run.Seeds;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A continual-learning experiment assembled in code: data, a stream over it, a model, an optimizer, a strategy and the
+ * evaluation protocol. Every part is either a registered component chosen by name with its parameters (checked as in a
+ * config file) or the program's own object: its own {@link Dataset}s, {@link Scenario}, model, gradient-transform chain
+ * or {@link Strategy}. The command line builds its runs the same way.
+ *
+ * <pre>{@code
+ * ExperimentResult r = Experiment.builder()
+ *         .dataset("gaussian-clusters", Map.of())
+ *         .scenario("split", Map.of("classes_per_experience", 2))
+ *         .strategy("ewc", Map.of("lambda", 500))
+ *         .build()
+ *         .run();
+ * }</pre>
+ */
+public final class Experiment {
+    private final ExperimentConfig config;
+    private final DataSources.Split data;
+    private final Scenario scenario;
+    private final Function<Model.Context, Model> model;
+    private final OptimizerFactory optimizer;
+    private final Strategy strategy;
+
+    private Experiment(ExperimentConfig config, DataSources.Split data, Scenario scenario, Function<Model.Context, Model> model,
+            OptimizerFactory optimizer, Strategy strategy) {
+        this.config = config;
+        this.data = data;
+        this.scenario = scenario;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.strategy = strategy;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The experiment a resolved config describes. */
+    public static Experiment of(ExperimentConfig config) {
+        return new Experiment(config, null, null, null, null, null);
+    }
+
+    public ExperimentConfig config() {
+        return config;
+    }
+
+    /** Builds the stream: the program's own, or the configured scenario over the configured (or given) data. */
+    public Scenario buildScenario() {
+        if (scenario != null) {
+            return scenario;
+        }
+        long seed = config.seed();
+        DataSources.Split split = data != null ? data : config.dataset().build(Seeds.derive(seed, "data"));
+        return config.scenario().build(new Scenario.Context(split, Seeds.derive(seed, "scenario")));
+    }
+
+    /** Builds the stream and runs the experiment without progress output. */
+    public ExperimentResult run() {
+        return run(buildScenario(), ContinualRunner.ProgressFactory.NONE);
+    }
+
+    /** Builds the stream and runs the experiment, reporting each training round to {@code progress}. */
+    public ExperimentResult run(ContinualRunner.ProgressFactory progress) {
+        return run(buildScenario(), progress);
+    }
+
+    /** Runs on {@code stream}, already built by {@link #buildScenario} (e.g. one stream shared by several runs). */
+    public ExperimentResult run(Scenario stream, ContinualRunner.ProgressFactory progress) {
+        long seed = config.seed();
+        List<Compatibility.Part> parts = new ArrayList<>(config.parts());
+        Dataset sample = stream.experiences().get(0).train();
+        if (config.dataset() == null) {
+            parts.add(part("the given data", "dataset", Set.of(sample.sampleShape().dimension() == 3 ? DataSources.IMAGES
+                    : DataSources.VECTORS)));
+        }
+        if (config.scenario() == null) {
+            parts.add(part("the given stream", "scenario", stream.setting() == null ? Set.of() : Set.of(stream.setting())));
+        }
+        Compatibility.check(parts);
+        Strategy s = strategy != null ? strategy : config.strategy().build(Seeds.derive(seed, "strategy"));
+        Function<Model.Context, Model> m = model != null ? model : config.model()::build;
+        OptimizerFactory o = optimizer != null ? optimizer
+                : steps -> config.optimizer().build(steps, Seeds.derive(seed, "optimizer-noise"));
+        var e = config.evaluation();
+        ContinualRunner.Options options = new ContinualRunner.Options(config.training().get(ExperimentConfig.EPOCHS),
+                config.training().get(ExperimentConfig.BATCH_SIZE),
+                new ContinualRunner.EvalOptions(e.get(ExperimentConfig.EVERY_STEPS), e.get(ExperimentConfig.SUBSET_SIZE),
+                        e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW)),
+                seed, config.training().get(ExperimentConfig.AVERAGE));
+        ContinualResult result = ContinualRunner.run(stream, m, o, s, options, progress);
+        return new ExperimentResult(config, stream, s.name(), result);
+    }
+
+    private static Compatibility.Part part(String label, String path, Set<Trait> provides) {
+        return new Compatibility.Part(label, path, path, provides, List.of());
+    }
+
+    /**
+     * Collects the parts of an experiment. Named parts are config sections ({@code dataset("idx", Map.of("data_dir", dir))}
+     * is the section {@code dataset: {name: idx, data_dir: dir}}); {@link #build} checks them all as a config file is
+     * checked. A part given as an object replaces its section.
+     */
+    public static final class Builder {
+        private final Map<String, Object> tree = new LinkedHashMap<>();
+        private final Map<String, String> custom = new LinkedHashMap<>();
+        private Registry registry = Registry.global();
+        private DataSources.Split data;
+        private Scenario scenario;
+        private Function<Model.Context, Model> model;
+        private OptimizerFactory optimizer;
+        private Strategy strategy;
+
+        private Builder() {
+        }
+
+        /** Components are looked up here instead of the global registry. */
+        public Builder registry(Registry r) {
+            this.registry = r;
+            return this;
+        }
+
+        /** Starts from a whole config tree (as read from YAML); later calls override its values. */
+        public Builder config(Map<String, ?> config) {
+            for (Map.Entry<String, ?> e : config.entrySet()) {
+                tree.put(e.getKey(), copy(e.getValue()));
+            }
+            return this;
+        }
+
+        /** Sets one value by its dotted key path, e.g. {@code set("strategy.lambda", 500)}. */
+        public Builder set(String keyPath, Object value) {
+            String[] keys = keyPath.split("\\.");
+            Map<String, Object> node = tree;
+            for (int i = 0; i < keys.length - 1; i++) {
+                Object child = node.get(keys[i]);
+                if (!(child instanceof Map<?, ?>)) {
+                    child = new LinkedHashMap<String, Object>();
+                    node.put(keys[i], child);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> next = (Map<String, Object>) child;
+                node = next;
+            }
+            node.put(keys[keys.length - 1], value);
+            return this;
+        }
+
+        public Builder name(String name) {
+            return set("name", name);
+        }
+
+        public Builder seed(long seed) {
+            return set("seed", seed);
+        }
+
+        public Builder dataset(String name, Map<String, ?> params) {
+            return section("dataset", name, params);
+        }
+
+        /** The program's own data: a training and a test set with the same sample shape and classes. */
+        public Builder data(Dataset train, Dataset test) {
+            if (!train.sampleShape().equals(test.sampleShape())) {
+                throw new PerennialException("data: training samples are " + train.sampleShape() + " but test samples are "
+                        + test.sampleShape());
+            }
+            this.data = new DataSources.Split(train, test);
+            custom.put("dataset", train.name() + " / " + test.name());
+            return this;
+        }
+
+        public Builder scenario(String name, Map<String, ?> params) {
+            return section("scenario", name, params);
+        }
+
+        /** The program's own stream of experiences (data is then not needed). */
+        public Builder scenario(Scenario stream) {
+            this.scenario = stream;
+            custom.put("scenario", stream.name());
+            custom.putIfAbsent("dataset", "the stream's own");
+            return this;
+        }
+
+        public Builder model(String name, Map<String, ?> params) {
+            return section("model", name, params);
+        }
+
+        /** The program's own model, built for the stream's input shape, outputs and heads. */
+        public Builder model(Function<Model.Context, Model> factory) {
+            this.model = factory;
+            custom.put("model", factory.getClass().getName());
+            return this;
+        }
+
+        public Builder optimizer(String name, Map<String, ?> params) {
+            return section("optimizer", name, params);
+        }
+
+        /** The program's own gradient-transform chain, e.g. {@code steps -> Transforms.chain(...)}. */
+        public Builder optimizer(OptimizerFactory factory) {
+            this.optimizer = factory;
+            custom.put("optimizer", factory.getClass().getName());
+            return this;
+        }
+
+        /** A registered strategy ({@code "ewc"}) or combination ({@code "ewc+er"}, members' parameters under their names). */
+        public Builder strategy(String name, Map<String, ?> params) {
+            return section("strategy", name, params);
+        }
+
+        /** The program's own strategy object; it keeps state, so use it for one run. */
+        public Builder strategy(Strategy own) {
+            this.strategy = own;
+            custom.put("strategy", own.getClass().getName());
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            return set("training.epochs", epochs);
+        }
+
+        public Builder batchSize(int batchSize) {
+            return set("training.batch_size", batchSize);
+        }
+
+        /** Continual evaluation every {@code steps} optimizer steps (0 turns it off). */
+        public Builder continualEvaluation(int steps) {
+            return set("evaluation.every_steps", steps);
+        }
+
+        /** Checks everything, as a config file is checked. */
+        public Experiment build() {
+            ExperimentConfig config = ExperimentConfig.resolve(registry, tree, custom);
+            return new Experiment(config, data, scenario, model, optimizer, strategy);
+        }
+
+        private Builder section(String key, String name, Map<String, ?> params) {
+            Map<String, Object> section = new LinkedHashMap<>();
+            section.put("name", name);
+            for (Map.Entry<String, ?> e : params.entrySet()) {
+                section.put(e.getKey(), copy(e.getValue()));
+            }
+            tree.put(key, section);
+            return this;
+        }
+
+        /** Nested maps are copied so later {@link #set} calls never write into the caller's maps. */
+        private static Object copy(Object value) {
+            if (value instanceof Map<?, ?> map) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                map.forEach((k, v) -> out.put(String.valueOf(k), copy(v)));
+                return out;
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package ai.perennial.cl.experiment;
+
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.scenario.Scenarios;
+import ai.perennial.cl.strategy.Strategies;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.averaging.WeightAverage;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.registry.Chosen;
+import ai.perennial.core.registry.Compatibility;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.registry.Values;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One continual-learning run, resolved: every section of the config checked against the registry and every value
+ * known, defaults included. The sections and their selecting {@code name}:
+ * <pre>
+ * name, seed
+ * dataset:    {name: fashion-mnist, ...its parameters}
+ * scenario:   {name: split, ...}
+ * model:      {name: mlp, ...}
+ * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
+ * training:   {epochs, batch_size, average}
+ * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
+ * evaluation: {every_steps, subset_size, batch_size, matrix, window}
+ * </pre>
+ * A missing section takes the default component below with its declared defaults. {@link #resolved()} is the whole
+ * tree with every value, which runs record as provenance and which resolves to this same config again.
+ */
+public final class ExperimentConfig {
+    public static final Param<String> NAME = Param.text("name", "run", "the run's name in reports");
+    public static final Param<Long> SEED = Param.whole("seed", 1L, "run seed; every random choice is derived from it");
+
+    public static final Param<Integer> EPOCHS = Param.integer("epochs", 1, "passes over each experience's training data")
+            .atLeast(1).atMost(100_000);
+    public static final Param<Integer> BATCH_SIZE = Param.integer("batch_size", 128, "mini-batch size").atLeast(1).atMost(10_000_000);
+    public static final Param<String> AVERAGE = Param.custom("average", "weight-average spec", null,
+            "weight average used for the accuracy matrix, e.g. ema:decay=0.995 or swa:start=500,every=50 (see 'list averages')",
+            ExperimentConfig::checkAverage);
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE);
+
+    public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
+            "continual evaluation every this many optimizer steps (0 = off)").nonNegative();
+    public static final Param<Integer> SUBSET_SIZE = Param.integer("subset_size", 500,
+            "test samples per experience in continual evaluation").atLeast(1);
+    public static final Param<Integer> EVAL_BATCH_SIZE = Param.integer("batch_size", 1000, "evaluation batch size").atLeast(1)
+            .atMost(10_000_000);
+    public static final Param<String> MATRIX = Param.choice("matrix", "full",
+            "full: every experience after each round; diagonal: only the one just trained (long streams)", "full", "diagonal");
+    public static final Param<Long> WINDOW = Param.whole("window", 100L, "window of the windowed-forgetting metric, in steps").atLeast(1);
+    public static final List<Param<?>> EVALUATION_PARAMS = List.of(EVERY_STEPS, SUBSET_SIZE, EVAL_BATCH_SIZE, MATRIX, WINDOW);
+
+    /** The component each section picks when it names none. */
+    static final Map<String, String> DEFAULT_NAMES = Map.of("dataset", "fashion-mnist", "scenario", "split", "model", "mlp",
+            "optimizer", "adamw", "strategy", "naive");
+    static final List<String> SECTIONS = List.of("name", "seed", "dataset", "scenario", "model", "optimizer", "training", "strategy",
+            "evaluation");
+
+    private final String name;
+    private final long seed;
+    private final Chosen<Long, DataSources.Split> dataset;
+    private final Chosen<Scenario.Context, Scenario> scenario;
+    private final Chosen<Model.Context, Model> model;
+    private final OptimizerConfig optimizer;
+    private final Strategies.Choice strategy;
+    private final Values training;
+    private final Values evaluation;
+    private final Map<String, String> custom;
+
+    private ExperimentConfig(String name, long seed, Chosen<Long, DataSources.Split> dataset, Chosen<Scenario.Context, Scenario> scenario,
+            Chosen<Model.Context, Model> model, OptimizerConfig optimizer, Strategies.Choice strategy, Values training, Values evaluation,
+            Map<String, String> custom) {
+        this.custom = Map.copyOf(custom);
+        this.name = name;
+        this.seed = seed;
+        this.dataset = dataset;
+        this.scenario = scenario;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.strategy = strategy;
+        this.training = training;
+        this.evaluation = evaluation;
+    }
+
+    /**
+     * Checks a whole config tree (maps, lists and scalars as YAML or JSON give them): unknown sections and keys, types,
+     * ranges, and whether the chosen parts fit together. Messages start with the key path.
+     */
+    public static ExperimentConfig resolve(Registry registry, Map<String, ?> tree) {
+        return resolve(registry, tree, Map.of());
+    }
+
+    /**
+     * As {@link #resolve(Registry, Map)}, where a program supplies some parts itself: {@code custom} maps those sections
+     * (dataset, scenario, model, optimizer, strategy) to a description of what was given; they are not resolved here.
+     */
+    public static ExperimentConfig resolve(Registry registry, Map<String, ?> tree, Map<String, String> custom) {
+        for (String key : custom.keySet()) {
+            if (tree.containsKey(key)) {
+                throw new PerennialException(key + ": given both as a config section and as a program's own " + key);
+            }
+        }
+        for (String key : tree.keySet()) {
+            if (!SECTIONS.contains(key)) {
+                throw new PerennialException(key + ": unknown section; a run config has " + String.join(", ", SECTIONS));
+            }
+        }
+        String name = NAME.parse(tree.get("name"), "name", "the run");
+        long seed = SEED.parse(tree.get("seed"), "seed", "the run");
+        Chosen<Long, DataSources.Split> dataset = custom.containsKey("dataset") ? null
+                : chosen(registry, DataSources.KIND, section(tree, "dataset"), "dataset");
+        Chosen<Scenario.Context, Scenario> scenario = custom.containsKey("scenario") ? null
+                : chosen(registry, Scenario.KIND, section(tree, "scenario"), "scenario");
+        Chosen<Model.Context, Model> model = custom.containsKey("model") ? null : chosen(registry, Model.KIND, section(tree, "model"), "model");
+        OptimizerConfig optimizer = custom.containsKey("optimizer") ? null
+                : OptimizerConfig.resolve(registry, section(tree, "optimizer"), "optimizer");
+        Strategies.Choice strategy = custom.containsKey("strategy") ? null
+                : Strategies.resolve(registry, section(tree, "strategy"), "strategy");
+        Values training = Values.resolve(TRAINING_PARAMS, section(tree, "training"), "training", "training");
+        Values evaluation = Values.resolve(EVALUATION_PARAMS, section(tree, "evaluation"), "evaluation", "evaluation");
+        if (scenario != null && scenario.component().hasTag(Scenarios.SINGLE_PASS) && training.get(EPOCHS) != 1) {
+            throw new PerennialException("training.epochs: scenario " + scenario.name() + " is single-pass; must be 1, got "
+                    + training.get(EPOCHS));
+        }
+        ExperimentConfig config = new ExperimentConfig(name, seed, dataset, scenario, model, optimizer, strategy, training, evaluation,
+                custom);
+        Compatibility.check(config.parts());
+        return config;
+    }
+
+    /** What the registered parts give and need (a program's own parts are described by {@link Experiment}). */
+    List<Compatibility.Part> parts() {
+        List<Compatibility.Part> parts = new ArrayList<>();
+        for (Chosen<?, ?> c : java.util.Arrays.asList(dataset, scenario, model)) {
+            if (c != null) {
+                parts.add(c.part());
+            }
+        }
+        if (strategy != null) {
+            parts.addAll(strategy.parts());
+        }
+        return parts;
+    }
+
+    /** A section as a map with its {@code name} (the default component's when absent). */
+    static Map<String, Object> section(Map<String, ?> tree, String key) {
+        Object raw = tree.get(key);
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (raw instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw new PerennialException(key + ": keys must be words, got " + Param.show(e.getKey()));
+                }
+                out.put(k, e.getValue());
+            }
+        } else if (raw != null) {
+            throw new PerennialException(key + ": expected a mapping of keys to values, got " + Param.show(raw));
+        }
+        if (DEFAULT_NAMES.containsKey(key) && !out.containsKey("name")) {
+            out.put("name", DEFAULT_NAMES.get(key));
+        }
+        return out;
+    }
+
+    private static <C, T> Chosen<C, T> chosen(Registry registry, ai.perennial.core.registry.Kind<C, T> kind, Map<String, Object> section,
+            String path) {
+        Object name = section.remove("name");
+        if (!(name instanceof String text)) {
+            throw new PerennialException(path + ".name: expected a name, got " + Param.show(name) + "; choose one of "
+                    + String.join(", ", registry.names(kind)));
+        }
+        return Chosen.of(registry, kind, text, section, path);
+    }
+
+    private static String checkAverage(Object raw) {
+        if (!(raw instanceof String spec)) {
+            throw new IllegalArgumentException("expected a spec such as ema:decay=0.999");
+        }
+        WeightAverage.parse(spec);
+        return spec;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** The registered data source, or null when the program gave its own data. The same holds for the accessors below. */
+    public Chosen<Long, DataSources.Split> dataset() {
+        return dataset;
+    }
+
+    public Chosen<Scenario.Context, Scenario> scenario() {
+        return scenario;
+    }
+
+    public Chosen<Model.Context, Model> model() {
+        return model;
+    }
+
+    public OptimizerConfig optimizer() {
+        return optimizer;
+    }
+
+    public Strategies.Choice strategy() {
+        return strategy;
+    }
+
+    public Values training() {
+        return training;
+    }
+
+    public Values evaluation() {
+        return evaluation;
+    }
+
+    /** The whole config with every value used, in the layout it was read from. */
+    public Map<String, Object> resolved() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", name);
+        out.put("seed", seed);
+        out.put("dataset", dataset == null ? customSection("dataset") : withName(dataset));
+        out.put("scenario", scenario == null ? customSection("scenario") : withName(scenario));
+        out.put("model", model == null ? customSection("model") : withName(model));
+        out.put("optimizer", optimizer == null ? customSection("optimizer") : optimizer.resolved());
+        out.put("training", training.asMap());
+        out.put("strategy", strategy == null ? customSection("strategy") : strategy.resolved());
+        out.put("evaluation", evaluation.asMap());
+        return out;
+    }
+
+    private Map<String, Object> customSection(String key) {
+        return Map.of("name", "custom", "given", custom.get(key));
+    }
+
+    private static Map<String, Object> withName(Chosen<?, ?> c) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", c.name());
+        out.putAll(c.values().asMap());
+        return out;
+    }
+}

@@ -1,0 +1,103 @@
+package ai.perennial.cl.experiment;
+
+import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
+import ai.perennial.cl.run.ContinualResult;
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.core.PerennialException;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a continual-learning experiment measured, with the config that produced it and the records it writes. */
+public record ExperimentResult(ExperimentConfig config, Scenario scenario, String strategyName, ContinualResult result) {
+
+    /** The metric summary of result.json and of comparison tables; not-applicable metrics (NaN) become null. */
+    public Map<String, Object> metrics() {
+        ContinualResult r = result;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("average_accuracy", num(r.averageAccuracy()));
+        m.put("bwt", num(r.backwardTransfer()));
+        m.put("fwt", num(r.forwardTransfer()));
+        m.put("forgetting", num(r.averageForgetting()));
+        m.put("learning_accuracy", num(r.learningAccuracy()));
+        m.put("min_acc", num(r.minAccuracy()));
+        m.put("wc_acc", num(r.worstCaseAccuracy()));
+        m.put("windowed_forgetting", num(r.windowedForgetting()));
+        ContinualResult.Compute k = r.compute();
+        m.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
+        m.put("experience_seconds", k.experienceSeconds());
+        return m;
+    }
+
+    /**
+     * The content of result.json: the accuracy matrix, every metric, the continual-evaluation curve, compute, the
+     * resolved config (every value used) and {@code provenance}.
+     */
+    public Map<String, Object> toJson(Object provenance) {
+        ContinualResult r = result;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", config.name());
+        out.put("strategy", strategyName);
+        out.put("scenario", Map.of("name", scenario.name(), "experiences", scenario.size(), "settings", scenario.settings(),
+                "classes", scenario.experiences().stream().map(e -> e.classes()).toList()));
+        out.put("accuracy_matrix", matrix(r.accuracyMatrix()));
+        out.put("trained_experiences", r.trainedExperiences());
+        out.put("random_init_accuracy", r.randomInitAccuracy());
+        out.putAll(metrics());
+        out.put("forgetting_per_experience", r.forgettingPerExperience());
+        Map<String, Object> continual = new LinkedHashMap<>();
+        continual.put("every_steps", config.evaluation().get(ExperimentConfig.EVERY_STEPS));
+        continual.put("subset_size", config.evaluation().get(ExperimentConfig.SUBSET_SIZE));
+        continual.put("window", config.evaluation().get(ExperimentConfig.WINDOW));
+        continual.put("end_steps", r.endSteps());
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (EvalPoint p : r.curve()) {
+            points.add(Map.of("step", p.step(), "training_experience", p.trainingExperience(), "accuracies", p.accuracies()));
+        }
+        continual.put("points", points);
+        out.put("continual_eval", continual);
+        ContinualResult.Compute k = r.compute();
+        Map<String, Object> compute = new LinkedHashMap<>();
+        compute.put("steps", k.steps());
+        compute.put("samples", k.samples());
+        compute.put("train_seconds", k.trainSeconds());
+        compute.put("experience_seconds", k.experienceSeconds());
+        compute.put("eval_seconds", k.evalSeconds());
+        compute.put("wall_seconds", k.wallSeconds());
+        compute.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
+        compute.put("peak_rss_bytes", k.peakRssBytes() < 0 ? null : k.peakRssBytes());
+        compute.put("buffer_bytes", k.bufferBytes());
+        out.put("compute", compute);
+        out.put("config", config.resolved());
+        out.put("provenance", provenance);
+        return out;
+    }
+
+    /** The continual-evaluation curve in long format: one row per (point, experience). */
+    public void writeMetricsCsv(Path file) {
+        try (Writer w = Files.newBufferedWriter(file)) {
+            w.write("step,training_experience,eval_experience,accuracy\n");
+            for (EvalPoint p : result.curve()) {
+                for (int j = 0; j < p.accuracies().length; j++) {
+                    w.write(p.step() + "," + p.trainingExperience() + "," + j + "," + p.accuracies()[j] + "\n");
+                }
+            }
+        } catch (IOException e) {
+            throw new PerennialException("cannot write " + file + " (" + e.getMessage() + ")");
+        }
+    }
+
+    static Double num(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    static List<List<Double>> matrix(double[][] r) {
+        return Arrays.stream(r).map(row -> Arrays.stream(row).mapToObj(ExperimentResult::num).toList()).toList();
+    }
+}
