@@ -71,6 +71,11 @@ public final class Composite implements Strategy {
     }
 
     @Override
+    public void afterForward(TrainingContext c, Batch batch, NDArray logits) {
+        parts.forEach(s -> s.afterForward(c, batch, logits));
+    }
+
+    @Override
     public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
         NDArray total = null;
         for (Strategy s : parts) {

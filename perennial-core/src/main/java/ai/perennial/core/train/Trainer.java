@@ -144,7 +144,7 @@ public final class Trainer {
                 batch = h.adaptBatch(context, batch);
             }
             Batch current = batch;
-            NDArray taskLoss = backward(current);
+            NDArray taskLoss = backward(current, true);
             List<NDArray> grads = gradients();
             for (TrainingHook h : hooks) {
                 grads = h.transformGradients(context, grads);
@@ -153,7 +153,7 @@ public final class Trainer {
                 for (Parameter p : params) {
                     Engines.zeroGradient(p.array());
                 }
-                backward(current);
+                backward(current, false);
                 return gradients();
             });
             for (Parameter p : params) {
@@ -167,10 +167,18 @@ public final class Trainer {
         }
     }
 
-    /** Forward, task loss plus every hook's extra loss, backward; returns the task loss (for reporting). */
-    private NDArray backward(Batch batch) {
+    /**
+     * Forward, task loss plus every hook's extra loss, backward; returns the task loss (for reporting). {@code first}:
+     * the step's own pass (hooks see its logits), not a re-evaluation at other weights.
+     */
+    private NDArray backward(Batch batch, boolean first) {
         try (GradientCollector collector = engine.newGradientCollector()) {
             NDArray logits = model.forward(batch.inputs(), batch.tasks());
+            if (first) {
+                for (TrainingHook h : hooks) {
+                    h.afterForward(context, batch, logits);
+                }
+            }
             NDArray taskLoss = Losses.crossEntropy(logits, batch.labels());
             NDArray total = taskLoss;
             for (TrainingHook h : hooks) {

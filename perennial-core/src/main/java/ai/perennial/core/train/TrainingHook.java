@@ -8,9 +8,14 @@ import java.util.List;
  * The points where a continual-learning strategy (or any other extension) plugs into the training
  * loop. Every method has a do-nothing default, so a strategy overrides only what it needs.
  *
- * <p>Order within one step: {@link #adaptBatch} → forward → loss + {@link #extraLoss} → backward →
- * {@link #transformGradients} → optimizer update → {@link #afterUpdate}. {@link #onExperienceStart} and
+ * <p>Order within one step: {@link #adaptBatch} → forward → {@link #afterForward} → loss + {@link #extraLoss} →
+ * backward → {@link #transformGradients} → optimizer update → {@link #afterUpdate}. {@link #onExperienceStart} and
  * {@link #onExperienceEnd} bracket each call of {@link Trainer#train}.
+ *
+ * <p>An optimizer that evaluates the gradient a second time in the same step (SAM, at perturbed weights) reruns the
+ * forward pass and {@link #extraLoss} only. So {@link #extraLoss} must not change any state: randomness a loss term
+ * needs (e.g. which memory samples to replay) is drawn in {@link #adaptBatch}, and what must be recorded from the
+ * step's own forward pass (e.g. logits to store) is taken in {@link #afterForward}, which runs once.
  *
  * <p>Every hook runs inside a scope (the step's, or one around the experience-level hooks): arrays it
  * creates are freed when the scope ends. State that must survive (buffers, Fisher matrices, anchors) is
@@ -32,8 +37,16 @@ public interface TrainingHook {
     }
 
     /**
+     * Once per step, right after the forward pass at the step's weights: the logits of the (adapted) batch, e.g. to
+     * store them with the samples. Runs inside the gradient recording; detach what you keep.
+     */
+    default void afterForward(TrainingContext context, Batch batch, NDArray logits) {
+    }
+
+    /**
      * An extra loss term added to the task loss, recorded by autograd (e.g. an EWC penalty or a
-     * distillation term); {@code null} for none.
+     * distillation term); {@code null} for none. May run more than once per step (see the class comment), so it
+     * reads state but never changes it.
      */
     default NDArray extraLoss(TrainingContext context, Batch batch, NDArray logits) {
         return null;

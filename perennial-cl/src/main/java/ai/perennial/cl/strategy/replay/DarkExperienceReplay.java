@@ -1,5 +1,6 @@
 package ai.perennial.cl.strategy.replay;
 
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.strategy.Strategy;
@@ -41,6 +42,8 @@ public final class DarkExperienceReplay implements Strategy {
     private final double beta;
     private final int replayBatch;
     private float[][] pendingLogits;
+    private int[] logitSlots;
+    private int[] labelSlots;
 
     public DarkExperienceReplay(int memory, double alpha, double beta, int replayBatch, long seed) {
         this.buffer = new ReplayBuffer(memory, ReplayBuffer.Policy.RESERVOIR, seed);
@@ -54,25 +57,37 @@ public final class DarkExperienceReplay implements Strategy {
         return beta > 0 ? "derpp" : "der";
     }
 
+    /** The memory slots this step replays, drawn in {@link #adaptBatch} so a second loss evaluation sees the same ones. */
+    @Override
+    public Batch adaptBatch(TrainingContext c, Batch batch) {
+        int n = replayBatch > 0 ? replayBatch : batch.size();
+        logitSlots = buffer.size() == 0 ? null : buffer.sample(n);
+        labelSlots = buffer.size() == 0 || beta == 0 ? null : buffer.sample(n);
+        return batch;
+    }
+
+    /** The logits of the step's own forward pass, stored with the samples after the update. */
+    @Override
+    public void afterForward(TrainingContext c, Batch batch, NDArray logits) {
+        pendingLogits = rows(logits.stopGradient().toFloatArray(), batch.size());
+    }
+
     @Override
     public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
-        pendingLogits = rows(logits.stopGradient().toFloatArray(), batch.size());
-        if (buffer.size() == 0) {
+        if (logitSlots == null) {
             return null;
         }
-        int n = replayBatch > 0 ? replayBatch : batch.size();
-        int[] slots = buffer.sample(n);
-        Dataset memory = buffer.view(slots);
-        int[] all = Replay.all(slots.length);
-        NDArray predicted = c.model().forward(memory.inputs(logits.getManager(), all), memory.tasks(all));
-        NDArray stored = logits.getManager().create(buffer.logits(slots), predicted.getShape());
+        NDManager m = logits.getManager();
+        Dataset memory = buffer.view(logitSlots);
+        int[] all = Replay.all(logitSlots.length);
+        NDArray predicted = c.model().forward(memory.inputs(m, all), memory.tasks(all));
+        NDArray stored = m.create(buffer.logits(logitSlots), predicted.getShape());
         NDArray loss = predicted.sub(stored).square().mean().mul((float) alpha);
-        if (beta > 0) {
-            int[] slots2 = buffer.sample(n);
-            Dataset memory2 = buffer.view(slots2);
-            int[] all2 = Replay.all(slots2.length);
-            NDArray out2 = c.model().forward(memory2.inputs(logits.getManager(), all2), memory2.tasks(all2));
-            loss = loss.add(Losses.crossEntropy(out2, memory2.labels(logits.getManager(), all2)).mul((float) beta));
+        if (labelSlots != null) {
+            Dataset memory2 = buffer.view(labelSlots);
+            int[] all2 = Replay.all(labelSlots.length);
+            NDArray out2 = c.model().forward(memory2.inputs(m, all2), memory2.tasks(all2));
+            loss = loss.add(Losses.crossEntropy(out2, memory2.labels(m, all2)).mul((float) beta));
         }
         return loss;
     }
@@ -93,6 +108,10 @@ public final class DarkExperienceReplay implements Strategy {
     @Override
     public long bufferBytes() {
         return buffer.bytes();
+    }
+
+    ReplayBuffer buffer() {
+        return buffer;
     }
 
     private static float[][] rows(float[] flat, int n) {

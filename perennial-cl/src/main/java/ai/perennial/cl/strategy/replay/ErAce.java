@@ -31,6 +31,7 @@ public final class ErAce implements Strategy {
 
     private final ReplayBuffer buffer;
     private final int replayBatch;
+    private int[] slots;
 
     public ErAce(int memory, int replayBatch, long seed) {
         this.buffer = new ReplayBuffer(memory, ReplayBuffer.Policy.RESERVOIR, seed);
@@ -40,6 +41,13 @@ public final class ErAce implements Strategy {
     @Override
     public String name() {
         return "er-ace";
+    }
+
+    /** Drawn here so that a second loss evaluation in the same step (SAM) replays the same samples. */
+    @Override
+    public Batch adaptBatch(TrainingContext c, Batch batch) {
+        slots = buffer.size() == 0 ? null : buffer.sample(replayBatch > 0 ? replayBatch : batch.size());
+        return batch;
     }
 
     @Override
@@ -58,8 +66,7 @@ public final class ErAce implements Strategy {
         }
         NDArray mask = logits.getManager().create(present, new Shape(1, outputs));
         NDArray loss = Losses.crossEntropy(logits.add(mask), batch.labels()).sub(Losses.crossEntropy(logits, batch.labels()));
-        if (buffer.size() > 0) {
-            int[] slots = buffer.sample(replayBatch > 0 ? replayBatch : batch.size());
+        if (slots != null) {
             Dataset memory = buffer.view(slots);
             int[] all = Replay.all(slots.length);
             NDArray replayLogits = c.model().forward(memory.inputs(logits.getManager(), all), memory.tasks(all));
