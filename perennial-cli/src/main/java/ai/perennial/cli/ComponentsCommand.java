@@ -1,6 +1,7 @@
 package ai.perennial.cli;
 
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
@@ -34,6 +35,13 @@ final class ComponentsCommand {
         @Option(names = "--markdown", description = "Print the reference page docs/components.md (every kind, with parameters)")
         boolean markdown;
 
+        @Option(names = "--names", description = "Only the names of KIND, comma-separated, grouped by family (for scripts)")
+        boolean names;
+
+        @Option(names = "--for", paramLabel = "CONFIG",
+                description = "With --names strategies: only the strategies that this run config (a YAML file or preset) supports")
+        String config;
+
         @Override
         public Integer call() {
             Registry r = Registry.global();
@@ -42,6 +50,10 @@ final class ComponentsCommand {
                 return 0;
             }
             List<Kind<?, ?>> kinds = r.kinds();
+            if (names) {
+                System.out.println(names(r));
+                return 0;
+            }
             if (kind != null) {
                 Kind<?, ?> k = r.kind(kind);
                 if (k == null) {
@@ -62,6 +74,29 @@ final class ComponentsCommand {
             }
             System.out.print(b.toString().stripTrailing() + "\n");
             return 0;
+        }
+
+        /** The names of one kind by family, then name; with --for, the strategies that config supports. */
+        private String names(Registry r) {
+            Kind<?, ?> k = kind == null ? null : r.kind(kind);
+            if (k == null) {
+                throw new PerennialException("list --names needs a KIND, e.g. 'list strategies --names'");
+            }
+            if (config != null && !k.equals(Strategy.KIND)) {
+                throw new PerennialException("list --for checks strategies against a config; use 'list strategies --names --for CONFIG'");
+            }
+            List<String> out = new ArrayList<>();
+            for (Component<?, ?> c : r.all(k).stream().sorted(java.util.Comparator.comparing((Component<?, ?> c) -> c.family())).toList()) {
+                if (config != null) {
+                    try {
+                        ConfigLoader.load(config, Presets.dir(), List.of("strategy={name: " + c.name() + "}"));
+                    } catch (PerennialException e) {
+                        continue;
+                    }
+                }
+                out.add(c.name());
+            }
+            return String.join(",", out);
         }
     }
 
@@ -172,7 +207,9 @@ final class ComponentsCommand {
                 b.append(" Every recipe also takes ").append(OptimizerConfig.sharedParams(r).stream()
                         .map(p -> "`" + p.name() + "` (" + paramText(p) + ")").collect(Collectors.joining("; "))).append('.');
             }
-            b.append("\n\n| name | what it does | parameters | source |\n|---|---|---|---|\n");
+            boolean families = e.getValue().stream().anyMatch(c -> !c.family().isEmpty());
+            b.append(families ? "\n\n| name | family | what it does | parameters | source |\n|---|---|---|---|---|\n"
+                    : "\n\n| name | what it does | parameters | source |\n|---|---|---|---|\n");
             for (Component<?, ?> c : e.getValue()) {
                 List<String> cells = new ArrayList<>();
                 for (Param<?> p : c.params()) {
@@ -185,7 +222,7 @@ final class ComponentsCommand {
                 if (!notes.isEmpty()) {
                     cells.add(notes);
                 }
-                b.append("| `").append(c.name()).append("` | ").append(cell(c.summary())).append(" | ")
+                b.append("| `").append(c.name()).append("` | ").append(families ? c.family() + " | " : "").append(cell(c.summary())).append(" | ")
                         .append(cells.isEmpty() ? "—" : cell(String.join("<br>", cells))).append(" | ")
                         .append(c.source().isEmpty() ? "—" : cell(c.source())).append(" |\n");
             }

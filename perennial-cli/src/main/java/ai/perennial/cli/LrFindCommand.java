@@ -7,6 +7,7 @@ import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
@@ -67,7 +68,7 @@ public final class LrFindCommand implements Callable<Integer> {
         LrFindCommand lrFind = command.getCommand();
         List<Param<?>> wrappers = new ArrayList<>(OptimizerConfig.sharedParams(Registry.global()));
         wrappers.removeAll(List.of(OptimizerConfig.LR, OptimizerConfig.SCHEDULE, OptimizerConfig.WARMUP_STEPS));
-        TrainCommand.declareSections(lrFind.declared, command.getCommandSpec(), "momentum", wrappers);
+        TrainCommand.declareSections(lrFind.declared, command.getCommandSpec(), Optimizers.MOMENTUM.name(), wrappers);
     }
 
     /** Thrown from the progress listener to end the sweep once the loss has blown up. */

@@ -12,6 +12,7 @@ import ai.perennial.core.optim.GradientOracle;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.optim.Sam;
 import ai.perennial.core.registry.Registry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,10 @@ import picocli.CommandLine.Option;
         description = {"Update cost per optimizer recipe on a ~1M-parameter MLP (784-1000-200-10), relative to plain SGD.",
             "Times Optimizer.step only (fixed random gradients); SAM's second forward/backward is not included."})
 final class OptimizerBenchmark implements Callable<Integer> {
+    /** The reference recipe, and the pseudo-recipe "SAM around momentum". */
+    private static final String SGD = Optimizers.SGD.name();
+    private static final String SAM = Sam.SAM.name();
+
     @Option(names = "--recipes", split = ",", description = "Recipes (sam = SAM around momentum). Default: every registered recipe, then sam")
     List<String> recipes;
 
@@ -51,22 +56,22 @@ final class OptimizerBenchmark implements Callable<Integer> {
             Map<String, Model> models = new LinkedHashMap<>();
             List<String> names = new ArrayList<>(recipes != null ? recipes : Registry.global().names(Optimizers.KIND));
             if (recipes == null) {
-                names.add("sam");
+                names.add(SAM);
             }
-            if (!names.contains("sgd")) {
-                names.add(0, "sgd");
+            if (!names.contains(SGD)) {
+                names.add(0, SGD);
             }
             for (String name : names) {
                 Model model = new Mlp(manager, 784, new int[] {1000, 200}, 10, 1, 1);
-                boolean sam = name.equals("sam");
-                Map<String, Object> section = sam ? Map.of("name", "momentum", "sam_rho", 0.05) : Map.of("name", name);
+                boolean sam = name.equals(SAM);
+                Map<String, Object> section = sam ? Map.of("name", Optimizers.MOMENTUM.name(), "sam_rho", 0.05) : Map.of("name", name);
                 OptimizerConfig spec = OptimizerConfig.resolve(Registry.global(), section, "--recipes " + name);
                 optimizers.put(name, new Optimizer(name, spec.build(1_000_000, 1), model.parameters()));
                 models.put(name, model);
             }
-            long parameters = models.get("sgd").parameterCount();
+            long parameters = models.get(SGD).parameterCount();
             List<NDArray> grads = new ArrayList<>();
-            for (Parameter p : models.get("sgd").parameters()) {
+            for (Parameter p : models.get(SGD).parameters()) {
                 NDArray g = manager.randomNormal(p.array().getShape()).muli(1e-3f);
                 grads.add(g);
             }
@@ -87,7 +92,7 @@ final class OptimizerBenchmark implements Callable<Integer> {
                     }
                 }
             }
-            double sgd = median(times.get("sgd"));
+            double sgd = median(times.get(SGD));
             System.out.printf(Locale.ROOT, "update cost, %,d parameters, median of %d blocks of %d updates:%n", parameters, blocks, steps);
             for (String name : names) {
                 double ms = median(times.get(name));

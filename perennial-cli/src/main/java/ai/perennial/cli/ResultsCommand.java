@@ -1,5 +1,6 @@
 package ai.perennial.cli;
 
+import ai.perennial.cl.strategy.Naive;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,7 +56,7 @@ public final class ResultsCommand implements Callable<Integer> {
             b.append(summary.get("rebuilt_from_runs").asText()).append("\n\n");
         }
         b.append("| strategy | ACC | BWT | forgetting | time per step / naive | once per experience |\n|---|---|---|---|---|---|\n");
-        double naiveMs = metrics.path("ms_per_step").path("naive").path("mean").asDouble(Double.NaN);
+        double naiveMs = metrics.path("ms_per_step").path(Naive.NAIVE.name()).path("mean").asDouble(Double.NaN);
         for (JsonNode s : summary.get("strategies")) {
             String name = s.asText();
             double ms = metrics.path("ms_per_step").path(name).path("mean").asDouble(Double.NaN);

@@ -85,7 +85,7 @@ public final class StepBenchmark implements Callable<Integer> {
         int inputs = data.featureCount();
         try (NDManager manager = NDManager.newBaseManager()) {
             Mlp libraryModel = new Mlp(manager, inputs, HIDDEN, 10, 1, 1);
-            Optimizer sgd = new Optimizer("sgd", Optimizers.sgd(Schedule.constant(LR), 0, false, 0), libraryModel.parameters());
+            Optimizer sgd = new Optimizer(Optimizers.SGD.name(), Optimizers.sgd(Schedule.constant(LR), 0, false, 0), libraryModel.parameters());
             Trainer trainer = new Trainer(libraryModel, sgd, List.of(), manager);
             Mlp handModel = new Mlp(manager, inputs, HIDDEN, 10, 1, 1);
             HandWrittenLoop hand = new HandWrittenLoop(engine, handModel.parameters(), data, batchSize, manager);

@@ -59,7 +59,8 @@ public final class TrainCommand implements Callable<Integer> {
     /** Adds the flags derived from the registry to {@code command} (a TrainCommand). */
     static void declareOptions(CommandLine command) {
         TrainCommand train = command.getCommand();
-        declareSections(train.declared, command.getCommandSpec(), "adamw", OptimizerConfig.sharedParams(Registry.global()));
+        declareSections(train.declared, command.getCommandSpec(), ExperimentConfig.DEFAULTS.get("optimizer"),
+                OptimizerConfig.sharedParams(Registry.global()));
         train.declared.section(command.getCommandSpec(), "training", null, null, null, List.of(), ExperimentConfig.TRAINING_PARAMS);
     }
 
@@ -67,8 +68,9 @@ public final class TrainCommand implements Callable<Integer> {
     static void declareSections(DeclaredOptions declared, picocli.CommandLine.Model.CommandSpec spec, String defaultOptimizer,
             List<ai.perennial.core.registry.Param<?>> optimizerShared) {
         Registry r = Registry.global();
-        declared.section(spec, "dataset", "--dataset", "fashion-mnist", "Data set", r.all(DataSources.KIND), List.of());
-        declared.section(spec, "model", "--model", "mlp", "Model", r.all(Model.KIND), List.of());
+        declared.section(spec, "dataset", "--dataset", ExperimentConfig.DEFAULTS.get("dataset"), "Data set", r.all(DataSources.KIND),
+                List.of());
+        declared.section(spec, "model", "--model", ExperimentConfig.DEFAULTS.get("model"), "Model", r.all(Model.KIND), List.of());
         declared.section(spec, "optimizer", "--optimizer", defaultOptimizer, "Optimizer recipe", r.all(Optimizers.KIND),
                 optimizerShared);
     }

@@ -180,9 +180,18 @@ class CliTest {
         assertThat(result.get("test_accuracy").asDouble()).isGreaterThan(0.9);
         assertThat(result.get("test_accuracy_averaged").asDouble()).isGreaterThan(0.9);
         assertThat(Files.readAllLines(first.resolve("grad_norms.csv"))).hasSize(1 + 4); // ceil(5000 / 128) = 40 steps in blocks of 10
+        String spec = "refined:file=" + first.resolve("grad_norms.csv");
         Outcome refined = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
-                "--schedule", "refined:file=" + first.resolve("grad_norms.csv"), "--out", dir.resolve("second").toString());
+                "--schedule", spec, "--out", dir.resolve("second").toString());
         assertThat(refined.code()).as(refined.err()).isZero();
+        Outcome constant = run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer", "momentum", "--lr", "0.05",
+                "--out", dir.resolve("third").toString());
+        JsonNode second = new ObjectMapper().readTree(dir.resolve("second/result.json").toFile());
+        JsonNode third = new ObjectMapper().readTree(dir.resolve("third/result.json").toFile());
+        assertThat(second.at("/provenance/config/optimizer/schedule").asText()).isEqualTo(spec);
+        // the same run under the constant rate trains differently: the refined schedule was really used
+        assertThat(second.get("train_loss").asDouble()).isNotEqualTo(third.get("train_loss").asDouble());
+        assertThat(constant.code()).isZero();
         assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--average", "swa:20", "--out", dir.toString()),
                 "expected key=value, got '20'");
         assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--decay-mask", "biases", "--out", dir.toString()),

@@ -86,6 +86,11 @@ class RunCompareTest {
         CliTest.assertOneLineError(range, "training.batch_size");
         CliTest.Outcome param = CliTest.run("run", config().toString(), "--set", "strategy.lambda=3", "--out", out.toString());
         CliTest.assertOneLineError(param, "strategy.lambda");
+        CliTest.assertOneLineError(CliTest.run("run", config().toString(), "--set", "scenario={name: permuted}", "--set", "strategy.name=icarl",
+                "--out", out.toString()), "config strategy.name: strategy icarl needs a class-incremental stream",
+                "scenario permuted gives a domain-incremental stream");
+        CliTest.assertOneLineError(CliTest.run("compare", config().toString(), "--strategies", "naive,bic", "--set",
+                "scenario.task_incremental=true", "--out", out.toString()), "strategy bic needs a class-incremental stream");
         assertThat(out).doesNotExist();
     }
 

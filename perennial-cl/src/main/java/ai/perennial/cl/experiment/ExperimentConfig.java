@@ -2,12 +2,16 @@ package ai.perennial.cl.experiment;
 
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.scenario.Scenarios;
+import ai.perennial.cl.strategy.Naive;
 import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.DataSources;
+import ai.perennial.core.data.FashionMnist;
+import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.registry.Chosen;
 import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Param;
@@ -58,8 +62,8 @@ public final class ExperimentConfig {
     public static final List<Param<?>> EVALUATION_PARAMS = List.of(EVERY_STEPS, SUBSET_SIZE, EVAL_BATCH_SIZE, MATRIX, WINDOW);
 
     /** The component each section picks when it names none. */
-    static final Map<String, String> DEFAULT_NAMES = Map.of("dataset", "fashion-mnist", "scenario", "split", "model", "mlp",
-            "optimizer", "adamw", "strategy", "naive");
+    public static final Map<String, String> DEFAULTS = Map.of("dataset", FashionMnist.FASHION_MNIST.name(), "scenario",
+            Scenarios.SPLIT.name(), "model", Mlp.MLP.name(), "optimizer", Optimizers.ADAMW.name(), "strategy", Naive.NAIVE.name());
     static final List<String> SECTIONS = List.of("name", "seed", "dataset", "scenario", "model", "optimizer", "training", "strategy",
             "evaluation");
 
@@ -163,8 +167,8 @@ public final class ExperimentConfig {
         } else if (raw != null) {
             throw new PerennialException(key + ": expected a mapping of keys to values, got " + Param.show(raw));
         }
-        if (DEFAULT_NAMES.containsKey(key) && !out.containsKey("name")) {
-            out.put("name", DEFAULT_NAMES.get(key));
+        if (DEFAULTS.containsKey(key) && !out.containsKey("name")) {
+            out.put("name", DEFAULTS.get(key));
         }
         return out;
     }

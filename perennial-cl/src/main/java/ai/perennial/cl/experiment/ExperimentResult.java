@@ -4,6 +4,8 @@ import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.Provenance;
+import ai.perennial.core.run.ResultWriter;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -77,6 +79,22 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         out.put("config", config.resolved());
         out.put("provenance", provenance);
         return out;
+    }
+
+    /**
+     * Writes {@code dir/result.json} (with provenance of this process: config, seed, command line, versions, machine)
+     * and {@code dir/metrics.csv}; returns the result file.
+     */
+    public Path write(Path dir) {
+        return write(dir, Provenance.capture(config.resolved(), config.seed(),
+                ProcessHandle.current().info().commandLine().orElse("java")));
+    }
+
+    /** As {@link #write(Path)}, with the caller's provenance (the command line records the command as typed). */
+    public Path write(Path dir, Provenance provenance) {
+        Path file = ResultWriter.write(dir, "result.json", toJson(provenance));
+        writeMetricsCsv(dir.resolve("metrics.csv"));
+        return file;
     }
 
     /** The continual-evaluation curve in long format: one row per (point, experience). */

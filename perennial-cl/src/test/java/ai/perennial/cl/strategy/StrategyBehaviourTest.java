@@ -1,11 +1,11 @@
 package ai.perennial.cl.strategy;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.run.ContinualRunner;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.scenario.Scenarios;
+import ai.perennial.cl.strategy.regularization.Ewc;
+import ai.perennial.cl.strategy.regularization.QuadraticPenalty;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
@@ -13,10 +13,12 @@ import ai.perennial.core.model.Mlp;
 import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.schedule.Schedule;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every strategy end to end on small synthetic streams, against the field's qualitative patterns: in
@@ -40,11 +42,15 @@ class StrategyBehaviourTest {
     }
 
     static ContinualResult run(Scenario s, String strategy, Map<String, Object> params) {
+        return run(s, Strategies.create(strategy, params, 3));
+    }
+
+    static ContinualResult run(Scenario s, Strategy strategy) {
         ContinualRunner.Options options = new ContinualRunner.Options(3, 32,
                 new ContinualRunner.EvalOptions(0, 100, 256, true, 20), 1);
         return ContinualRunner.run(s, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {64}, c.outputs(), c.heads(), c.seed()),
                 steps -> Optimizers.adam(Schedule.constant(0.005), 0.9, 0.999, 1e-8),
-                Strategies.create(strategy, params, 3), options, ContinualRunner.ProgressFactory.NONE);
+                strategy, options, ContinualRunner.ProgressFactory.NONE);
     }
 
     @Test
@@ -79,5 +85,19 @@ class StrategyBehaviourTest {
         assertThat(naive).isGreaterThan(0.1);
         forgetting.forEach((s, f) -> assertThat(f).as(s).isLessThan(0.75 * naive));
         assertThat(agem).isLessThan(naive);
+    }
+
+    /** Both members of a combination act: ER's memory keeps old classes, EWC's penalty holds each experience's Fisher. */
+    @Test
+    void combinedStrategiesRunEveryMember() {
+        Strategy combined = Strategies.create("ewc+er", Map.of("er", Map.of("memory", 200), "ewc", Map.of("fisher_samples", 50)), 3);
+        ContinualResult both = run(classIL, combined);
+        double naiveOld = run(classIL, "naive", Map.of()).accuracyMatrix()[1][0];
+        assertThat(both.accuracyMatrix()[1][0]).isGreaterThan(naiveOld + 0.4); // ER acts
+        List<Strategy> members = ((Composite) combined).members();
+        assertThat(members).extracting(Strategy::name).containsExactly("ewc", "er");
+        QuadraticPenalty penalty = ((Ewc) members.get(0)).penalty();
+        assertThat(penalty.active()).isTrue(); // EWC estimated a Fisher after each experience (its arrays are freed with the run)
+        assertThat(both.compute().bufferBytes()).isEqualTo(members.get(1).bufferBytes()).isPositive();
     }
 }

@@ -24,7 +24,7 @@ import java.util.Set;
 public final class OptimizerConfig {
     public static final Param<Double> LR = Param.number("lr", 1e-3, "peak learning rate (what the schedule's rates default to)")
             .positive();
-    public static final Param<String> SCHEDULE = Param.custom("schedule", "schedule spec", "constant",
+    public static final Param<String> SCHEDULE = Param.custom("schedule", "schedule spec", Schedule.CONSTANT.name(),
             "learning-rate schedule, e.g. cosine or wsd:decay=200 (see 'perennial list schedules')", OptimizerConfig::checkSchedule);
     public static final Param<Long> WARMUP_STEPS = Param.whole("warmup_steps", 0L, "linear warmup from 0 before the schedule")
             .nonNegative();

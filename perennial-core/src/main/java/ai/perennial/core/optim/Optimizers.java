@@ -147,7 +147,7 @@ public final class Optimizers {
         return chain(addDecayedWeights(weightDecay, decayMask), scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
     }
 
-    private static final Param<Double> FADAM_CLIP = Param.number("clip", 1.0, "RMS bound of the preconditioned gradient per tensor")
+    private static final Param<Double> FADAM_CLIP = Param.number("rms_clip", 1.0, "RMS bound of the preconditioned gradient per tensor")
             .positive();
 
     @Registered

@@ -113,9 +113,14 @@ class WeightAverageTest {
             second.importState(saved);
             assertThat(second.exportState()).isEqualTo(saved);
             Model model = a.context().model();
-            double averaged = first.withAveragedWeights(model, () -> Evaluator.accuracy(model, data, 100, m));
-            double direct = second.withAveragedWeights(model, () -> Evaluator.accuracy(model, data, 100, m));
-            assertThat(direct).isEqualTo(averaged);
+            double[] trained = flatten(model);
+            double[] averaged = first.withAveragedWeights(model, () -> flatten(model));
+            double[] imported = second.withAveragedWeights(model, () -> flatten(model));
+            assertThat(imported).containsExactly(averaged);
+            assertThat(imported).isNotEqualTo(trained); // evaluation really swaps in the average
+            assertThat(flatten(model)).containsExactly(trained);
+            double accuracy = second.withAveragedWeights(model, () -> Evaluator.accuracy(model, data, 100, m));
+            assertThat(accuracy).isEqualTo(first.withAveragedWeights(model, () -> Evaluator.accuracy(model, data, 100, m)));
         }
     }
 

@@ -3,7 +3,6 @@ package ai.perennial.core.optim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -85,9 +84,17 @@ class OptimizerStateTest {
             }
             step(opt, m, 1);
             step(opt, m, 2);
-            NDArray w = p.get(0).array();
-            assertThat(w.toFloatArray()).hasSize(4);
-            assertThat(opt.exportState().tensors()).containsKeys("0.mu.0", "0.nu.1");
+            // the moments created inside the closed construction scope still hold both steps: μ = β(1 − β)g₁ + (1 − β)g₂
+            float[] g1 = {1, -1, 0.5f, 2};
+            float[] g2 = {2, -1, 1, 2};
+            float[] mu = opt.exportState().tensor("0.mu.0").values();
+            float[] nu = opt.exportState().tensor("0.nu.0").values();
+            for (int i = 0; i < 4; i++) {
+                assertThat((double) mu[i]).isCloseTo(0.9 * 0.1 * g1[i] + 0.1 * g2[i], org.assertj.core.data.Offset.offset(1e-6));
+                assertThat((double) nu[i]).isCloseTo(0.999 * 0.001 * g1[i] * g1[i] + 0.001 * g2[i] * g2[i],
+                        org.assertj.core.data.Offset.offset(1e-7));
+            }
+            assertThat(opt.exportState().counter("0.count")).isEqualTo(2);
         }
     }
 }
