@@ -3,7 +3,8 @@ package ai.perennial.cl.buffer;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.registry.Param;
-import java.util.SplittableRandom;
+import ai.perennial.core.state.Rng;
+import ai.perennial.core.state.StateDict;
 
 /**
  * A fixed-capacity memory of past samples, stored as raw input rows (uint8 for images) with their labels,
@@ -24,7 +25,7 @@ public final class ReplayBuffer {
 
     private final int capacity;
     private final Policy policy;
-    private final SplittableRandom rng;
+    private final Rng rng;
     private HostDataset template;
     private Object rows;
     private final int[] labels;
@@ -39,7 +40,7 @@ public final class ReplayBuffer {
         }
         this.capacity = capacity;
         this.policy = policy;
-        this.rng = new SplittableRandom(seed);
+        this.rng = new Rng(seed);
         this.labels = new int[capacity];
         this.tasks = new int[capacity];
     }
@@ -165,6 +166,56 @@ public final class ReplayBuffer {
 
     public int label(int slot) {
         return labels[slot];
+    }
+
+    /** The memory's contents (raw rows, labels, task ids, stored logits), counters and random state. */
+    public void exportTo(StateDict out, String prefix) {
+        out.putCounter(prefix + "capacity", capacity);
+        out.putCounter(prefix + "size", size);
+        out.putCounter(prefix + "seen", seen);
+        out.putCounter(prefix + "rng", rng.state());
+        if (size == 0) {
+            return;
+        }
+        int[] slots = new int[size];
+        for (int s = 0; s < size; s++) {
+            slots[s] = s;
+        }
+        ((HostDataset) view(slots)).exportTo(out, prefix + "samples.");
+        if (logits != null) {
+            out.putFloats(prefix + "logits", new long[] {size, logits[0].length}, logits(slots));
+        }
+    }
+
+    /** Restores {@link #exportTo}; {@code template} gives the kind, shape and normalization of the stored rows. */
+    public void importFrom(StateDict in, String prefix, Dataset template) {
+        if (in.counter(prefix + "capacity") != capacity) {
+            throw new IllegalArgumentException("checkpoint memory holds " + in.counter(prefix + "capacity") + " samples, this one "
+                    + capacity);
+        }
+        size = (int) in.counter(prefix + "size");
+        seen = in.counter(prefix + "seen");
+        rng.restore(in.counter(prefix + "rng"));
+        this.template = (HostDataset) template;
+        rows = this.template.newStorage(capacity);
+        logits = null;
+        if (size == 0) {
+            return;
+        }
+        HostDataset stored = HostDataset.importFrom(in, prefix + "samples.", template);
+        for (int s = 0; s < size; s++) {
+            stored.copyRow(s, rows, s);
+            labels[s] = stored.label(s);
+            tasks[s] = stored.task(s);
+        }
+        if (in.has(prefix + "logits")) {
+            float[] flat = in.floats(prefix + "logits");
+            int width = flat.length / size;
+            logits = new float[capacity][];
+            for (int s = 0; s < size; s++) {
+                logits[s] = java.util.Arrays.copyOfRange(flat, s * width, (s + 1) * width);
+            }
+        }
     }
 
     /** Memory held: input rows, labels, task ids and logits. */

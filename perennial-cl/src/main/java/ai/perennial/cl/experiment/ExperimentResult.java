@@ -6,6 +6,7 @@ import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.train.Trainer;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -64,6 +65,8 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         }
         continual.put("points", points);
         out.put("continual_eval", continual);
+        out.put("loss_curve", Map.of("steps", r.losses().stream().mapToLong(Trainer.LossPoint::step).toArray(),
+                "losses", r.losses().stream().mapToDouble(Trainer.LossPoint::loss).toArray()));
         ContinualResult.Compute k = r.compute();
         Map<String, Object> compute = new LinkedHashMap<>();
         compute.put("steps", k.steps());

@@ -5,6 +5,7 @@ import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.TrainingContext;
@@ -60,6 +61,36 @@ final class ContinualEvaluation implements TrainingHook {
         }
         curve.add(new EvalPoint(step, experience, acc));
         seconds += (System.nanoTime() - start) / 1e9;
+    }
+
+    @Override
+    public String name() {
+        return "continual evaluation";
+    }
+
+    /** The curve so far (steps, the experience in training, accuracies on every experience's subset). */
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        out.putCounter("experience", experience);
+        out.putNumber("seconds", seconds);
+        out.putLongs("steps", curve.stream().mapToLong(EvalPoint::step).toArray());
+        out.putInts("training", curve.stream().mapToInt(EvalPoint::trainingExperience).toArray());
+        out.putDoubles("accuracies", curve.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.accuracies())).toArray());
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext context) {
+        experience = (int) in.counter("experience");
+        seconds = in.number("seconds");
+        long[] steps = in.longs("steps");
+        int[] training = in.ints("training");
+        double[] acc = in.doubles("accuracies");
+        curve.clear();
+        for (int i = 0; i < steps.length; i++) {
+            curve.add(new EvalPoint(steps[i], training[i], java.util.Arrays.copyOfRange(acc, i * subsets.size(), (i + 1) * subsets.size())));
+        }
     }
 
     List<EvalPoint> curve() {

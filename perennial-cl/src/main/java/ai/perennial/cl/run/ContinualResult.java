@@ -1,8 +1,9 @@
 package ai.perennial.cl.run;
 
 import ai.perennial.cl.metrics.ContinualMetrics;
-import ai.perennial.cl.metrics.StabilityMetrics;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
+import ai.perennial.cl.metrics.StabilityMetrics;
+import ai.perennial.core.train.Trainer;
 import java.util.List;
 
 /**
@@ -11,7 +12,7 @@ import java.util.List;
  * is the global step at which the stream moved past experience k.
  */
 public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperiences, double[] randomInitAccuracy,
-        List<EvalPoint> curve, long[] endSteps, long evalWindow, Compute compute) {
+        List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, Compute compute) {
 
     /**
      * Cost of the run: {@code trainSeconds} is the optimizer steps alone, {@code experienceSeconds} the

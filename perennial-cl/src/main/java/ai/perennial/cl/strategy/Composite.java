@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
@@ -29,6 +30,11 @@ public final class Composite implements Strategy {
     @Override
     public String name() {
         return parts.stream().map(Strategy::name).collect(Collectors.joining("+"));
+    }
+
+    @Override
+    public void beforeExperience(List<Experience> stream, int index) {
+        parts.forEach(s -> s.beforeExperience(stream, index));
     }
 
     @Override
@@ -113,6 +119,26 @@ public final class Composite implements Strategy {
             m = s.evaluationModel(m);
         }
         return m;
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        for (int i = 0; i < parts.size(); i++) {
+            StateDict s = parts.get(i).exportState();
+            if (s == null) {
+                return null;
+            }
+            out.putAll("member." + i + ".", s);
+        }
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        for (int i = 0; i < parts.size(); i++) {
+            parts.get(i).importState(in.child("member." + i + "."), c);
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import java.util.List;
 
 /** Cumulative training: at each experience, keep training the model on all data seen so far. */
@@ -29,5 +30,10 @@ public final class Cumulative implements Strategy {
     @Override
     public Dataset trainingData(List<Experience> stream, int index) {
         return HostDataset.concat("cumulative-" + index, stream.subList(0, index + 1).stream().map(Experience::train).toList());
+    }
+
+    @Override
+    public StateDict exportState() {
+        return new StateDict(); // stateless
     }
 }

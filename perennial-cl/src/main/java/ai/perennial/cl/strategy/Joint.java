@@ -5,6 +5,7 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import java.util.List;
 
 /**
@@ -36,5 +37,10 @@ public final class Joint implements Strategy {
             return null;
         }
         return HostDataset.concat("joint", stream.stream().map(Experience::train).toList());
+    }
+
+    @Override
+    public StateDict exportState() {
+        return new StateDict(); // stateless
     }
 }

@@ -2,6 +2,7 @@ package ai.perennial.cl.strategy;
 
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 /** Fine-tuning: train on each experience in turn with nothing to prevent forgetting (the lower bound). */
 public final class Naive implements Strategy {
     @Registered
@@ -14,5 +15,10 @@ public final class Naive implements Strategy {
     @Override
     public String name() {
         return "naive";
+    }
+
+    @Override
+    public StateDict exportState() {
+        return new StateDict(); // stateless
     }
 }

@@ -28,9 +28,17 @@ public interface Strategy extends TrainingHook {
     String name();
 
     /**
-     * The data to train on when experience {@code index} of {@code stream} arrives, or {@code null} to
-     * skip training there (and record no accuracy-matrix row). Called once per experience, in order, right
-     * before training on it. Default: that experience's own data.
+     * Experience {@code index} of {@code stream} has arrived; called once, in order, before {@link #trainingData} (and
+     * not again when a run resumes inside the experience). The place for changes of state the arrival brings, e.g.
+     * adding the new samples to a memory.
+     */
+    default void beforeExperience(List<Experience> stream, int index) {
+    }
+
+    /**
+     * The data to train on at experience {@code index} of {@code stream}, or {@code null} to skip training there (and
+     * record no accuracy-matrix row). A function of the stream and the strategy's state that changes nothing, since a
+     * resumed run asks again. Default: that experience's own data.
      */
     default Dataset trainingData(List<Experience> stream, int index) {
         return stream.get(index).train();

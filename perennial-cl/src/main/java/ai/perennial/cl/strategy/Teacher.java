@@ -3,6 +3,8 @@ package ai.perennial.cl.strategy;
 import ai.djl.ndarray.NDManager;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.state.StateDict;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -23,6 +25,33 @@ public final class Teacher {
 
     public Model model() {
         return model;
+    }
+
+    /** The frozen copy's weights, when there is one. */
+    public void exportTo(StateDict out, String prefix) {
+        out.putCounter(prefix + "present", model == null ? 0 : 1);
+        if (model != null) {
+            List<Parameter> p = model.parameters();
+            for (int i = 0; i < p.size(); i++) {
+                out.putArray(prefix + i, p.get(i).array());
+            }
+        }
+    }
+
+    /** A frozen copy of {@code current}'s architecture with the exported weights, read out through {@code view}. */
+    public void importFrom(StateDict in, String prefix, Model current, NDManager parent, UnaryOperator<Model> view) {
+        if (manager != null) {
+            manager.close();
+            manager = null;
+            model = null;
+        }
+        if (in.counter(prefix + "present") == 1) {
+            snapshot(current, parent, view);
+            List<Parameter> p = model.parameters();
+            for (int i = 0; i < p.size(); i++) {
+                in.copyInto(prefix + i, p.get(i).array());
+            }
+        }
     }
 
     /**

@@ -46,6 +46,7 @@ class StrategyMemoryTest {
     }
 
     static Dataset data(Strategy strategy, List<Experience> stream, int index) {
+        strategy.beforeExperience(stream, index);
         Dataset d = strategy.trainingData(stream, index);
         return d == null ? stream.get(index).train() : d;
     }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
-import ai.perennial.core.optim.StateDict;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.optim.TransformState;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Kind;
@@ -85,6 +85,11 @@ public final class WeightAverage implements TrainingHook {
         return c.build(c.resolve(s.params(), what + ": " + s.name()), null);
     }
 
+    @Override
+    public String name() {
+        return "weight average " + describe();
+    }
+
     public String describe() {
         return Double.isNaN(decay) ? "swa:start=" + start + ",every=" + every : "ema:decay=" + decay;
     }
@@ -143,14 +148,19 @@ public final class WeightAverage implements TrainingHook {
     @Override
     public StateDict exportState() {
         StateDict out = new StateDict();
-        state.exportTo(out, "average.");
+        if (average != null) {
+            state.exportTo(out, "average.");
+        }
         return out;
     }
 
     @Override
-    public void importState(StateDict in) {
+    public void importState(StateDict in, TrainingContext context) {
+        if (in.isEmpty()) {
+            return; // exported before its first step: nothing averaged yet
+        }
         if (average == null) {
-            throw new PerennialException("import a weight average's state after its first training step has shaped it");
+            average = state.addZerosLike("average", context.model().parameters());
         }
         state.importFrom(in, "average.");
     }

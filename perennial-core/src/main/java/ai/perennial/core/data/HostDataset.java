@@ -1,6 +1,7 @@
 package ai.perennial.core.data;
 
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.state.StateDict;
 import java.lang.reflect.Array;
 import java.util.Arrays;
 import java.util.List;
@@ -127,6 +128,33 @@ public abstract class HostDataset implements Dataset {
         Object rows = Array.newInstance(storage.getClass().getComponentType(), labels.length * features);
         System.arraycopy(storage, 0, rows, 0, labels.length * features);
         return create(name, rows, labels.clone(), tasks == null ? null : tasks.clone(), numClasses);
+    }
+
+    /**
+     * Writes the samples (rows as uint8 or float32, labels, task ids, class count) under {@code prefix}, for a
+     * checkpoint of a memory that holds them.
+     */
+    public void exportTo(StateDict out, String prefix) {
+        long[] shape = {labels.length, features};
+        if (storage() instanceof byte[] b) {
+            out.putBytes(prefix + "rows", shape, b);
+        } else {
+            out.putFloats(prefix + "rows", shape, (float[]) storage());
+        }
+        out.putInts(prefix + "labels", labels);
+        if (tasks != null) {
+            out.putInts(prefix + "tasks", tasks);
+        }
+        out.putCounter(prefix + "classes", numClasses);
+        out.putText(prefix + "name", name);
+    }
+
+    /** The samples {@link #exportTo} wrote, as a data set of {@code template}'s kind, shape and normalization. */
+    public static HostDataset importFrom(StateDict in, String prefix, Dataset template) {
+        HostDataset t = (HostDataset) template;
+        Object rows = t.storage() instanceof byte[] ? in.bytes(prefix + "rows") : in.floats(prefix + "rows");
+        int[] tasks = in.has(prefix + "tasks") ? in.ints(prefix + "tasks") : null;
+        return t.fromRows(in.text(prefix + "name"), rows, in.ints(prefix + "labels"), tasks, (int) in.counter(prefix + "classes"));
     }
 
     /** Bytes one input row occupies in host memory. */

@@ -1,6 +1,6 @@
 package ai.perennial.core.data;
 
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /** Seeded Fisher–Yates shuffles, the single source of random orderings in Perennial. */
 public final class Shuffle {
@@ -8,12 +8,12 @@ public final class Shuffle {
     }
 
     /** 0..n-1 in random order. */
-    public static int[] permutation(int n, SplittableRandom rng) {
+    public static int[] permutation(int n, RandomGenerator rng) {
         return shuffled(range(n), rng);
     }
 
     /** A shuffled copy of {@code values}. */
-    public static int[] shuffled(int[] values, SplittableRandom rng) {
+    public static int[] shuffled(int[] values, RandomGenerator rng) {
         int[] out = values.clone();
         for (int i = out.length - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);

@@ -1,5 +1,6 @@
 package ai.perennial.core.optim;
 
+import ai.perennial.core.state.StateDict;
 import ai.djl.ndarray.NDArray;
 import ai.perennial.core.model.Parameter;
 import java.util.List;

@@ -1,5 +1,6 @@
 package ai.perennial.core.optim;
 
+import ai.perennial.core.state.StateDict;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -69,7 +70,7 @@ public final class TransformState {
             List<NDArray> arrays = e.getValue();
             for (int i = 0; i < arrays.size(); i++) {
                 NDArray a = arrays.get(i);
-                out.putTensor(prefix + e.getKey() + "." + i, new StateDict.Tensor(a.getShape().getShape(), a.toFloatArray()));
+                out.putArray(prefix + e.getKey() + "." + i, a);
             }
         }
         for (int c = 0; c < children.size(); c++) {
@@ -82,14 +83,7 @@ public final class TransformState {
         for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {
             List<NDArray> arrays = e.getValue();
             for (int i = 0; i < arrays.size(); i++) {
-                NDArray a = arrays.get(i);
-                String key = prefix + e.getKey() + "." + i;
-                StateDict.Tensor t = in.tensor(key);
-                if (!a.getShape().equals(new Shape(t.shape()))) {
-                    throw new IllegalArgumentException("state '" + key + "' has shape " + new Shape(t.shape())
-                            + ", expected " + a.getShape());
-                }
-                a.set(t.values());
+                in.copyInto(prefix + e.getKey() + "." + i, arrays.get(i));
             }
         }
         for (int c = 0; c < children.size(); c++) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.schedule.GradientNormRecord;
+import ai.perennial.core.state.StateDict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,29 @@ public final class GradientNormLog implements TrainingHook {
         sum.subi(sum);
         blockStart = step + 1;
         inBlock = 0;
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        out.putText("csv", csv.toString());
+        out.putCounter("block_start", blockStart);
+        out.putCounter("in_block", inBlock);
+        out.putNumber("sum", sum == null ? 0 : sum.getFloat());
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext context) {
+        csv.setLength(0);
+        csv.append(in.text("csv"));
+        blockStart = in.counter("block_start");
+        inBlock = in.counter("in_block");
+        if (sum == null) {
+            sum = context.stateManager().create(0f);
+            NDScope.unregister(sum);
+        }
+        sum.muli(0).addi((float) in.number("sum"));
     }
 
     public String csv() {

@@ -68,6 +68,15 @@ public final class TrainingContext {
         this.epoch = 0;
     }
 
+    /** Puts the counters where a checkpoint left them (the experience's data is set when training resumes). */
+    void restore(Dataset data, int taskId, int experienceIndex, long globalStep, int epoch) {
+        this.experienceData = data;
+        this.taskId = taskId;
+        this.experienceIndex = experienceIndex;
+        this.globalStep = globalStep;
+        this.epoch = epoch;
+    }
+
     void setEpoch(int epoch) {
         this.epoch = epoch;
     }

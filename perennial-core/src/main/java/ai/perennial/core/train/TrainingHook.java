@@ -1,7 +1,7 @@
 package ai.perennial.core.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.perennial.core.optim.StateDict;
+import ai.perennial.core.state.StateDict;
 import java.util.List;
 
 /**
@@ -22,6 +22,11 @@ import java.util.List;
  * detached with {@code NDScope.unregister} and updated in place afterwards.
  */
 public interface TrainingHook {
+
+    /** What the hook is, for messages. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
 
     /** Before the first step on a new experience (task). */
     default void onExperienceStart(TrainingContext context) {
@@ -64,11 +69,23 @@ public interface TrainingHook {
     default void afterUpdate(TrainingContext context, Batch batch) {
     }
 
-    /** The hook's state for checkpoints; empty for stateless hooks. */
+    /**
+     * The hook's state for checkpoints: everything that decides how it acts from here on (an empty dict when it has
+     * none). The default, {@code null}, means the hook cannot export its state, and a run using it cannot be
+     * checkpointed: saving fails with an error naming the hook rather than writing an incomplete checkpoint.
+     */
     default StateDict exportState() {
-        return new StateDict();
+        return null;
     }
 
-    default void importState(StateDict state) {
+    /**
+     * Restores what {@link #exportState} gave, into a hook built like the original. {@code context} has the model,
+     * the state manager (allocate long-lived arrays there) and, as {@code experienceData()}, the training data of the
+     * experience the run resumes in (a template for the kind, shape and normalization of stored samples).
+     */
+    default void importState(StateDict state, TrainingContext context) {
+        if (!state.isEmpty()) {
+            throw new IllegalStateException(getClass().getName() + " does not import state");
+        }
     }
 }

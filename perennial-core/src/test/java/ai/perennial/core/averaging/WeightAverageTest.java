@@ -14,7 +14,7 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.Optimizers;
-import ai.perennial.core.optim.StateDict;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Evaluator;
@@ -110,7 +110,7 @@ class WeightAverageTest {
             WeightAverage second = WeightAverage.ema(0.95);
             Trainer b = trainer(m, List.of(second));
             b.train(data, 0, new Trainer.Options(1, 20, 1, 10, 1), ProgressListener.NONE);
-            second.importState(saved);
+            second.importState(saved, b.context());
             assertThat(second.exportState()).isEqualTo(saved);
             Model model = a.context().model();
             double[] trained = flatten(model);

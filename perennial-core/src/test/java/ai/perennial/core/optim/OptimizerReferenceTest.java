@@ -1,7 +1,5 @@
 package ai.perennial.core.optim;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -9,12 +7,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.state.StateDict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Each recipe against an independent plain-Java {@code double[]} implementation of the published

@@ -1,17 +1,17 @@
 package ai.perennial.core.optim;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.state.StateDict;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OptimizerStateTest {
 
@@ -66,8 +66,8 @@ class OptimizerStateTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Optimizer opt = new Optimizer("o", Optimizers.adam(Schedule.constant(0.1), 0.9, 0.999, 1e-8), params(m));
             StateDict bad = opt.exportState();
-            bad.putTensor("0.mu.0", new StateDict.Tensor(new long[] {3}, new float[3]));
-            assertThatThrownBy(() -> opt.importState(bad)).hasMessageContaining("0.mu.0").hasMessageContaining("(3)");
+            bad.putFloats("0.mu.0", new float[3]);
+            assertThatThrownBy(() -> opt.importState(bad)).hasMessageContaining("0.mu.0").hasMessageContaining("[3]");
             StateDict missing = new StateDict();
             assertThatThrownBy(() -> opt.importState(missing)).hasMessageContaining("count");
         }
@@ -87,8 +87,8 @@ class OptimizerStateTest {
             // the moments created inside the closed construction scope still hold both steps: μ = β(1 − β)g₁ + (1 − β)g₂
             float[] g1 = {1, -1, 0.5f, 2};
             float[] g2 = {2, -1, 1, 2};
-            float[] mu = opt.exportState().tensor("0.mu.0").values();
-            float[] nu = opt.exportState().tensor("0.nu.0").values();
+            float[] mu = opt.exportState().floats("0.mu.0");
+            float[] nu = opt.exportState().floats("0.nu.0");
             for (int i = 0; i < 4; i++) {
                 assertThat((double) mu[i]).isCloseTo(0.9 * 0.1 * g1[i] + 0.1 * g2[i], org.assertj.core.data.Offset.offset(1e-6));
                 assertThat((double) nu[i]).isCloseTo(0.999 * 0.001 * g1[i] * g1[i] + 0.001 * g2[i] * g2[i],

@@ -7,6 +7,7 @@ import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,5 +80,18 @@ public final class AGem implements Strategy {
     @Override
     public long bufferBytes() {
         return memory.bytes();
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        memory.exportTo(out, "memory.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        memory.importFrom(in, "memory.", c.experienceData());
+        merged = memory.parts().isEmpty() ? null : HostDataset.concat("agem-memory", memory.parts());
     }
 }

@@ -10,11 +10,12 @@ import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Param;
+import ai.perennial.core.state.Rng;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Losses;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /** Per-experience episodic memories and the gradient bookkeeping shared by GEM and A-GEM. */
 final class EpisodicMemory {
@@ -22,12 +23,12 @@ final class EpisodicMemory {
             "samples kept from each finished experience").atLeast(1).atMost(10_000_000);
 
     private final int patternsPerExperience;
-    private final SplittableRandom rng;
+    private final Rng rng;
     private final List<Dataset> parts = new ArrayList<>();
 
     EpisodicMemory(int patternsPerExperience, long seed) {
         this.patternsPerExperience = patternsPerExperience;
-        this.rng = new SplittableRandom(seed);
+        this.rng = new Rng(seed);
     }
 
     /** Keeps {@code patternsPerExperience} random samples of a finished experience. */
@@ -36,11 +37,27 @@ final class EpisodicMemory {
         parts.add(experience.select(Arrays.copyOf(Shuffle.permutation(experience.size(), rng), n)));
     }
 
+    void exportTo(StateDict out, String prefix) {
+        out.putCounter(prefix + "rng", rng.state());
+        out.putCounter(prefix + "parts", parts.size());
+        for (int i = 0; i < parts.size(); i++) {
+            ((HostDataset) parts.get(i)).exportTo(out, prefix + i + ".");
+        }
+    }
+
+    void importFrom(StateDict in, String prefix, Dataset template) {
+        rng.restore(in.counter(prefix + "rng"));
+        parts.clear();
+        for (int i = 0; i < in.counter(prefix + "parts"); i++) {
+            parts.add(HostDataset.importFrom(in, prefix + i + ".", template));
+        }
+    }
+
     List<Dataset> parts() {
         return parts;
     }
 
-    SplittableRandom rng() {
+    Rng rng() {
         return rng;
     }
 

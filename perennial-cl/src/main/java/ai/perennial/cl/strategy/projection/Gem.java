@@ -9,6 +9,7 @@ import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,5 +115,17 @@ public final class Gem implements Strategy {
     @Override
     public long bufferBytes() {
         return memory.bytes();
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        memory.exportTo(out, "memory.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        memory.importFrom(in, "memory.", c.experienceData());
     }
 }

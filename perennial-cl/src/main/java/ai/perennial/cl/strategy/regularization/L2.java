@@ -6,6 +6,7 @@ import ai.perennial.core.model.Parameters;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
 
@@ -40,5 +41,17 @@ public final class L2 implements Strategy {
         List<NDArray> ones = Parameters.zerosLike(c.model().parameters());
         ones.forEach(o -> o.addi(1f));
         penalty.reset(ones, c.model().parameters());
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        penalty.exportTo(out, "penalty.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        penalty.importFrom(in, "penalty.", c.model().parameters());
     }
 }

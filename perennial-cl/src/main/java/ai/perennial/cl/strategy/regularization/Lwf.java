@@ -10,6 +10,7 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
@@ -106,5 +107,26 @@ public final class Lwf implements Strategy {
         NDArray pOld = logOld.exp();
         NDArray kl = pOld.mul(logOld.sub(zNew.logSoftmax(1))).sum(new int[] {1});
         return kl.mean().mul((float) (temperature * temperature));
+    }
+
+    /** The frozen teacher and which outputs it speaks for. */
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        teacher.exportTo(out, "teacher.");
+        if (oldClassMask != null) {
+            out.putFloats("old_class_mask", oldClassMask);
+        }
+        if (oldHeads != null) {
+            out.putInts("old_heads", oldHeads);
+        }
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        teacher.importFrom(in, "teacher.", c.model(), c.stateManager(), m -> m);
+        oldClassMask = in.has("old_class_mask") ? in.floats("old_class_mask") : null;
+        oldHeads = in.has("old_heads") ? in.ints("old_heads") : null;
     }
 }

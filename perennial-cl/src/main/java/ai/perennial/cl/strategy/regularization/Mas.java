@@ -5,6 +5,7 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
 import java.util.List;
 
@@ -54,5 +55,17 @@ public final class Mas implements Strategy {
             }
         }
         penalty.reset(fresh, c.model().parameters());
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        penalty.exportTo(out, "penalty.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        penalty.importFrom(in, "penalty.", c.model().parameters());
     }
 }

@@ -3,8 +3,9 @@ package ai.perennial.cl.strategy.regularization;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.cl.strategy.Tensors;
-import ai.perennial.core.model.Parameters;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
+import ai.perennial.core.state.StateDict;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -96,6 +97,32 @@ public final class QuadraticPenalty {
             out.add(theta.sub(anchor.get(i)).muli(importance.get(i)).muli((float) coefficient).addi(grads.get(i)));
         }
         return out;
+    }
+
+    /** Importance and anchor (when active) under {@code prefix}. */
+    public void exportTo(StateDict out, String prefix) {
+        out.putCounter(prefix + "active", active() ? 1 : 0);
+        if (active()) {
+            for (int i = 0; i < importance.size(); i++) {
+                out.putArray(prefix + "importance." + i, importance.get(i));
+                out.putArray(prefix + "anchor." + i, anchor.get(i));
+            }
+        }
+    }
+
+    public void importFrom(StateDict in, String prefix, List<Parameter> params) {
+        Tensors.close(importance);
+        Tensors.close(anchor);
+        importance = null;
+        anchor = null;
+        if (in.counter(prefix + "active") == 1) {
+            importance = Parameters.zerosLike(params);
+            anchor = Parameters.zerosLike(params);
+            for (int i = 0; i < params.size(); i++) {
+                in.copyInto(prefix + "importance." + i, importance.get(i));
+                in.copyInto(prefix + "anchor." + i, anchor.get(i));
+            }
+        }
     }
 
     /** The penalty value {@code (c/2) Σ Ω (θ − θ*)²} (a host read; for tests and reports, not the hot loop). */

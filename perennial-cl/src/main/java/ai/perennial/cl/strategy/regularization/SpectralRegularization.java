@@ -8,6 +8,7 @@ import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,5 +111,33 @@ public final class SpectralRegularization implements Strategy {
         NDArray a = like.getManager().create(x);
         NDScope.unregister(a);
         return a;
+    }
+
+    /** The power iteration's persistent vectors (none before the first step). */
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        out.putCounter("layers", us == null ? -1 : us.size());
+        if (us != null) {
+            for (int i = 0; i < us.size(); i++) {
+                out.putArray("u." + i, us.get(i));
+                out.putArray("v." + i, vs.get(i));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        if (in.counter("layers") < 0) {
+            us = null;
+            vs = null;
+            return;
+        }
+        init(c.model().parameters());
+        for (int i = 0; i < us.size(); i++) {
+            in.copyInto("u." + i, us.get(i));
+            in.copyInto("v." + i, vs.get(i));
+        }
     }
 }

@@ -9,6 +9,7 @@ import ai.perennial.core.model.Parameters;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
@@ -109,5 +110,36 @@ public final class SynapticIntelligence implements Strategy {
 
     public QuadraticPenalty penalty() {
         return penalty;
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        penalty.exportTo(out, "penalty.");
+        out.putCounter("started", omega == null ? 0 : 1);
+        if (omega != null) {
+            for (int i = 0; i < omega.size(); i++) {
+                out.putArray("omega." + i, omega.get(i));
+                out.putArray("importance." + i, importance.get(i));
+                out.putArray("start." + i, start.get(i));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        List<Parameter> params = c.model().parameters();
+        penalty.importFrom(in, "penalty.", params);
+        if (in.counter("started") == 1) {
+            omega = Parameters.zerosLike(params);
+            importance = Parameters.zerosLike(params);
+            start = Parameters.zerosLike(params);
+            for (int i = 0; i < params.size(); i++) {
+                in.copyInto("omega." + i, omega.get(i));
+                in.copyInto("importance." + i, importance.get(i));
+                in.copyInto("start." + i, start.get(i));
+            }
+        }
     }
 }

@@ -17,11 +17,12 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.Rng;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Bias correction, BiC (Wu et al. 2019), for class-incremental learning with one head. Training replays a
@@ -45,7 +46,7 @@ public final class Bic implements Strategy {
     private final ReplayBuffer buffer;
     private final double temperature;
     private final int validationPerClass;
-    private final SplittableRandom rng;
+    private final Rng rng;
     private List<Experience> stream;
     private float[] newMask;
     private float alpha = 1;
@@ -58,7 +59,7 @@ public final class Bic implements Strategy {
         this.buffer = new ReplayBuffer(memory, ReplayBuffer.Policy.CLASS_BALANCED, seed);
         this.temperature = temperature;
         this.validationPerClass = validationPerClass;
-        this.rng = new SplittableRandom(seed + 1);
+        this.rng = new Rng(seed + 1);
     }
 
     @Override
@@ -228,4 +229,34 @@ public final class Bic implements Strategy {
         return buffer.bytes();
     }
 
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        buffer.exportTo(out, "buffer.");
+        out.putCounter("rng", rng.state());
+        if (newMask != null) {
+            out.putFloats("new_mask", newMask);
+        }
+        out.putNumber("alpha", alpha);
+        out.putNumber("beta", beta);
+        if (oldMask != null) {
+            out.putFloats("old_mask", oldMask);
+        }
+        out.putNumber("distill_weight", distillWeight);
+        teacher.exportTo(out, "teacher.");
+        return out;
+    }
+
+    /** The teacher is read out through the correction in force when it was frozen, which the imported one still is. */
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        buffer.importFrom(in, "buffer.", c.experienceData());
+        rng.restore(in.counter("rng"));
+        newMask = in.has("new_mask") ? in.floats("new_mask") : null;
+        alpha = (float) in.number("alpha");
+        beta = (float) in.number("beta");
+        oldMask = in.has("old_mask") ? in.floats("old_mask") : null;
+        distillWeight = (float) in.number("distill_weight");
+        teacher.importFrom(in, "teacher.", c.model(), c.stateManager(), this::evaluationModel);
+    }
 }

@@ -1,13 +1,14 @@
 package ai.perennial.cl.strategy.replay;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
@@ -123,4 +124,15 @@ public final class DarkExperienceReplay implements Strategy {
         return out;
     }
 
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        buffer.exportTo(out, "buffer.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        buffer.importFrom(in, "buffer.", c.experienceData());
+    }
 }

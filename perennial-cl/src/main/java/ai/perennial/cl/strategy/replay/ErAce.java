@@ -8,6 +8,7 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
@@ -83,5 +84,17 @@ public final class ErAce implements Strategy {
     @Override
     public long bufferBytes() {
         return buffer.bytes();
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        buffer.exportTo(out, "buffer.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        buffer.importFrom(in, "buffer.", c.experienceData());
     }
 }

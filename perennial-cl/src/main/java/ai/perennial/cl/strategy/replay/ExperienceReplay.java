@@ -5,6 +5,7 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 
@@ -58,4 +59,15 @@ public final class ExperienceReplay implements Strategy {
         return buffer.bytes();
     }
 
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        buffer.exportTo(out, "buffer.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        buffer.importFrom(in, "buffer.", c.experienceData());
+    }
 }

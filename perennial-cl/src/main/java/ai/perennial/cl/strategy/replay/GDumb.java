@@ -5,9 +5,12 @@ import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
+import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.TrainingContext;
 import java.util.List;
 
 /**
@@ -45,20 +48,34 @@ public final class GDumb implements Strategy {
         return Math.min(buffer.capacity(), seen) * passes;
     }
 
+    /** Every sample of the new experience is offered to the class-balanced memory. */
+    @Override
+    public void beforeExperience(List<Experience> stream, int index) {
+        Dataset data = stream.get(index).train();
+        buffer.offer(data, Shuffle.range(data.size()), null);
+    }
+
+    /** {@code passes} copies of the memory (the loop shuffles them). */
     @Override
     public Dataset trainingData(List<Experience> stream, int index) {
-        Dataset data = stream.get(index).train();
-        int[] all = new int[data.size()];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
-        }
-        buffer.offer(data, all, null);
-        Dataset memory = buffer.view(buffer.sample(buffer.size()));
+        Dataset memory = buffer.view(Shuffle.range(buffer.size()));
         return HostDataset.concat("gdumb-memory-" + index, java.util.Collections.nCopies(passes, memory));
     }
 
     @Override
     public long bufferBytes() {
         return buffer.bytes();
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        buffer.exportTo(out, "buffer.");
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        buffer.importFrom(in, "buffer.", c.experienceData());
     }
 }

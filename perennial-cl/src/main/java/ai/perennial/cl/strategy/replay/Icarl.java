@@ -16,6 +16,7 @@ import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
@@ -250,5 +251,42 @@ public final class Icarl implements Strategy {
             bytes += (long) d.size() * (((HostDataset) d).rowBytes() + 8);
         }
         return bytes;
+    }
+
+    /** Exemplars per (task, class) with their class means, the frozen teacher and the old-class mask. */
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        long[] keys = exemplars.keySet().stream().mapToLong(Long::longValue).toArray();
+        out.putLongs("exemplar_keys", keys);
+        for (int j = 0; j < keys.length; j++) {
+            ((HostDataset) exemplars.get(keys[j])).exportTo(out, "exemplars." + j + ".");
+        }
+        long[] meanKeys = means.keySet().stream().mapToLong(Long::longValue).toArray();
+        out.putLongs("mean_keys", meanKeys);
+        for (int j = 0; j < meanKeys.length; j++) {
+            out.putFloats("means." + j, means.get(meanKeys[j]));
+        }
+        teacher.exportTo(out, "teacher.");
+        if (oldMask != null) {
+            out.putFloats("old_mask", oldMask);
+        }
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        exemplars.clear();
+        long[] keys = in.longs("exemplar_keys");
+        for (int j = 0; j < keys.length; j++) {
+            exemplars.put(keys[j], HostDataset.importFrom(in, "exemplars." + j + ".", c.experienceData()));
+        }
+        means.clear();
+        long[] meanKeys = in.longs("mean_keys");
+        for (int j = 0; j < meanKeys.length; j++) {
+            means.put(meanKeys[j], in.floats("means." + j));
+        }
+        teacher.importFrom(in, "teacher.", c.model(), c.stateManager(), m -> m);
+        oldMask = in.has("old_mask") ? in.floats("old_mask") : null;
     }
 }

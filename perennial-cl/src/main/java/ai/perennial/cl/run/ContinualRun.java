@@ -1,0 +1,323 @@
+package ai.perennial.cl.run;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.perennial.cl.scenario.Experience;
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.averaging.WeightAverage;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.optim.Optimizer;
+import ai.perennial.core.optim.OptimizerFactory;
+import ai.perennial.core.run.ProcessStats;
+import ai.perennial.core.run.Seeds;
+import ai.perennial.core.state.Checkpointable;
+import ai.perennial.core.state.Checkpointer;
+import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.DivergedException;
+import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.TrainStats;
+import ai.perennial.core.train.Trainer;
+import ai.perennial.core.train.TrainingHook;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One continual-learning run with the field's evaluation protocol: the random-init baseline, one accuracy-matrix row
+ * after each training round, optional continual evaluation every few steps. Unlike a one-shot call it is an object
+ * whose whole state — model, optimizer, strategy, weight average, continual-evaluation curve, position in the stream
+ * and everything measured so far — exports and imports ({@link #exportState}, {@link #importState}), so a
+ * {@link Checkpointer} can save it at any step and a new run built the same way continues bit for bit.
+ */
+public final class ContinualRun implements Checkpointable, AutoCloseable {
+    private final Scenario scenario;
+    private final List<Experience> stream;
+    private final Strategy strategy;
+    private final ContinualRunner.Options options;
+    private final NDManager manager;
+    private final Model model;
+    private final Trainer trainer;
+    private final ContinualEvaluation continual;
+    private final WeightAverage average;
+
+    private boolean started;
+    private int experience;
+    private double[] randomInit;
+    private final List<double[]> rows = new ArrayList<>();
+    private final List<Integer> trained = new ArrayList<>();
+    private final long[] endSteps;
+    private long samples;
+    private double trainSeconds;
+    private double experienceSeconds;
+    private double evalSeconds;
+    private double wallSeconds;
+
+    /**
+     * Builds the model for the stream ({@code model}), the optimizer once the run's length is known ({@code optimizer};
+     * the schedule spans every experience of the stream), and the hooks: the strategy, the weight average when
+     * {@code options.average()} is set, continual evaluation when asked.
+     */
+    public ContinualRun(Scenario scenario, Function<Model.Context, Model> model, OptimizerFactory optimizer, Strategy strategy,
+            ContinualRunner.Options options) {
+        this.scenario = scenario;
+        this.stream = scenario.experiences();
+        this.strategy = strategy;
+        this.options = options;
+        long totalSteps = 0;
+        Trainer.Options perRound = new Trainer.Options(options.epochs(), options.batchSize(), 0, 50, -1);
+        for (int i = 0; i < stream.size(); i++) {
+            int size = strategy.trainingSize(stream, i);
+            if (size > 0) {
+                totalSteps += Trainer.stepsFor(size, perRound);
+            }
+        }
+        if (totalSteps == 0) {
+            throw new PerennialException("strategy " + strategy.name() + " trains on nothing in scenario " + scenario.name());
+        }
+        this.manager = NDManager.newBaseManager();
+        try {
+            this.model = model.apply(new Model.Context(manager, stream.get(0).train().sampleShape(), scenario.outputs(), scenario.heads(),
+                    Seeds.derive(options.seed(), "init")));
+            Optimizer opt = new Optimizer("optimizer", optimizer.create(totalSteps), this.model.parameters());
+            List<TrainingHook> hooks = new ArrayList<>();
+            hooks.add(strategy);
+            this.average = options.average() == null ? null : WeightAverage.parse(options.average());
+            if (average != null) {
+                hooks.add(average);
+            }
+            ContinualRunner.EvalOptions eval = options.eval();
+            this.continual = eval.everySteps() > 0 ? new ContinualEvaluation(strategy, this.model,
+                    ContinualRunner.evaluationSubsets(stream, eval.subsetSize(), options.seed()), eval.everySteps(), eval.batchSize(), manager)
+                    : null;
+            if (continual != null) {
+                hooks.add(continual);
+            }
+            this.trainer = new Trainer(this.model, opt, hooks, manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        this.endSteps = new long[stream.size()];
+    }
+
+    /** Hooks for durability: called after every step and after every experience (e.g. a {@link Checkpointer}). */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void afterStep(ContinualRun run) {
+        }
+
+        default void afterExperience(ContinualRun run) {
+        }
+
+        /** The listener that saves checkpoints for {@code checkpointer}. */
+        static Listener of(Checkpointer checkpointer) {
+            return new Listener() {
+                @Override
+                public void afterStep(ContinualRun run) {
+                    checkpointer.afterStep(run);
+                }
+
+                @Override
+                public void afterExperience(ContinualRun run) {
+                    checkpointer.afterExperience(run);
+                }
+            };
+        }
+    }
+
+    /**
+     * Trains from where the run stands up to experience {@code until} (exclusive; the stream's size for all of it) and
+     * returns everything measured. A divergence or a requested stop propagates; {@link #result()} still has what was
+     * measured before it.
+     */
+    public ContinualResult run(ContinualRunner.ProgressFactory progress, Listener listener, int until) {
+        long wallStart = System.nanoTime();
+        try {
+            if (!started) {
+                long evalStart = System.nanoTime();
+                randomInit = new double[stream.size()];
+                for (int j = 0; j < stream.size(); j++) {
+                    randomInit[j] = Evaluator.accuracy(model, stream.get(j).test(), options.eval().batchSize(), manager);
+                }
+                if (continual != null) {
+                    continual.measure(0);
+                }
+                evalSeconds += (System.nanoTime() - evalStart) / 1e9;
+                started = true;
+            }
+            Trainer.StepListener afterStep = t -> listener.afterStep(this);
+            int end = Math.min(until, stream.size());
+            while (experience < end) {
+                Experience e = stream.get(experience);
+                Trainer.Options round = new Trainer.Options(options.epochs(), options.batchSize(),
+                        Seeds.derive(options.seed(), "shuffle-" + experience), 50, -1);
+                TrainStats stats;
+                String label = "experience " + (experience + 1) + "/" + stream.size();
+                if (trainer.insideExperience()) { // resumed inside this experience: its arrival was handled before the checkpoint
+                    stats = trainer.resume(strategy.trainingData(stream, experience), round, progress.forRound(label), afterStep);
+                } else {
+                    strategy.beforeExperience(stream, experience);
+                    Dataset data = strategy.trainingData(stream, experience); // asked now: it may depend on training so far
+                    stats = data == null ? null : trainer.train(data, e.taskId(), round, progress.forRound(label), afterStep);
+                }
+                if (stats != null) {
+                    samples += stats.samples();
+                    trainSeconds += stats.wallSeconds() - stats.hookSeconds();
+                    experienceSeconds += stats.hookSeconds();
+                    long evalStart = System.nanoTime();
+                    if (continual != null) {
+                        continual.measure(trainer.context().globalStep());
+                    }
+                    Supplier<double[]> measureRow = this::measureRow;
+                    rows.add(average != null && average.count() > 0 ? average.withAveragedWeights(model, measureRow) : measureRow.get());
+                    trained.add(experience);
+                    evalSeconds += (System.nanoTime() - evalStart) / 1e9;
+                }
+                endSteps[experience] = trainer.context().globalStep();
+                experience++;
+                listener.afterExperience(this);
+            }
+        } finally {
+            wallSeconds += (System.nanoTime() - wallStart) / 1e9;
+        }
+        return result();
+    }
+
+    /** Trains the whole remaining stream. */
+    public ContinualResult run(ContinualRunner.ProgressFactory progress, Listener listener) {
+        return run(progress, listener, stream.size());
+    }
+
+    private double[] measureRow() {
+        double[] row = new double[stream.size()];
+        Arrays.fill(row, Double.NaN);
+        int current = experience;
+        for (int j = 0; j < stream.size(); j++) {
+            if (options.eval().fullMatrix() || j == current) {
+                row[j] = Evaluator.accuracy(strategy.evaluationModel(model), stream.get(j).test(), options.eval().batchSize(), manager);
+            }
+        }
+        return row;
+    }
+
+    /** Everything measured so far (the rows of the experiences finished until now). */
+    public ContinualResult result() {
+        double train = trainSeconds;
+        double eval = evalSeconds;
+        if (continual != null) {
+            // continual-evaluation time was counted inside the training rounds
+            train -= continual.seconds();
+            eval += continual.seconds();
+        }
+        ContinualResult.Compute compute = new ContinualResult.Compute(trainer.context().globalStep(), samples, train, experienceSeconds,
+                eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes());
+        return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
+                randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
+                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), compute);
+    }
+
+    /** Experiences finished so far. */
+    public int experiencesDone() {
+        return experience;
+    }
+
+    public boolean finished() {
+        return experience == stream.size();
+    }
+
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public long globalStep() {
+        return trainer.context().globalStep();
+    }
+
+    @Override
+    public Map<String, Object> cursor() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("experiences_done", experience);
+        out.put("experiences", stream.size());
+        out.put("inside_experience", trainer.insideExperience());
+        out.put("global_step", globalStep());
+        return out;
+    }
+
+    @Override
+    public void checkFinite() {
+        for (Parameter p : model.parameters()) {
+            try (NDScope scope = new NDScope()) {
+                if (!Float.isFinite(p.array().stopGradient().abs().sum().getFloat())) {
+                    throw new DivergedException("parameter " + p.name() + " became non-finite", globalStep());
+                }
+            }
+        }
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = trainer.exportState();
+        out.putCounter("run.started", started ? 1 : 0);
+        out.putCounter("run.experience", experience);
+        if (randomInit != null) {
+            out.putDoubles("run.random_init", randomInit);
+        }
+        out.putCounter("run.rows", rows.size());
+        out.putDoubles("run.matrix", rows.stream().flatMapToDouble(Arrays::stream).toArray());
+        out.putInts("run.trained", trained.stream().mapToInt(Integer::intValue).toArray());
+        out.putLongs("run.end_steps", endSteps);
+        out.putCounter("run.samples", samples);
+        out.putNumber("run.train_seconds", trainSeconds);
+        out.putNumber("run.experience_seconds", experienceSeconds);
+        out.putNumber("run.eval_seconds", evalSeconds);
+        out.putNumber("run.wall_seconds", wallSeconds);
+        return out;
+    }
+
+    /** Restores {@link #exportState} into a run built the same way (same stream, model, optimizer, strategy, options). */
+    public void importState(StateDict state) {
+        int at = (int) state.counter("run.experience");
+        if (at > stream.size()) {
+            throw new PerennialException("the checkpoint is at experience " + at + " of a stream of " + stream.size());
+        }
+        trainer.importState(state, stream.get(Math.min(at, stream.size() - 1)).train());
+        started = state.counter("run.started") == 1;
+        experience = at;
+        randomInit = state.has("run.random_init") ? state.doubles("run.random_init") : null;
+        rows.clear();
+        int n = (int) state.counter("run.rows");
+        double[] flat = state.doubles("run.matrix");
+        for (int i = 0; i < n; i++) {
+            rows.add(Arrays.copyOfRange(flat, i * stream.size(), (i + 1) * stream.size()));
+        }
+        trained.clear();
+        Arrays.stream(state.ints("run.trained")).forEach(trained::add);
+        long[] ends = state.longs("run.end_steps");
+        System.arraycopy(ends, 0, endSteps, 0, Math.min(ends.length, endSteps.length));
+        samples = state.counter("run.samples");
+        trainSeconds = state.number("run.train_seconds");
+        experienceSeconds = state.number("run.experience_seconds");
+        evalSeconds = state.number("run.eval_seconds");
+        wallSeconds = state.number("run.wall_seconds");
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

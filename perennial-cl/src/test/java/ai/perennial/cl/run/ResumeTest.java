@@ -1,0 +1,180 @@
+package ai.perennial.cl.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.scenario.Scenarios;
+import ai.perennial.cl.strategy.Strategies;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.Synthetic;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.Mlp;
+import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.state.Checkpoints;
+import ai.perennial.core.state.StateDict;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every strategy (and a combination with state everywhere): a run saved at a step inside an experience or at an
+ * experience end, written to disk, read back and imported into a freshly built run, ends exactly where the run that
+ * never stopped ends: same accuracy matrix, continual-evaluation curve, weights and strategy state, bit for bit.
+ */
+class ResumeTest {
+    static Scenario stream;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void data() {
+        Engines.pytorch();
+        Dataset all = Synthetic.gaussianClusters(1500, 12, 6, 1.5, 4);
+        stream = Scenarios.split(all.select(IntStream.range(0, 1200).toArray()), all.select(IntStream.range(1200, 1500).toArray()), 2,
+                null, false);
+    }
+
+    /** Small memories and samples so every strategy runs in a moment; the rest stays at the declared defaults. */
+    static Map<String, Object> small(String name) {
+        Map<String, Object> smallValues = Map.of("memory", 60, "fisher_samples", 40, "samples", 40, "patterns_per_experience", 30,
+                "sample_size", 30, "passes", 2, "validation_per_class", 5);
+        Map<String, Object> out = new LinkedHashMap<>();
+        Component<Long, Strategy> c = Registry.global().get(Strategy.KIND, name, "strategy");
+        for (Param<?> p : c.params()) {
+            if (smallValues.containsKey(p.name())) {
+                out.put(p.name(), smallValues.get(p.name()));
+            }
+        }
+        return out;
+    }
+
+    static Strategy strategy(String name) {
+        if (!name.contains("+")) {
+            return Strategies.create(name, small(name), 9);
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (String member : name.split("\\+")) {
+            params.put(member, small(member));
+        }
+        return Strategies.create(name, params, 9);
+    }
+
+    static ContinualRun build(String name) {
+        ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20), 5,
+                "swa:start=4,every=3");
+        return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
+                steps -> Optimizers.adamw(Schedule.warmup(5, Schedule.cosine(0.01, steps - 5, 0)), 0.9, 0.999, 1e-8, 0.01, Optimizers.ALL),
+                strategy(name), options);
+    }
+
+    /** Stops a run right after it passes {@code step} (or after experience {@code experience}), keeping its state. */
+    static final class Stop extends RuntimeException {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
+    record Outcome(ContinualResult result, StateDict state) {
+    }
+
+    static Outcome uninterrupted(String name) {
+        try (ContinualRun run = build(name)) {
+            ContinualResult r = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
+            return new Outcome(r, run.exportState());
+        }
+    }
+
+    /** Saves at {@code step} (or at the end of experience {@code afterExperience}), resumes in a new run from disk. */
+    Outcome interrupted(String name, long step, int afterExperience) {
+        Checkpoints store = new Checkpoints(dir.resolve(name + "-" + step + "-" + afterExperience), 1);
+        try (ContinualRun run = build(name)) {
+            run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
+                @Override
+                public void afterStep(ContinualRun r) {
+                    if (r.globalStep() == step) {
+                        store.write(r.globalStep(), r.exportState(), Map.of(), false);
+                        throw new Stop();
+                    }
+                }
+
+                @Override
+                public void afterExperience(ContinualRun r) {
+                    if (r.experiencesDone() == afterExperience) {
+                        store.write(r.globalStep(), r.exportState(), Map.of(), false);
+                        throw new Stop();
+                    }
+                }
+            });
+            throw new AssertionError("the run was not stopped");
+        } catch (Stop expected) {
+            // the first process "crashed" here
+        }
+        StateDict saved = store.latest(w -> { throw new AssertionError(w); }).state();
+        try (ContinualRun resumed = build(name)) {
+            resumed.importState(saved);
+            ContinualResult r = resumed.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
+            return new Outcome(r, resumed.exportState());
+        }
+    }
+
+    static void assertSame(String name, Outcome expected, Outcome actual) {
+        assertThat(actual.result().accuracyMatrix()).as(name + " accuracy matrix").isEqualTo(expected.result().accuracyMatrix());
+        assertThat(actual.result().curve()).as(name + " curve").usingRecursiveFieldByFieldElementComparator()
+                .isEqualTo(expected.result().curve());
+        assertThat(actual.result().endSteps()).isEqualTo(expected.result().endSteps());
+        assertThat(actual.result().losses()).as(name + " loss curve").isEqualTo(expected.result().losses()).isNotEmpty();
+        assertThat(actual.result().compute().samples()).isEqualTo(expected.result().compute().samples());
+        StateDict a = withoutTimes(expected.state());
+        StateDict b = withoutTimes(actual.state());
+        for (String key : a.tensors().keySet()) {
+            assertThat(b.tensors().get(key)).as(name + " state " + key).isEqualTo(a.tensors().get(key));
+        }
+        assertThat(b).as(name + " whole state").isEqualTo(a);
+    }
+
+    /** Wall-clock measurements differ between any two runs. */
+    static StateDict withoutTimes(StateDict s) {
+        StateDict out = new StateDict();
+        s.tensors().forEach(out::putTensor);
+        s.scalars().forEach((k, v) -> {
+            if (k.endsWith("seconds")) {
+                return;
+            }
+            if (v instanceof Long l) {
+                out.putCounter(k, l);
+            } else if (v instanceof Double d) {
+                out.putNumber(k, d);
+            } else {
+                out.putText(k, (String) v);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void everyStrategyResumesExactlyInsideAnExperienceAndAtItsEnd() {
+        List<String> names = new ArrayList<>(Registry.global().names(Strategy.KIND));
+        names.remove("toy-scaling"); // the test-only toy keeps no state
+        names.add("ewc+derpp");
+        for (String name : names) {
+            Outcome reference = uninterrupted(name);
+            long steps = reference.result().compute().steps();
+            assertThat(steps).as(name).isPositive();
+            long middle = reference.result().endSteps()[0] + 5; // inside the second experience (joint trains once)
+            assertSame(name + " @step " + middle, reference, interrupted(name, Math.min(middle, steps - 1), -1));
+            assertSame(name + " @end of experience 1", reference, interrupted(name, -1, 1));
+        }
+    }
+}
