@@ -3,6 +3,7 @@ package ai.perennial.cli;
 import ai.perennial.cl.experiment.Experiment;
 import ai.perennial.cl.experiment.ExperimentConfig;
 import ai.perennial.cl.experiment.ExperimentResult;
+import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.CompareReport;
@@ -11,9 +12,8 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
-import java.io.IOException;
-import java.io.Writer;
-import java.nio.file.Files;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +48,61 @@ public final class CompareCommand implements Callable<Integer> {
             description = "Per-strategy hyperparameters (YAML: strategy -> {key: value}); default presets/hparams/<config name>.yaml when present, 'none' for none")
     String hparams;
 
+    @Option(names = "--resume", description = "Keep the finished runs in --out and resume the others from their checkpoints")
+    boolean resume;
+
+    @Option(names = "--force", description = "Replace the outputs of an earlier comparison in --out")
+    boolean force;
+
+    /** What a comparison writes in its directory: the per-strategy run directories and the summaries. */
+    private List<String> outputs(Path dir) {
+        List<String> ours = new ArrayList<>(List.of("summary.csv", "summary.json", "report.html"));
+        ours.addAll(strategies);
+        return ours;
+    }
+
+    /** The result of a finished run in {@code dir}, or null. */
+    private static JsonNode finishedRun(Path dir) {
+        Path file = dir.resolve("result.json");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            JsonNode r = new ObjectMapper().readTree(file.toFile());
+            return ExperimentResult.COMPLETE.equals(r.path("status").asText()) ? r : null;
+        } catch (java.io.IOException e) {
+            return null; // unreadable: the run is redone from its checkpoints
+        }
+    }
+
+    /** The summary metrics of a result.json (the keys of {@link ExperimentResult#metrics}). */
+    private static Map<String, Object> metricsOf(JsonNode result) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String key : new String[] {"average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc", "wc_acc",
+            "windowed_forgetting", "ms_per_step", "experience_seconds"}) {
+            JsonNode v = result.get(key);
+            m.put(key, v == null || v.isNull() ? null : v.asDouble());
+        }
+        return m;
+    }
+
+    private static String curveOf(String name, JsonNode result) {
+        List<EvalPoint> curve = new ArrayList<>();
+        for (JsonNode p : result.at("/continual_eval/points")) {
+            double[] acc = new double[p.get("accuracies").size()];
+            for (int j = 0; j < acc.length; j++) {
+                acc[j] = p.get("accuracies").get(j).asDouble();
+            }
+            curve.add(new EvalPoint(p.get("step").asLong(), p.get("training_experience").asInt(), acc));
+        }
+        JsonNode ends = result.at("/continual_eval/end_steps");
+        long[] endSteps = new long[ends.size()];
+        for (int i = 0; i < endSteps.length; i++) {
+            endSteps[i] = ends.get(i).asLong();
+        }
+        return RunReport.curveChart(name, curve, endSteps, result.at("/scenario/experiences").asInt());
+    }
+
     @Override
     public Integer call() {
         // Validate every (strategy, seed) config before training anything.
@@ -58,36 +113,79 @@ public final class CompareCommand implements Callable<Integer> {
             }
             Map<Long, ExperimentConfig> bySeed = new LinkedHashMap<>();
             for (long seed : seeds) {
-                List<String> all = new ArrayList<>(Hyperparameters.overrides(hparams, config, s));
+                // each strategy starts from its declared defaults (the config's own strategy section is replaced)
+                List<String> all = new ArrayList<>(List.of("strategy={name: " + s + "}"));
+                all.addAll(Hyperparameters.overrides(hparams, config, s));
                 all.addAll(overrides);
-                all.add("strategy.name=" + s);
                 all.add("seed=" + seed);
                 bySeed.put(seed, ConfigLoader.load(config, Presets.dir(), all));
             }
             configs.put(s, bySeed);
         }
+        OutputDir.prepare(out, resume, force, outputs(out));
         Engines.pytorch();
         Map<String, Map<Long, Map<String, Object>>> metrics = new LinkedHashMap<>();
         List<String> curves = new ArrayList<>();
         Map<String, Object> provenanceConfig = new LinkedHashMap<>();
-        for (long seed : seeds) {
-            // one stream per seed, shared by every strategy (the scenario section is the same in all their configs)
-            Scenario scenario = Experiment.of(configs.get(strategies.get(0)).get(seed)).buildScenario();
-            for (String s : strategies) {
-                ExperimentConfig c = configs.get(s).get(seed);
-                provenanceConfig.put(s, c.resolved());
-                System.err.printf("%s seed %d: %s%n", s, seed, scenario.name());
-                ExperimentResult result = Experiment.of(c).run(scenario, label -> new Progress(s + " " + label));
-                Path dir = out.resolve(s).resolve("seed-" + seed);
-                Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
-                ResultWriter.write(dir, "result.json", result.toJson(p));
-                result.writeMetricsCsv(dir.resolve("metrics.csv"));
-                Map<String, Object> m = result.metrics();
-                metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, m);
-                if (seed == seeds.get(0) && !result.result().curve().isEmpty()) {
-                    curves.add(RunReport.curveChart(s, result.result(), scenario.size()));
+        Experiment[] current = new Experiment[1];
+        try (Signals signals = Signals.install(() -> {
+            if (current[0] != null) {
+                current[0].requestStop();
+            }
+        })) {
+            for (long seed : seeds) {
+                Scenario scenario = null; // one stream per seed, shared by every strategy (their scenario sections are equal)
+                for (String s : strategies) {
+                    ExperimentConfig c = configs.get(s).get(seed);
+                    provenanceConfig.put(s, c.resolved());
+                    Path dir = out.resolve(s).resolve("seed-" + seed);
+                    JsonNode finished = resume ? finishedRun(dir) : null;
+                    if (finished != null) {
+                        RunCommand.resumedConfig(dir, null, List.of()).differences(c).stream().findFirst().ifPresent(k -> {
+                            throw new PerennialException("--resume: " + dir + " was run with another config (" + k + ")");
+                        });
+                        System.err.printf("%s seed %d: finished earlier, kept%n", s, seed);
+                        metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, metricsOf(finished));
+                        if (seed == seeds.get(0) && finished.at("/continual_eval/points").size() > 0) {
+                            curves.add(curveOf(s, finished));
+                        }
+                        continue;
+                    }
+                    boolean resumeThis = resume && java.nio.file.Files.isDirectory(dir.resolve("checkpoints"));
+                    if (resumeThis) {
+                        RunCommand.resumedConfig(dir, null, List.of()).differences(c).stream().findFirst().ifPresent(k -> {
+                            throw new PerennialException("--resume: " + dir + " was run with another config (" + k + ")");
+                        });
+                    }
+                    if (scenario == null) {
+                        scenario = Experiment.of(configs.get(strategies.get(0)).get(seed)).buildScenario();
+                    }
+                    System.err.printf("%s seed %d: %s%s%n", s, seed, scenario.name(), resumeThis ? " (resuming)" : "");
+                    Experiment experiment = Experiment.of(c);
+                    current[0] = experiment;
+                    Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
+                    ExperimentResult result = experiment.runDurably(scenario, dir, resumeThis, label -> new Progress(s + " " + label),
+                            System.err::println, Map.of("provenance", p));
+                    current[0] = null;
+                    ResultWriter.write(dir, "result.json", result.toJson(p));
+                    result.writeMetricsCsv(dir.resolve("metrics.csv"));
+                    if (result.status().equals(ExperimentResult.INTERRUPTED)) {
+                        System.err.println("stopped by SIG" + signals.received() + " during " + s + " seed " + seed + " (checkpoint "
+                                + result.checkpoint() + ")");
+                        System.err.println("resume with: " + commandLine() + " --resume");
+                        return signals.exitCode();
+                    }
+                    if (result.status().equals(ExperimentResult.DIVERGED)) {
+                        throw new PerennialException(s + " seed " + seed + ": " + result.message() + "; its result.json has what was measured;"
+                                + " fix the config and rerun with --resume to keep the finished runs");
+                    }
+                    Map<String, Object> m = result.metrics();
+                    metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, m);
+                    if (seed == seeds.get(0) && !result.result().curve().isEmpty()) {
+                        curves.add(RunReport.curveChart(s, result.result().curve(), result.result().endSteps(), scenario.size()));
+                    }
+                    System.err.printf("%s seed %d: ACC %s BWT %s%n", s, seed, RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")));
                 }
-                System.err.printf("%s seed %d: ACC %s BWT %s%n", s, seed, RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")));
             }
         }
         Map<String, Map<String, CompareReport.Cell>> table = summarize(metrics);
@@ -143,21 +241,15 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private static void writeSummaryCsv(Path file, Map<String, Map<String, CompareReport.Cell>> table) {
-        try {
-            Files.createDirectories(file.getParent());
-            try (Writer w = Files.newBufferedWriter(file)) {
-                w.write("metric,strategy,mean,std,n\n");
-                for (var row : table.entrySet()) {
-                    for (var cell : row.getValue().entrySet()) {
-                        CompareReport.Cell c = cell.getValue();
-                        w.write(row.getKey() + "," + cell.getKey() + "," + (Double.isNaN(c.mean()) ? "" : c.mean()) + ","
-                                + (Double.isNaN(c.std()) ? "" : c.std()) + "," + c.n() + "\n");
-                    }
-                }
+        StringBuilder w = new StringBuilder("metric,strategy,mean,std,n\n");
+        for (var row : table.entrySet()) {
+            for (var cell : row.getValue().entrySet()) {
+                CompareReport.Cell c = cell.getValue();
+                w.append(row.getKey()).append(',').append(cell.getKey()).append(',').append(Double.isNaN(c.mean()) ? "" : c.mean())
+                        .append(',').append(Double.isNaN(c.std()) ? "" : c.std()).append(',').append(c.n()).append('\n');
             }
-        } catch (IOException e) {
-            throw new PerennialException("cannot write " + file + " (" + e.getMessage() + ")");
         }
+        ResultWriter.writeText(file, w.toString());
     }
 
     private String renderTable(Map<String, Map<String, CompareReport.Cell>> table) {

@@ -29,6 +29,12 @@ final class DeclaredOptions {
      */
     DeclaredOptions section(CommandSpec spec, String section, String selector, String defaultName, String selectorDoc,
             List<? extends Component<?, ?>> components, List<Param<?>> shared) {
+        return section(spec, section, selector, defaultName, selectorDoc, components, shared, "");
+    }
+
+    /** As above, with {@code prefix} before every parameter flag (e.g. "checkpoint-" gives --checkpoint-every-steps). */
+    DeclaredOptions section(CommandSpec spec, String section, String selector, String defaultName, String selectorDoc,
+            List<? extends Component<?, ?>> components, List<Param<?>> shared, String prefix) {
         if (selector != null) {
             spec.addOption(OptionSpec.builder(selector).paramLabel("NAME").type(String.class).defaultValue(defaultName)
                     .description(selectorDoc + ": " + String.join(", ", components.stream().map(Component::name).toList())
@@ -50,7 +56,7 @@ final class DeclaredOptions {
             }
         }
         for (Param<?> p : first.values()) {
-            String flag = "--" + p.name().replace('_', '-');
+            String flag = "--" + prefix + p.name().replace('_', '-');
             if (flags.containsKey(flag) || spec.findOption(flag) != null) {
                 throw new IllegalStateException(flag + " is declared by two sections of '" + spec.name() + "'");
             }

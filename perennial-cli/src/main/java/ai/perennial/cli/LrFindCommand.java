@@ -150,7 +150,7 @@ public final class LrFindCommand implements Callable<Integer> {
             lrs[i] = p[1];
             smooth[i] = p[3];
         }
-        Files.writeString(out.resolve("lr_find.csv"), csv.toString());
+        ResultWriter.writeText(out.resolve("lr_find.csv"), csv.toString());
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(450).title("LR range test: " + optimizer).xAxisTitle("learning rate")
                 .yAxisTitle("smoothed training loss").build();

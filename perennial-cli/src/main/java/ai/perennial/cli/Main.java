@@ -7,7 +7,8 @@ import picocli.CommandLine;
 /** Entry point of the {@code perennial} command. */
 @Command(name = "perennial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Continual-learning training system for the JVM.",
-        subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ResultsCommand.class,
+        subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ContinueCommand.class,
+            ExportCommand.class, PredictCommand.class, ResultsCommand.class,
             ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class, ScheduleCommand.class, BenchCommand.class,
             ai.perennial.cli.theory.TheoryCommand.class,
             CommandLine.HelpCommand.class})

@@ -41,7 +41,7 @@ public final class ResultsCommand implements Callable<Integer> {
             Path file = dir.resolve("summary.json");
             md.append(table(Files.isRegularFile(file) ? json.readTree(file.toFile()) : fromRuns(dir, json)));
         }
-        Files.writeString(out, md.toString());
+        ResultWriter.writeText(out, md.toString());
         System.out.println("-> " + out);
         return 0;
     }

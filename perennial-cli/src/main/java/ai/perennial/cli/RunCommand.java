@@ -6,9 +6,12 @@ import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.RunReport;
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.state.Checkpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,40 +21,112 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code perennial run CONFIG}: one strategy on one continual-learning stream, with report. */
+/** {@code perennial run CONFIG}: one strategy on one continual-learning stream, with checkpoints and a report. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a continual-learning experiment described by a YAML config (or a preset name) and write",
-            "DIR/result.json, DIR/metrics.csv and DIR/report.html."})
+            "DIR/result.json, DIR/metrics.csv and DIR/report.html, with checkpoints in DIR/checkpoints.",
+            "Ctrl-C (or SIGTERM) saves a checkpoint and stops; 'run --resume DIR' continues exactly where it stopped."})
 public final class RunCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CONFIG", description = "YAML file or preset name (see presets/)")
+    /** What a run writes in its directory (what --force replaces). */
+    static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints");
+
+    @Parameters(paramLabel = "CONFIG", arity = "0..1", description = "YAML file or preset name (see presets/); with --resume, optional and"
+            + " checked against the run's own")
     String config;
 
-    @Option(names = "--out", required = true, description = "Output directory")
+    @Option(names = "--out", description = "Output directory (must be empty, or use --force)")
     Path out;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value, e.g. --set strategy.name=cumulative (repeatable)")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its newest valid checkpoint")
+    Path resume;
+
+    @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
+    boolean force;
+
     @Override
     public Integer call() {
-        ExperimentConfig c = ConfigLoader.load(config, Presets.dir(), overrides);
+        Path dir = resume != null ? resume : out;
+        if (resume != null && out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
+            throw new PerennialException("--resume writes into the run's own directory " + resume + "; drop --out");
+        }
+        if (dir == null) {
+            throw new PerennialException("run needs --out DIR for its results (or --resume DIR to continue a run)");
+        }
+        if (resume == null && config == null) {
+            throw new PerennialException("run needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
+        }
+        OutputDir.prepare(dir, resume != null, force, OUTPUTS);
+        ExperimentConfig c = resume != null ? resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
+        String command = "perennial run " + (resume != null ? "--resume " + resume : config)
+                + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
         Experiment experiment = Experiment.of(c);
-        Engines.pytorch();
-        Scenario scenario = experiment.buildScenario();
-        Provenance provenance = Provenance.capture(c.resolved(), c.seed(),
-                "perennial run " + config + overrides.stream().map(o -> " --set " + o).reduce("", String::concat));
-        System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
-        ExperimentResult result = experiment.run(scenario, label -> new Progress(label));
-        ResultWriter.write(out, "result.json", result.toJson(provenance));
-        result.writeMetricsCsv(out.resolve("metrics.csv"));
-        Map<String, Object> m = result.metrics();
-        var r = result.result();
-        RunReport.write(out.resolve("report.html"), c.name() + " — " + result.strategyName(), scenario, r, m,
-                ResultWriter.toJson(provenance));
-        System.out.printf("ACC %s  BWT %s  FWT %s  forgetting %s  min-ACC %s  WC-ACC %s  (%d steps, %.1f s) -> %s%n",
-                f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), f(m.get("min_acc")),
-                f(m.get("wc_acc")), r.compute().steps(), r.compute().wallSeconds(), out.resolve("report.html"));
-        return 0;
+        try (Signals signals = Signals.install(experiment::requestStop)) {
+            Engines.pytorch();
+            Scenario scenario = experiment.buildScenario();
+            Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
+            System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
+            ExperimentResult result = experiment.runDurably(scenario, dir, resume != null, label -> new Progress(label),
+                    System.err::println, Map.of("provenance", provenance));
+            write(dir, result, provenance);
+            return finish(result, dir, signals, "bin/perennial run --resume " + dir);
+        }
+    }
+
+    /** The run's stored config; a config or --set given on resume may change only operational keys (checkpoint.*). */
+    static ExperimentConfig resumedConfig(Path dir, String config, List<String> overrides) {
+        Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> System.err.println("warning: " + w));
+        if (saved == null) {
+            throw new PerennialException("--resume " + dir + ": no valid checkpoint in " + dir.resolve("checkpoints")
+                    + "; start the run again with --force");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> stored = (Map<String, Object>) saved.manifest().get("config");
+        if (stored == null) {
+            throw new PerennialException("--resume " + dir + ": the checkpoint was not written by 'perennial run'");
+        }
+        ExperimentConfig original = ExperimentConfig.resolve(Registry.global(), stored);
+        ExperimentConfig requested = config != null ? ConfigLoader.load(config, Presets.dir(), overrides)
+                : ExperimentConfig.resolve(Registry.global(), ConfigLoader.withOverrides(stored, overrides));
+        List<String> changed = original.differences(requested);
+        if (!changed.isEmpty()) {
+            throw new PerennialException("--resume " + dir + ": the config differs from the run's in " + String.join(", ", changed)
+                    + "; a resumed run keeps its config (only checkpoint.* may change); start a new run for other values");
+        }
+        return requested;
+    }
+
+    static void write(Path dir, ExperimentResult result, Provenance provenance) {
+        ResultWriter.write(dir, "result.json", result.toJson(provenance));
+        result.writeMetricsCsv(dir.resolve("metrics.csv"));
+        RunReport.write(dir.resolve("report.html"), result.config().name() + " — " + result.strategyName(), result.scenario(),
+                result.result(), result.metrics(), ResultWriter.toJson(provenance));
+    }
+
+    /** Prints the outcome; the exit code: 0 finished, 130/143 stopped by a signal; a divergence is an error. */
+    static int finish(ExperimentResult result, Path dir, Signals signals, String resumeCommand) {
+        switch (result.status()) {
+            case ExperimentResult.INTERRUPTED -> {
+                System.err.println("stopped by SIG" + signals.received() + " after a checkpoint (" + result.checkpoint() + ")");
+                System.err.println("resume with: " + resumeCommand);
+                return signals.exitCode();
+            }
+            case ExperimentResult.DIVERGED -> throw new PerennialException(result.message() + "; what was measured before is in "
+                    + dir.resolve("result.json") + " (status diverged)" + (result.checkpoint() == null ? ""
+                    : "; the last good checkpoint is " + result.checkpoint()));
+            default -> {
+                Map<String, Object> m = result.metrics();
+                System.out.printf("%sACC %s  BWT %s  FWT %s  forgetting %s  min-ACC %s  WC-ACC %s  (%d steps, %.1f s) -> %s%n",
+                        result.status().equals(ExperimentResult.STOPPED) ? "stopped after " + result.result().accuracyMatrix().length
+                                + " experiences (training.stop_after): " : "",
+                        f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), f(m.get("min_acc")),
+                        f(m.get("wc_acc")), result.result().compute().steps(), result.result().compute().wallSeconds(),
+                        dir.resolve("report.html"));
+                return 0;
+            }
+        }
     }
 
     static String f(Object v) {

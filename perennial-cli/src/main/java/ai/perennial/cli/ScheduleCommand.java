@@ -75,7 +75,7 @@ public final class ScheduleCommand implements Runnable {
                 for (double v : y) {
                     max = Math.max(max, v);
                 }
-                Files.writeString(out, Svg.lineChart(schedule, List.of(new Svg.Series("rate", x, y)), new long[0], "step", "rate",
+                ai.perennial.core.run.ResultWriter.writeText(out, Svg.lineChart(schedule, List.of(new Svg.Series("rate", x, y)), new long[0], "step", "rate",
                         0, max > 0 ? max * 1.05 : 1));
             } else if (name.endsWith(".png")) {
                 System.setProperty("java.awt.headless", "true");

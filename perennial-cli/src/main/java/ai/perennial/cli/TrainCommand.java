@@ -7,6 +7,8 @@ import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
@@ -17,6 +19,11 @@ import ai.perennial.core.registry.Values;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.state.Checkpointable;
+import ai.perennial.core.state.Checkpointer;
+import ai.perennial.core.state.Checkpoints;
+import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.DivergedException;
 import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.GradientNormLog;
 import ai.perennial.core.train.TrainStats;
@@ -50,8 +57,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Run seed (init, shuffling, synthetic data). Default: ${DEFAULT-VALUE}")
     long seed;
 
-    @Option(names = "--out", required = true, description = "Output directory for result.json")
+    @Option(names = "--out", description = "Output directory for result.json and checkpoints (must be empty, or use --force)")
     Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its newest valid checkpoint")
+    Path resume;
+
+    @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
+    boolean force;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -62,6 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
         declareSections(train.declared, command.getCommandSpec(), ExperimentConfig.DEFAULTS.get("optimizer"),
                 OptimizerConfig.sharedParams(Registry.global()));
         train.declared.section(command.getCommandSpec(), "training", null, null, null, List.of(), ExperimentConfig.TRAINING_PARAMS);
+        train.declared.section(command.getCommandSpec(), "checkpoint", null, null, null, List.of(), Checkpointer.PARAMS, "checkpoint-");
     }
 
     /** The dataset, model and optimizer flags that train and lr-find share. */
@@ -108,55 +122,178 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Everything that defines a train run; stored in its checkpoints, so {@code --resume} needs nothing else. */
+    record TrainConfig(Setup setup, Values training, long seed, long maxSteps, boolean logGradNorms) {
+        Map<String, Object> resolved() {
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("command", "train");
+            config.putAll(setup.resolved());
+            config.put("training", training.asMap());
+            config.put("max_steps", maxSteps);
+            config.put("seed", seed);
+            config.put("log_grad_norms", logGradNorms);
+            return config;
+        }
+
+        @SuppressWarnings("unchecked")
+        static TrainConfig of(Map<String, Object> stored) {
+            Registry r = Registry.global();
+            Map<String, Object> data = new LinkedHashMap<>((Map<String, Object>) stored.get("dataset"));
+            Map<String, Object> model = new LinkedHashMap<>((Map<String, Object>) stored.get("model"));
+            Setup setup = new Setup(Chosen.of(r, DataSources.KIND, (String) data.remove("name"), data, "dataset"),
+                    Chosen.of(r, Model.KIND, (String) model.remove("name"), model, "model"),
+                    OptimizerConfig.resolve(r, (Map<String, Object>) stored.get("optimizer"), "optimizer"));
+            Values training = Values.resolve(ExperimentConfig.TRAINING_PARAMS, (Map<String, Object>) stored.get("training"), "training",
+                    "training");
+            return new TrainConfig(setup, training, ((Number) stored.get("seed")).longValue(), ((Number) stored.get("max_steps")).longValue(),
+                    Boolean.TRUE.equals(stored.get("log_grad_norms")));
+        }
+    }
+
+    /** One train run as something a checkpoint can hold: the trainer (model, optimizer, hooks, position) is all of it. */
+    private record TrainRun(Trainer trainer, Model model) implements Checkpointable {
+        @Override
+        public StateDict exportState() {
+            return trainer.exportState();
+        }
+
+        @Override
+        public long globalStep() {
+            return trainer.context().globalStep();
+        }
+
+        @Override
+        public Map<String, Object> cursor() {
+            return Map.of("global_step", globalStep(), "inside_experience", trainer.insideExperience());
+        }
+
+        @Override
+        public void checkFinite() {
+            for (Parameter p : model.parameters()) {
+                if (!Float.isFinite(p.array().stopGradient().abs().sum().getFloat())) {
+                    throw new DivergedException("parameter " + p.name() + " became non-finite", globalStep());
+                }
+            }
+        }
+    }
+
     @Override
     public Integer call() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        Setup setup = Setup.resolve(declared, parsed);
-        Values training;
+        Path dir = resume != null ? resume : out;
+        if (dir == null) {
+            throw new PerennialException("train needs --out DIR for its results (or --resume DIR to continue a run)");
+        }
+        OutputDir.prepare(dir, resume != null, force, List.of("result.json", "grad_norms.csv", "checkpoints"));
+        TrainConfig config;
+        Checkpoints.Saved saved = null;
+        Values checkpoint;
         try {
-            training = Values.resolve(ExperimentConfig.TRAINING_PARAMS, declared.values(parsed, "training"), "training", "training");
+            checkpoint = Values.resolve(Checkpointer.PARAMS, declared.values(parsed, "checkpoint"), "checkpoint", "checkpoints");
         } catch (PerennialException e) {
             throw declared.explain(e);
         }
-        int epochs = training.get(ExperimentConfig.EPOCHS);
-        int batchSize = training.get(ExperimentConfig.BATCH_SIZE);
-        String average = training.get(ExperimentConfig.AVERAGE);
-        Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(seed, "shuffle"), 50, maxSteps);
+        if (resume != null) {
+            List<String> given = parsed.matchedOptions().stream().map(o -> o.longestName())
+                    .filter(n -> !n.equals("--resume") && !n.startsWith("--checkpoint-")).toList();
+            if (!given.isEmpty()) {
+                throw new PerennialException("train --resume takes its settings from the checkpoint; drop " + String.join(", ", given));
+            }
+            saved = new Checkpoints(dir, 1).latest(w -> System.err.println("warning: " + w));
+            if (saved == null || !"train".equals(saved.manifest().get("kind"))) {
+                throw new PerennialException("--resume " + dir + ": no valid 'perennial train' checkpoint in " + dir.resolve("checkpoints")
+                        + "; start again with --force");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> stored = (Map<String, Object>) saved.manifest().get("config");
+            config = TrainConfig.of(stored);
+        } else {
+            Setup setup = Setup.resolve(declared, parsed);
+            Values training;
+            try {
+                training = Values.resolve(ExperimentConfig.TRAINING_PARAMS, declared.values(parsed, "training"), "training", "training");
+            } catch (PerennialException e) {
+                throw declared.explain(e);
+            }
+            config = new TrainConfig(setup, training, seed, maxSteps, logGradNorms);
+        }
+        Setup setup = config.setup();
+        long runSeed = config.seed();
+        int epochs = config.training().get(ExperimentConfig.EPOCHS);
+        int batchSize = config.training().get(ExperimentConfig.BATCH_SIZE);
+        String average = config.training().get(ExperimentConfig.AVERAGE);
+        Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(runSeed, "shuffle"), 50, config.maxSteps());
         Engines.pytorch();
-        DataSources.Split data = setup.dataset().build(Seeds.derive(seed, "data"));
-
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("command", "train");
-        config.putAll(setup.resolved());
-        config.put("training", training.asMap());
-        config.put("max_steps", maxSteps);
-        config.put("seed", seed);
+        DataSources.Split data = setup.dataset().build(Seeds.derive(runSeed, "data"));
+        String command = "perennial " + String.join(" ", rawArgs());
+        Provenance provenance = Provenance.capture(config.resolved(), runSeed, command);
         WeightAverage averager = average == null ? null : WeightAverage.parse(average);
-        Provenance provenance = Provenance.capture(config, seed, "perennial " + String.join(" ", rawArgs()));
         String optimizer = setup.optimizer().name();
 
-        long start = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop)) {
             Model net = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
-                    Seeds.derive(seed, "init")));
+                    Seeds.derive(runSeed, "init")));
             long totalSteps = Trainer.stepsFor(data.train().size(), options);
-            Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(totalSteps, Seeds.derive(seed, "optimizer-noise")),
+            Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(totalSteps, Seeds.derive(runSeed, "optimizer-noise")),
                     net.parameters());
             List<TrainingHook> hooks = new ArrayList<>();
             if (averager != null) {
                 hooks.add(averager);
             }
-            GradientNormLog normLog = logGradNorms ? new GradientNormLog(10) : null;
+            GradientNormLog normLog = config.logGradNorms() ? new GradientNormLog(10) : null;
             if (normLog != null) {
                 hooks.add(normLog);
             }
             Trainer trainer = new Trainer(net, opt, hooks, manager);
+            TrainRun run = new TrainRun(trainer, net);
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("kind", "train");
+            manifest.put("config", config.resolved());
+            manifest.put("provenance", provenance);
+            manifest.put("model", modelInfo(setup, data, net));
+            manifest.put("inputs", DataSources.inputs(data.train()));
+            Checkpoints store = new Checkpoints(dir, checkpoint.get(Checkpointer.KEEP_LAST));
+            Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(checkpoint), () -> manifest, System.err::println);
+            this.checkpointer = checkpointer;
+            if (stopRequested) {
+                checkpointer.requestStop();
+            }
+            boolean trainedBefore = false;
+            if (saved != null) {
+                trainer.importState(saved.state(), data.train());
+                trainedBefore = !trainer.insideExperience();
+                System.err.println("resuming from " + saved.dir() + " (step " + saved.step() + ")");
+            }
             System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
                     net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer,
                     setup.optimizer().lr());
-            TrainStats stats = trainer.train(data.train(), 0, options, new Progress("train"));
+            long start = System.nanoTime();
+            TrainStats stats;
+            try {
+                Trainer.StepListener listener = t -> checkpointer.afterStep(run);
+                stats = trainedBefore ? null : saved != null ? trainer.resume(data.train(), options, new Progress("train"), listener)
+                        : trainer.train(data.train(), 0, options, new Progress("train"), listener);
+            } catch (Checkpointer.StopRequestedException e) {
+                System.err.println("stopped by SIG" + signals.received() + " after a checkpoint (" + e.checkpoint() + ")");
+                System.err.println("resume with: bin/perennial train --resume " + dir);
+                return signals.exitCode();
+            } catch (DivergedException e) {
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("status", "diverged");
+                result.put("message", e.getMessage());
+                result.put("diverged_at_step", e.step());
+                result.put("checkpoint", checkpointer.lastSaved() == null ? null : checkpointer.lastSaved().toString());
+                result.put("loss_curve", losses(trainer));
+                result.put("provenance", provenance);
+                ResultWriter.write(dir, "result.json", result);
+                throw new PerennialException(e.getMessage() + "; " + dir.resolve("result.json") + " has the loss curve (status diverged)"
+                        + (checkpointer.lastSaved() == null ? "" : "; the last good checkpoint is " + checkpointer.lastSaved()));
+            }
+            Path last = checkpointer.save(run, "complete", true);
+            store.prunePinnedOnly();
             double accuracy = Evaluator.accuracy(net, data.test(), 1000, manager);
             Map<String, Object> result = new LinkedHashMap<>();
+            result.put("status", "complete");
             result.put("test_accuracy", accuracy);
             Double averaged = averager == null ? null
                     : averager.withAveragedWeights(net, () -> Evaluator.accuracy(net, data.test(), 1000, manager));
@@ -164,24 +301,55 @@ public final class TrainCommand implements Callable<Integer> {
                 result.put("test_accuracy_averaged", averaged);
                 result.put("average", averager.describe());
             }
-            result.put("train_loss", stats.meanLoss());
-            result.put("steps", stats.steps());
-            result.put("samples", stats.samples());
-            result.put("train_seconds", stats.wallSeconds());
+            List<Trainer.LossPoint> losses = trainer.losses();
+            double trainLoss = stats != null ? stats.meanLoss() : losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1).loss();
+            result.put("train_loss", trainLoss);
+            result.put("steps", trainer.context().globalStep());
+            result.put("samples", stats == null ? null : stats.samples());
+            result.put("train_seconds", stats == null ? null : stats.wallSeconds());
             result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-            result.put("samples_per_second", stats.samplesPerSecond());
+            result.put("samples_per_second", stats == null ? null : stats.samplesPerSecond());
             result.put("model", net.describe());
             result.put("parameters", net.parameterCount());
+            result.put("weights_sha256", Parameters.sha256(net.parameters()));
+            result.put("loss_curve", losses(trainer));
+            result.put("checkpoint", last.toString());
             result.put("provenance", provenance);
-            Path file = ResultWriter.write(out, "result.json", result);
+            Path file = ResultWriter.write(dir, "result.json", result);
             if (normLog != null) {
-                normLog.write(out.resolve("grad_norms.csv"));
+                normLog.write(dir.resolve("grad_norms.csv"));
             }
             System.out.printf("test_accuracy %.4f%s  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n", accuracy,
                     averaged == null ? "" : String.format("  test_accuracy_averaged %.4f (%s)", averaged, averager.describe()),
-                    stats.meanLoss(), stats.steps(), stats.samplesPerSecond(), file);
+                    trainLoss, trainer.context().globalStep(), stats == null ? 0 : stats.samplesPerSecond(), file);
         }
         return 0;
+    }
+
+    private static Map<String, Object> losses(Trainer trainer) {
+        return Map.of("steps", trainer.losses().stream().mapToLong(Trainer.LossPoint::step).toArray(),
+                "losses", trainer.losses().stream().mapToDouble(Trainer.LossPoint::loss).toArray());
+    }
+
+    /** What 'perennial export' needs to rebuild the network elsewhere (the same layout as a continual run's). */
+    static Map<String, Object> modelInfo(Setup setup, DataSources.Split data, Model net) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("spec", setup.resolved().get("model"));
+        m.put("outputs", data.train().numClasses());
+        m.put("heads", net.numHeads());
+        m.put("parameters", net.parameters().stream().map(Parameter::name).toList());
+        return m;
+    }
+
+    private volatile Checkpointer checkpointer;
+    private volatile boolean stopRequested;
+
+    private void requestStop() {
+        stopRequested = true;
+        Checkpointer c = checkpointer;
+        if (c != null) {
+            c.requestStop();
+        }
     }
 
     /** The whole command line as typed, subcommand included. */

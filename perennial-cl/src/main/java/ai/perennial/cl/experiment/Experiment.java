@@ -1,8 +1,10 @@
 package ai.perennial.cl.experiment;
 
 import ai.perennial.cl.run.ContinualResult;
+import ai.perennial.cl.run.ContinualRun;
 import ai.perennial.cl.run.ContinualRunner;
 import ai.perennial.cl.scenario.Scenario;
+import ai.perennial.cl.scenario.Scenarios;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
@@ -13,11 +15,18 @@ import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Trait;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.state.Checkpointer;
+import ai.perennial.core.state.Checkpoints;
+import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.DivergedException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -42,6 +51,8 @@ public final class Experiment {
     private final Function<Model.Context, Model> model;
     private final OptimizerFactory optimizer;
     private final Strategy strategy;
+    private volatile Checkpointer checkpointer;
+    private volatile boolean stopRequested;
 
     private Experiment(ExperimentConfig config, DataSources.Split data, Scenario scenario, Function<Model.Context, Model> model,
             OptimizerFactory optimizer, Strategy strategy) {
@@ -88,6 +99,124 @@ public final class Experiment {
 
     /** Runs on {@code stream}, already built by {@link #buildScenario} (e.g. one stream shared by several runs). */
     public ExperimentResult run(Scenario stream, ContinualRunner.ProgressFactory progress) {
+        try (ContinualRun run = open(stream)) {
+            ContinualResult result = run.run(progress, ContinualRun.Listener.NONE, until());
+            return new ExperimentResult(config, stream, run.strategyName(), result, run.finished() ? ExperimentResult.COMPLETE
+                    : ExperimentResult.STOPPED, null, null);
+        }
+    }
+
+    /**
+     * Runs on {@code stream} in {@code dir}, saving checkpoints as the config's {@code checkpoint} section says, and, when
+     * {@code resume} is set, continuing from the newest checkpoint there that verifies (each newer broken one is
+     * reported to {@code log}). The run's end is saved as a pinned final checkpoint (for {@code continue} and
+     * {@code export}); the others are pruned then. A divergence ends the run with status {@code diverged} and what was
+     * measured before it; {@link #requestStop} (a signal) ends it with status {@code interrupted} right after a
+     * checkpoint. {@code info} goes into every manifest (e.g. provenance); the resolved config always does.
+     */
+    public ExperimentResult runDurably(Scenario stream, Path dir, boolean resume, ContinualRunner.ProgressFactory progress,
+            Consumer<String> log, Map<String, Object> info) {
+        StateDict start = null;
+        if (resume) {
+            Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> log.accept("warning: " + w));
+            if (saved == null) {
+                throw new PerennialException("nothing to resume in " + dir + ": no valid checkpoint in " + dir.resolve("checkpoints")
+                        + "; start the run again without --resume");
+            }
+            start = saved.state();
+            log.accept("resuming from " + saved.dir() + " (step " + saved.step() + ")");
+        }
+        return runDurably(stream, dir, start, progress, log, info);
+    }
+
+    /**
+     * Continues the finished run saved in {@code from} (made with {@code previous}) on this experiment's stream, in
+     * {@code dir}. When this experiment's stream is the previous one (same seed, data and scenario), training goes on
+     * with its next experiences, so a run stopped with {@code training.stop_after} and continued here ends exactly as a
+     * run that never stopped. Otherwise the new experiences follow the previous ones: the model, optimizer and strategy
+     * state carry over, and the accuracy matrix covers old and new experiences (rows before the new ones are "not
+     * measured" on them).
+     */
+    public ExperimentResult continueDurably(Checkpoints.Saved from, ExperimentConfig previous, Path dir,
+            ContinualRunner.ProgressFactory progress, Consumer<String> log, Map<String, Object> info) {
+        Map<String, Object> was = previous.resolved();
+        Map<String, Object> now = config.resolved();
+        for (String key : List.of("model", "optimizer", "strategy")) {
+            Object a = ((Map<?, ?>) was.get(key)).get("name");
+            Object b = ((Map<?, ?>) now.get(key)).get("name");
+            if (!a.equals(b)) {
+                throw new PerennialException(key + ".name: the finished run used " + a + "; a continued run keeps its " + key);
+            }
+        }
+        if (!was.get("model").equals(now.get("model"))) {
+            throw new PerennialException("model: the finished run's model was " + was.get("model") + "; a continued run keeps it");
+        }
+        boolean sameStream = List.of("seed", "dataset", "scenario").stream().allMatch(k -> Objects.equals(was.get(k), now.get(k)));
+        Scenario stream;
+        if (sameStream) {
+            stream = buildScenario();
+        } else {
+            Scenario before = Experiment.of(previous).buildScenario();
+            stream = Scenarios.append(before, buildScenario());
+            log.accept("continuing on " + (stream.size() - before.size()) + " new experiences after the " + before.size() + " of "
+                    + before.name());
+        }
+        return runDurably(stream, dir, from.state(), progress, log, info);
+    }
+
+    private ExperimentResult runDurably(Scenario stream, Path dir, StateDict start, ContinualRunner.ProgressFactory progress,
+            Consumer<String> log, Map<String, Object> info) {
+        Checkpoints store = new Checkpoints(dir, config.checkpoint().get(Checkpointer.KEEP_LAST));
+        try (ContinualRun run = open(stream)) {
+            if (start != null) {
+                run.importState(start);
+            }
+            Map<String, Object> manifest = new LinkedHashMap<>(info);
+            manifest.put("kind", "continual-run");
+            manifest.put("config", config.resolved());
+            manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
+                    "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
+                    run.model().parameters().stream().map(p -> p.name()).toList()));
+            manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
+            Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
+            this.checkpointer = checkpointer;
+            if (stopRequested) {
+                checkpointer.requestStop();
+            }
+            try {
+                ContinualResult result = run.run(progress, ContinualRun.Listener.of(checkpointer), until());
+                String status = run.finished() ? ExperimentResult.COMPLETE : ExperimentResult.STOPPED;
+                Path last = checkpointer.save(run, status, true);
+                store.prunePinnedOnly();
+                return new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
+            } catch (DivergedException e) {
+                return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
+                        checkpointer.lastSaved());
+            } catch (Checkpointer.StopRequestedException e) {
+                return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
+                        "stopped on request", e.checkpoint());
+            } finally {
+                this.checkpointer = null;
+            }
+        }
+    }
+
+    /** From any thread (e.g. a signal handler): a durable run saves after its current step and ends. */
+    public void requestStop() {
+        stopRequested = true;
+        Checkpointer c = checkpointer;
+        if (c != null) {
+            c.requestStop();
+        }
+    }
+
+    private int until() {
+        int stopAfter = config.training().get(ExperimentConfig.STOP_AFTER);
+        return stopAfter == 0 ? Integer.MAX_VALUE : stopAfter;
+    }
+
+    /** The run this experiment describes over {@code stream}, checked for compatibility; close it after use. */
+    public ContinualRun open(Scenario stream) {
         long seed = config.seed();
         List<Compatibility.Part> parts = new ArrayList<>(config.parts());
         Dataset sample = stream.experiences().get(0).train();
@@ -109,8 +238,7 @@ public final class Experiment {
                 new ContinualRunner.EvalOptions(e.get(ExperimentConfig.EVERY_STEPS), e.get(ExperimentConfig.SUBSET_SIZE),
                         e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW)),
                 seed, config.training().get(ExperimentConfig.AVERAGE));
-        ContinualResult result = ContinualRunner.run(stream, m, o, s, options, progress);
-        return new ExperimentResult(config, stream, s.name(), result);
+        return new ContinualRun(stream, m, o, s, options);
     }
 
     private static Compatibility.Part part(String label, String path, Set<Trait> provides) {

@@ -17,6 +17,7 @@ import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Values;
+import ai.perennial.core.state.Checkpointer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +49,11 @@ public final class ExperimentConfig {
     public static final Param<String> AVERAGE = Param.custom("average", "weight-average spec", null,
             "weight average used for the accuracy matrix, e.g. ema:decay=0.995 or swa:start=500,every=50 (see 'list averages')",
             ExperimentConfig::checkAverage);
+    public static final Param<Integer> STOP_AFTER = Param.integer("stop_after", 0,
+            "train only the first this many experiences of the stream, then stop (0 = all); 'perennial continue' goes on later")
+            .nonNegative();
     public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE);
+    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, STOP_AFTER);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();
@@ -65,7 +70,9 @@ public final class ExperimentConfig {
     public static final Map<String, String> DEFAULTS = Map.of("dataset", FashionMnist.FASHION_MNIST.name(), "scenario",
             Scenarios.SPLIT.name(), "model", Mlp.MLP.name(), "optimizer", Optimizers.ADAMW.name(), "strategy", Naive.NAIVE.name());
     static final List<String> SECTIONS = List.of("name", "seed", "dataset", "scenario", "model", "optimizer", "training", "strategy",
-            "evaluation");
+            "evaluation", "checkpoint");
+    /** Sections that only say how a run is operated; they may differ when a run resumes. */
+    static final List<String> OPERATIONAL = List.of("checkpoint");
 
     private final String name;
     private final long seed;
@@ -76,12 +83,14 @@ public final class ExperimentConfig {
     private final Strategies.Choice strategy;
     private final Values training;
     private final Values evaluation;
+    private final Values checkpoint;
     private final Map<String, String> custom;
 
     private ExperimentConfig(String name, long seed, Chosen<Long, DataSources.Split> dataset, Chosen<Scenario.Context, Scenario> scenario,
             Chosen<Model.Context, Model> model, OptimizerConfig optimizer, Strategies.Choice strategy, Values training, Values evaluation,
-            Map<String, String> custom) {
+            Values checkpoint, Map<String, String> custom) {
         this.custom = Map.copyOf(custom);
+        this.checkpoint = checkpoint;
         this.name = name;
         this.seed = seed;
         this.dataset = dataset;
@@ -127,14 +136,15 @@ public final class ExperimentConfig {
                 : OptimizerConfig.resolve(registry, section(tree, "optimizer"), "optimizer");
         Strategies.Choice strategy = custom.containsKey("strategy") ? null
                 : Strategies.resolve(registry, section(tree, "strategy"), "strategy");
-        Values training = Values.resolve(TRAINING_PARAMS, section(tree, "training"), "training", "training");
+        Values training = Values.resolve(RUN_TRAINING_PARAMS, section(tree, "training"), "training", "training");
+        Values checkpoint = Values.resolve(Checkpointer.PARAMS, section(tree, "checkpoint"), "checkpoint", "checkpoints");
         Values evaluation = Values.resolve(EVALUATION_PARAMS, section(tree, "evaluation"), "evaluation", "evaluation");
         if (scenario != null && scenario.component().hasTag(Scenarios.SINGLE_PASS) && training.get(EPOCHS) != 1) {
             throw new PerennialException("training.epochs: scenario " + scenario.name() + " is single-pass; must be 1, got "
                     + training.get(EPOCHS));
         }
         ExperimentConfig config = new ExperimentConfig(name, seed, dataset, scenario, model, optimizer, strategy, training, evaluation,
-                custom);
+                checkpoint, custom);
         Compatibility.check(config.parts());
         return config;
     }
@@ -240,7 +250,41 @@ public final class ExperimentConfig {
         out.put("training", training.asMap());
         out.put("strategy", strategy == null ? customSection("strategy") : strategy.resolved());
         out.put("evaluation", evaluation.asMap());
+        out.put("checkpoint", checkpoint.asMap());
         return out;
+    }
+
+    /** Checkpoint settings: {@link Checkpointer#PARAMS}. */
+    public Values checkpoint() {
+        return checkpoint;
+    }
+
+    /**
+     * The dotted keys whose values differ from {@code other}'s, operational sections ({@code checkpoint}) aside: what a
+     * resumed run may not change.
+     */
+    public List<String> differences(ExperimentConfig other) {
+        Map<String, Object> a = new LinkedHashMap<>(resolved());
+        Map<String, Object> b = new LinkedHashMap<>(other.resolved());
+        OPERATIONAL.forEach(k -> {
+            a.remove(k);
+            b.remove(k);
+        });
+        List<String> out = new ArrayList<>();
+        diff("", a, b, out);
+        return out;
+    }
+
+    private static void diff(String path, Object a, Object b, List<String> out) {
+        if (a instanceof Map<?, ?> ma && b instanceof Map<?, ?> mb) {
+            java.util.Set<Object> keys = new java.util.LinkedHashSet<>(ma.keySet());
+            keys.addAll(mb.keySet());
+            for (Object k : keys) {
+                diff(path.isEmpty() ? String.valueOf(k) : path + "." + k, ma.get(k), mb.get(k), out);
+            }
+        } else if (!java.util.Objects.equals(a, b)) {
+            out.add(path + " (" + Param.display(a) + " → " + Param.display(b) + ")");
+        }
     }
 
     private Map<String, Object> customSection(String key) {

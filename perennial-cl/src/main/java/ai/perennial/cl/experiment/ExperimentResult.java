@@ -3,13 +3,9 @@ package ai.perennial.cl.experiment;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.scenario.Scenario;
-import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.train.Trainer;
-import java.io.IOException;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +13,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What a continual-learning experiment measured, with the config that produced it and the records it writes. */
-public record ExperimentResult(ExperimentConfig config, Scenario scenario, String strategyName, ContinualResult result) {
+/**
+ * What a continual-learning experiment measured, with the config that produced it and the records it writes.
+ * {@code status} says how the run ended: {@link #COMPLETE}, {@link #STOPPED} (after {@code training.stop_after}
+ * experiences), {@link #DIVERGED} or {@link #INTERRUPTED} (on request, after a checkpoint); {@code message} explains the
+ * last two, {@code checkpoint} is the last one written (null without checkpoints).
+ */
+public record ExperimentResult(ExperimentConfig config, Scenario scenario, String strategyName, ContinualResult result, String status,
+        String message, Path checkpoint) {
+    public static final String COMPLETE = "complete";
+    public static final String STOPPED = "stopped";
+    public static final String DIVERGED = "diverged";
+    public static final String INTERRUPTED = "interrupted";
 
     /** The metric summary of result.json and of comparison tables; not-applicable metrics (NaN) become null. */
     public Map<String, Object> metrics() {
@@ -46,10 +52,18 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         ContinualResult r = result;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", config.name());
+        out.put("status", status);
+        if (message != null) {
+            out.put("message", message);
+        }
+        if (checkpoint != null) {
+            out.put("checkpoint", checkpoint.toString());
+        }
         out.put("strategy", strategyName);
         out.put("scenario", Map.of("name", scenario.name(), "experiences", scenario.size(), "settings", scenario.settings(),
                 "classes", scenario.experiences().stream().map(e -> e.classes()).toList()));
         out.put("accuracy_matrix", matrix(r.accuracyMatrix()));
+        out.put("weights_sha256", r.weightsSha256());
         out.put("trained_experiences", r.trainedExperiences());
         out.put("random_init_accuracy", r.randomInitAccuracy());
         out.putAll(metrics());
@@ -100,18 +114,16 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         return file;
     }
 
-    /** The continual-evaluation curve in long format: one row per (point, experience). */
+    /** The continual-evaluation curve in long format: one row per (point, experience), written atomically. */
     public void writeMetricsCsv(Path file) {
-        try (Writer w = Files.newBufferedWriter(file)) {
-            w.write("step,training_experience,eval_experience,accuracy\n");
-            for (EvalPoint p : result.curve()) {
-                for (int j = 0; j < p.accuracies().length; j++) {
-                    w.write(p.step() + "," + p.trainingExperience() + "," + j + "," + p.accuracies()[j] + "\n");
-                }
+        StringBuilder csv = new StringBuilder("step,training_experience,eval_experience,accuracy\n");
+        for (EvalPoint p : result.curve()) {
+            for (int j = 0; j < p.accuracies().length; j++) {
+                csv.append(p.step()).append(',').append(p.trainingExperience()).append(',').append(j).append(',').append(p.accuracies()[j])
+                        .append('\n');
             }
-        } catch (IOException e) {
-            throw new PerennialException("cannot write " + file + " (" + e.getMessage() + ")");
         }
+        ResultWriter.writeText(file, csv.toString());
     }
 
     static Double num(double v) {

@@ -19,8 +19,9 @@ public final class ContinualMetrics {
     private ContinualMetrics() {
     }
 
+    /** NaN for an empty matrix (nothing trained yet). */
     public static double averageAccuracy(double[][] r) {
-        return mean(r[r.length - 1]);
+        return r.length == 0 ? Double.NaN : mean(r[r.length - 1]);
     }
 
     public static double backwardTransfer(double[][] r) {

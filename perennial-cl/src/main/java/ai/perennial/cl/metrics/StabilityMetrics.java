@@ -49,8 +49,8 @@ public final class StabilityMetrics {
 
     public static double worstCaseAccuracy(List<EvalPoint> curve, long[] endSteps) {
         int t = endSteps.length;
-        if (curve.isEmpty()) {
-            return Double.NaN;
+        if (curve.isEmpty() || t == 0) {
+            return Double.NaN; // nothing finished yet
         }
         double last = curve.get(curve.size() - 1).accuracies()[t - 1];
         if (t == 1) {

@@ -74,6 +74,7 @@ final class ContinualEvaluation implements TrainingHook {
         StateDict out = new StateDict();
         out.putCounter("experience", experience);
         out.putNumber("seconds", seconds);
+        out.putCounter("width", subsets.size());
         out.putLongs("steps", curve.stream().mapToLong(EvalPoint::step).toArray());
         out.putInts("training", curve.stream().mapToInt(EvalPoint::trainingExperience).toArray());
         out.putDoubles("accuracies", curve.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.accuracies())).toArray());
@@ -87,9 +88,13 @@ final class ContinualEvaluation implements TrainingHook {
         long[] steps = in.longs("steps");
         int[] training = in.ints("training");
         double[] acc = in.doubles("accuracies");
+        int width = (int) in.counter("width"); // fewer than now when a finished run continues on more experiences
         curve.clear();
         for (int i = 0; i < steps.length; i++) {
-            curve.add(new EvalPoint(steps[i], training[i], java.util.Arrays.copyOfRange(acc, i * subsets.size(), (i + 1) * subsets.size())));
+            double[] point = new double[subsets.size()];
+            java.util.Arrays.fill(point, Double.NaN);
+            System.arraycopy(acc, i * width, point, 0, width);
+            curve.add(new EvalPoint(steps[i], training[i], point));
         }
     }
 

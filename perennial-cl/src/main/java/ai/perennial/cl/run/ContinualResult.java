@@ -12,7 +12,7 @@ import java.util.List;
  * is the global step at which the stream moved past experience k.
  */
 public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperiences, double[] randomInitAccuracy,
-        List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, Compute compute) {
+        List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, String weightsSha256, Compute compute) {
 
     /**
      * Cost of the run: {@code trainSeconds} is the optimizer steps alone, {@code experienceSeconds} the
@@ -23,28 +23,45 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
             double wallSeconds, long peakRssBytes, long bufferBytes) {
     }
 
+    /**
+     * The matrix the metrics read: the whole matrix for a finished run; for one that stopped early (after
+     * {@code endSteps.length} of the stream's experiences), only the columns of the experiences it got to, so ACC, BWT and
+     * forgetting describe the stream seen so far.
+     */
+    public double[][] seen() {
+        int done = endSteps.length;
+        if (done >= randomInitAccuracy.length) {
+            return accuracyMatrix;
+        }
+        double[][] out = new double[accuracyMatrix.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = java.util.Arrays.copyOf(accuracyMatrix[i], done);
+        }
+        return out;
+    }
+
     public double averageAccuracy() {
-        return ContinualMetrics.averageAccuracy(accuracyMatrix);
+        return ContinualMetrics.averageAccuracy(seen());
     }
 
     public double backwardTransfer() {
-        return ContinualMetrics.backwardTransfer(accuracyMatrix);
+        return ContinualMetrics.backwardTransfer(seen());
     }
 
     public double forwardTransfer() {
-        return ContinualMetrics.forwardTransfer(accuracyMatrix, randomInitAccuracy);
+        return ContinualMetrics.forwardTransfer(seen(), randomInitAccuracy);
     }
 
     public double averageForgetting() {
-        return ContinualMetrics.averageForgetting(accuracyMatrix);
+        return ContinualMetrics.averageForgetting(seen());
     }
 
     public double[] forgettingPerExperience() {
-        return ContinualMetrics.forgettingPerExperience(accuracyMatrix);
+        return ContinualMetrics.forgettingPerExperience(seen());
     }
 
     public double learningAccuracy() {
-        return ContinualMetrics.learningAccuracy(accuracyMatrix);
+        return ContinualMetrics.learningAccuracy(seen());
     }
 
     public double minAccuracy() {

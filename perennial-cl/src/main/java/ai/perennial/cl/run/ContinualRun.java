@@ -10,6 +10,7 @@ import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.run.ProcessStats;
@@ -223,7 +224,11 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                 eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes());
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
-                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), compute);
+                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), Parameters.sha256(model.parameters()), compute);
+    }
+
+    public String strategyName() {
+        return strategy.name();
     }
 
     /** Experiences finished so far. */
@@ -298,12 +303,14 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         trainer.importState(state, stream.get(Math.min(at, stream.size() - 1)).train());
         started = state.counter("run.started") == 1;
         experience = at;
-        randomInit = state.has("run.random_init") ? state.doubles("run.random_init") : null;
+        // a finished run continued on further experiences has fewer columns than this stream: pad with "not measured"
+        randomInit = state.has("run.random_init") ? padded(state.doubles("run.random_init")) : null;
+        int width = state.longs("run.end_steps").length;
         rows.clear();
         int n = (int) state.counter("run.rows");
         double[] flat = state.doubles("run.matrix");
         for (int i = 0; i < n; i++) {
-            rows.add(Arrays.copyOfRange(flat, i * stream.size(), (i + 1) * stream.size()));
+            rows.add(padded(Arrays.copyOfRange(flat, i * width, (i + 1) * width)));
         }
         trained.clear();
         Arrays.stream(state.ints("run.trained")).forEach(trained::add);
@@ -314,6 +321,13 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         experienceSeconds = state.number("run.experience_seconds");
         evalSeconds = state.number("run.eval_seconds");
         wallSeconds = state.number("run.wall_seconds");
+    }
+
+    private double[] padded(double[] values) {
+        double[] out = new double[stream.size()];
+        Arrays.fill(out, Double.NaN);
+        System.arraycopy(values, 0, out, 0, values.length);
+        return out;
     }
 
     @Override

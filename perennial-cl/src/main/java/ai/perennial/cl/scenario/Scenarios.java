@@ -315,6 +315,30 @@ public final class Scenarios {
         return new Scenario("long " + kind, experiences, classes, 1, Scenario.DOMAIN_INCREMENTAL, settings);
     }
 
+    /**
+     * {@code later}'s experiences after {@code earlier}'s, numbered on (a finished run continued on new data). Both
+     * must be single-head streams and {@code later}'s classes must fit {@code earlier}'s outputs, since the model is kept.
+     */
+    public static Scenario append(Scenario earlier, Scenario later) {
+        if (earlier.heads() != 1 || later.heads() != 1) {
+            throw new PerennialException("scenario: a continued run appends experiences to a single-head stream; "
+                    + (earlier.heads() != 1 ? "the finished run's" : "the new") + " stream has one head per task");
+        }
+        if (later.outputs() > earlier.outputs()) {
+            throw new PerennialException("scenario: the new stream has " + later.outputs() + " classes, the continued model "
+                    + earlier.outputs() + " outputs");
+        }
+        List<Experience> all = new ArrayList<>(earlier.experiences());
+        for (Experience e : later.experiences()) {
+            all.add(new Experience(earlier.size() + e.index(), e.train(), e.test(), e.taskId(), e.classes()));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", "continued");
+        settings.put("first", earlier.settings());
+        settings.put("then", later.settings());
+        return new Scenario(earlier.name() + ", then " + later.name(), all, earlier.outputs(), 1, later.setting(), settings);
+    }
+
     private static Scenario withSetting(Scenario s, String key, Object value) {
         Map<String, Object> settings = new LinkedHashMap<>(s.settings());
         settings.put(key, value);

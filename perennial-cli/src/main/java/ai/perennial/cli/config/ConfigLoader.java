@@ -85,6 +85,16 @@ public final class ConfigLoader {
         return YAML.convertValue(tree, LinkedHashMap.class);
     }
 
+    /** {@code tree} (e.g. a run's stored config) with {@code overrides} applied. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> withOverrides(Map<String, Object> tree, List<String> overrides) {
+        ObjectNode node = YAML.valueToTree(tree);
+        for (String override : overrides) {
+            applyOverride(node, override);
+        }
+        return YAML.convertValue(node, LinkedHashMap.class);
+    }
+
     /** {@code a.b.c=value}: value is parsed as YAML (so numbers, booleans and [lists] keep their type). */
     static void applyOverride(ObjectNode root, String override) {
         int eq = override.indexOf('=');

@@ -1,8 +1,6 @@
 package ai.perennial.cli.report;
 
-import ai.perennial.core.PerennialException;
-import java.io.IOException;
-import java.nio.file.Files;
+import ai.perennial.core.run.ResultWriter;
 import java.nio.file.Path;
 
 /** The page frame shared by all reports: inline styles, no scripts, nothing fetched. */
@@ -22,11 +20,7 @@ final class Html {
     }
 
     static void write(Path file, String html) {
-        try {
-            Files.writeString(file, html);
-        } catch (IOException e) {
-            throw new PerennialException("cannot write " + file + " (" + e.getMessage() + ")");
-        }
+        ResultWriter.writeText(file, html);
     }
 
     static String fmt(Object v) {

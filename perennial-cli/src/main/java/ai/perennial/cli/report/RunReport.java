@@ -70,19 +70,24 @@ public final class RunReport {
 
     /** Accuracy of each experience (the first {@value #MAX_CURVES}) against the step, with experience ends marked. */
     public static String curveChart(String title, ContinualResult r, int experiences) {
+        return curveChart(title, r.curve(), r.endSteps(), experiences);
+    }
+
+    /** The continual-evaluation curves of one run (each experience's accuracy against the step), task switches marked. */
+    public static String curveChart(String title, List<EvalPoint> curve, long[] endSteps, int experiences) {
         List<Svg.Series> series = new ArrayList<>();
         int shown = Math.min(experiences, MAX_CURVES);
         for (int j = 0; j < shown; j++) {
-            double[] x = new double[r.curve().size()];
-            double[] y = new double[r.curve().size()];
+            double[] x = new double[curve.size()];
+            double[] y = new double[curve.size()];
             for (int k = 0; k < x.length; k++) {
-                EvalPoint p = r.curve().get(k);
+                EvalPoint p = curve.get(k);
                 x[k] = p.step();
                 y[k] = p.accuracies()[j];
             }
             series.add(new Svg.Series("exp " + (j + 1), x, y));
         }
-        return Svg.lineChart(title, series, Arrays.copyOf(r.endSteps(), Math.max(0, experiences - 1)), "optimizer step",
+        return Svg.lineChart(title, series, Arrays.copyOf(endSteps, Math.max(0, experiences - 1)), "optimizer step",
                 "accuracy", 0, 1);
     }
 

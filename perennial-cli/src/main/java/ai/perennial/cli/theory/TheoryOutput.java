@@ -105,11 +105,7 @@ final class TheoryOutput {
     }
 
     private void write(String name, String text) {
-        try {
-            Files.writeString(dir.resolve(name), text);
-        } catch (IOException e) {
-            throw new PerennialException("cannot write " + dir.resolve(name) + ": " + e.getMessage());
-        }
+        ResultWriter.writeText(dir.resolve(name), text);
     }
 
     /**

@@ -30,6 +30,15 @@ public final class ByteDataset extends HostDataset {
         this.std = std;
     }
 
+    /** The normalization applied to every input byte: {@code (x / 255 - mean) / std}. */
+    public float mean() {
+        return mean;
+    }
+
+    public float std() {
+        return std;
+    }
+
     /** The raw byte of feature {@code feature} of sample {@code index}. */
     public int pixel(int index, int feature) {
         return pixels[index * features() + feature] & 0xff;

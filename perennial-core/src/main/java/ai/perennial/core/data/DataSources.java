@@ -25,6 +25,24 @@ public final class DataSources {
         return ai.perennial.core.registry.Chosen.of(Registry.global(), KIND, name, params, "dataset").build(seed);
     }
 
+    /**
+     * How {@code data}'s inputs are stored and normalized, for a model exported with it: {@code {type: uint8, mean, std}}
+     * (x / 255 − mean) / std, or {@code {type: float32}} used as is.
+     */
+    public static Map<String, Object> inputs(Dataset data) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("shape", data.sampleShape().getShape());
+        if (data instanceof ByteDataset b) {
+            out.put("type", "uint8");
+            out.put("mean", (double) b.mean());
+            out.put("std", (double) b.std());
+        } else {
+            out.put("type", "float32");
+        }
+        out.put("classes", data.numClasses());
+        return out;
+    }
+
     /** The last {@code testFraction} of {@code all} for testing, the rest for training (samples are already i.i.d.). */
     static Split splitSynthetic(Dataset all, double testFraction) {
         int trainSize = (int) Math.round(all.size() * (1 - testFraction));

@@ -21,6 +21,26 @@ public final class Parameters {
         return out;
     }
 
+    /**
+     * SHA-256 over every parameter's name and float32 values (little-endian), in order: equal exactly when the weights
+     * are bit for bit equal, so two runs can be compared by one line of their results.
+     */
+    public static String sha256(List<Parameter> params) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (Parameter p : params) {
+                digest.update(p.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                float[] values = p.array().toFloatArray();
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(values);
+                digest.update(bytes);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Copies of the parameters' current values (not recording gradients). */
     public static List<NDArray> copies(List<Parameter> params) {
         List<NDArray> out = new ArrayList<>(params.size());

@@ -1,7 +1,10 @@
 package ai.perennial.core.state;
 
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Values;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,7 +23,24 @@ public final class Checkpointer {
      */
     public record Policy(long everySteps, double everySeconds, boolean atExperienceEnd, boolean keepExperienceEnds) {
         public static final Policy NEVER = new Policy(0, 0, false, false);
+
+        /** The policy the checkpoint parameters ({@link #PARAMS}) describe. */
+        public static Policy of(Values v) {
+            return new Policy(v.get(EVERY_STEPS), v.get(EVERY_SECONDS), v.get(AT_EXPERIENCE_END), v.get(KEEP_EXPERIENCE_ENDS));
+        }
     }
+
+    public static final Param<Long> EVERY_STEPS = Param.whole("every_steps", 0L, "save every this many optimizer steps (0 = not by steps)")
+            .nonNegative();
+    public static final Param<Double> EVERY_SECONDS = Param.number("every_seconds", 600.0,
+            "save when this many seconds passed since the last save (0 = not by time)").nonNegative();
+    public static final Param<Boolean> AT_EXPERIENCE_END = Param.flag("at_experience_end", true, "save after every experience");
+    public static final Param<Integer> KEEP_LAST = Param.integer("keep_last", 2, "checkpoints kept besides pinned ones").atLeast(1)
+            .atMost(1000);
+    public static final Param<Boolean> KEEP_EXPERIENCE_ENDS = Param.flag("keep_experience_ends", false,
+            "keep every experience-end checkpoint (never pruned)");
+    /** The {@code checkpoint} settings of a run; operational: they may change when a run resumes. */
+    public static final List<Param<?>> PARAMS = List.of(EVERY_STEPS, EVERY_SECONDS, AT_EXPERIENCE_END, KEEP_LAST, KEEP_EXPERIENCE_ENDS);
 
     private final Checkpoints store;
     private final Policy policy;

@@ -391,6 +391,25 @@ public final class Checkpoints {
         }
     }
 
+    /** Deletes every unpinned checkpoint (a finished run keeps only its pinned ones: the final state). */
+    public void prunePinnedOnly() {
+        try {
+            for (Path p : all()) {
+                boolean pinned;
+                try {
+                    pinned = Boolean.TRUE.equals(readManifest(p).get("pinned"));
+                } catch (CorruptCheckpointException e) {
+                    pinned = false;
+                }
+                if (!pinned) {
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new PerennialException("cannot prune " + root + ": " + e.getMessage());
+        }
+    }
+
     /** Deletes every checkpoint (a run started again with --force). */
     public void clear() {
         try {

@@ -1,0 +1,86 @@
+package ai.perennial.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.state.Checkpoints;
+import ai.perennial.core.state.StateDict;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code perennial export DIR --out model.safetensors}: a run's trained weights for use anywhere. */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Write a run's trained weights as a safetensors file (readable by PyTorch, NumPy and other tools) and,",
+            "beside it, a JSON model spec (architecture, outputs, input shape and normalization) that 'perennial predict' reads."})
+public final class ExportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DIR", description = "A run's directory (from 'perennial run', 'train' or 'continue')")
+    Path dir;
+
+    @Option(names = "--out", required = true, description = "The weights file, NAME.safetensors; the spec goes to NAME.json")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        String file = out.getFileName().toString();
+        if (!file.endsWith(".safetensors")) {
+            throw new PerennialException("--out " + out + ": name the weights file NAME.safetensors");
+        }
+        Path specFile = out.resolveSibling(file.substring(0, file.length() - ".safetensors".length()) + ".json");
+        if (Files.isDirectory(out)) {
+            throw new PerennialException("--out " + out + " is a directory; give a file name such as model.safetensors");
+        }
+        Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> System.err.println("warning: " + w));
+        if (saved == null) {
+            throw new PerennialException("export " + dir + ": no valid checkpoint in " + dir.resolve("checkpoints"));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> model = (Map<String, Object>) saved.manifest().get("model");
+        if (model == null || !(model.get("parameters") instanceof List<?> names)) {
+            throw new PerennialException("export " + dir + ": the checkpoint does not describe its model (written by an older Perennial)");
+        }
+        StateDict state = saved.state();
+        Engines.pytorch();
+        Path tmp = out.resolveSibling("." + file + ".tmp");
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        try (NDManager m = NDManager.newBaseManager(); OutputStream o = Files.newOutputStream(tmp)) {
+            NDList list = new NDList();
+            for (Object name : names) {
+                StateDict.Tensor t = state.tensor("model." + name);
+                NDArray a = m.create((float[]) t.data(), new Shape(t.shape()));
+                a.setName((String) name);
+                list.add(a);
+            }
+            list.encode(o, NDList.Encoding.SAFETENSORS);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw new PerennialException("cannot write " + out + " (" + e.getMessage() + ")");
+        }
+        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("format", 1);
+        spec.put("weights", out.getFileName().toString());
+        spec.put("model", model.get("spec"));
+        spec.put("outputs", model.get("outputs"));
+        spec.put("heads", model.get("heads"));
+        spec.put("parameters", names);
+        spec.put("inputs", saved.manifest().get("inputs"));
+        spec.put("from", saved.dir().toString());
+        spec.put("step", saved.step());
+        ResultWriter.write(specFile.toAbsolutePath().getParent(), specFile.getFileName().toString(), spec);
+        System.out.println("wrote " + out + " (" + names.size() + " tensors, step " + saved.step() + ") and " + specFile);
+        return 0;
+    }
+}

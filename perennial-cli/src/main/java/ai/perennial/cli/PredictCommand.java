@@ -1,0 +1,131 @@
+package ai.perennial.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Chosen;
+import ai.perennial.core.registry.Registry;
+import ai.perennial.core.run.ResultWriter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code perennial predict MODEL --data DIR --out predictions.csv}: classify a data set with an exported model. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Classify the samples of an IDX directory with a model from 'perennial export'; write index, prediction and label.")
+public final class PredictCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL", description = "The exported NAME.safetensors (its NAME.json spec beside it)")
+    Path weights;
+
+    @Option(names = "--data", required = true, description = "A directory of MNIST-layout IDX files (train/t10k images and labels)")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "test", description = "Which part of --data: test (t10k) or train. Default: ${DEFAULT-VALUE}")
+    String split;
+
+    @Option(names = "--task", defaultValue = "0", description = "The head to read out, for a model with one head per task. Default: ${DEFAULT-VALUE}")
+    int task;
+
+    @Option(names = "--out", required = true, description = "CSV file for the predictions")
+    Path out;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() throws IOException {
+        if (!split.equals("test") && !split.equals("train")) {
+            throw new PerennialException("--split must be test or train, got '" + split + "'");
+        }
+        String name = weights.getFileName().toString();
+        if (!name.endsWith(".safetensors") || !Files.isRegularFile(weights)) {
+            throw new PerennialException("MODEL " + weights + ": give the NAME.safetensors file that 'perennial export' wrote");
+        }
+        Path specFile = weights.resolveSibling(name.substring(0, name.length() - ".safetensors".length()) + ".json");
+        if (!Files.isRegularFile(specFile)) {
+            throw new PerennialException("MODEL " + weights + ": its spec " + specFile + " is missing; export the run again");
+        }
+        Map<String, Object> spec = new ObjectMapper().readValue(specFile.toFile(), Map.class);
+        Map<String, Object> inputs = (Map<String, Object>) spec.get("inputs");
+        Map<String, Object> modelSpec = new LinkedHashMap<>((Map<String, Object>) spec.get("model"));
+        int outputs = ((Number) spec.get("outputs")).intValue();
+        int heads = ((Number) spec.get("heads")).intValue();
+        if (task < 0 || task >= heads) {
+            throw new PerennialException("--task " + task + ": the model has " + heads + " head(s)");
+        }
+        Engines.pytorch();
+        DataSources.Split split2 = DataSources.load("idx", Map.of("data_dir", data.toString()), 0);
+        Dataset set = split.equals("test") ? split2.test() : split2.train();
+        long[] shape = ((List<Number>) inputs.get("shape")).stream().mapToLong(Number::longValue).toArray();
+        if (!set.sampleShape().equals(new Shape(shape))) {
+            throw new PerennialException("--data " + data + ": samples are " + set.sampleShape() + ", the model takes " + new Shape(shape));
+        }
+        if (!"uint8".equals(inputs.get("type"))) {
+            throw new PerennialException("MODEL " + weights + " was trained on " + inputs.get("type") + " inputs; predict reads IDX images");
+        }
+        Chosen<Model.Context, Model> chosen = Chosen.of(Registry.global(), Model.KIND, (String) modelSpec.remove("name"), modelSpec, "model");
+        int[] predicted = new int[set.size()];
+        try (NDManager m = NDManager.newBaseManager()) {
+            Model model = chosen.build(new Model.Context(m, new Shape(shape), outputs, heads, 0));
+            load(model, m);
+            for (int from = 0; from < set.size(); from += 1000) {
+                int[] idx = java.util.stream.IntStream.range(from, Math.min(set.size(), from + 1000)).toArray();
+                try (NDManager batch = m.newSubManager()) {
+                    int[] tasks = new int[idx.length];
+                    Arrays.fill(tasks, task);
+                    long[] best = model.forward(set.inputs(batch, idx), tasks).argMax(1).toLongArray();
+                    for (int i = 0; i < idx.length; i++) {
+                        predicted[from + i] = (int) best[i];
+                    }
+                }
+            }
+        }
+        StringBuilder csv = new StringBuilder("index,predicted,label\n");
+        int correct = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            csv.append(i).append(',').append(predicted[i]).append(',').append(set.label(i)).append('\n');
+            correct += predicted[i] == set.label(i) ? 1 : 0;
+        }
+        ResultWriter.writeText(out, csv.toString());
+        System.out.printf(Locale.ROOT, "accuracy %.4f on %d samples (%s split of %s) -> %s%n", correct / (double) predicted.length,
+                predicted.length, split, data, out);
+        return 0;
+    }
+
+    /** The exported weights into {@code model}'s parameters, by name; any missing or misshapen tensor is named. */
+    private void load(Model model, NDManager m) throws IOException {
+        Map<String, NDArray> byName = new HashMap<>();
+        try (InputStream in = Files.newInputStream(weights)) {
+            for (NDArray a : NDList.decode(m, in)) {
+                byName.put(a.getName(), a);
+            }
+        } catch (RuntimeException e) {
+            throw new PerennialException("MODEL " + weights + " is not a readable safetensors file (" + e.getMessage() + ")");
+        }
+        for (Parameter p : model.parameters()) {
+            NDArray a = byName.get(p.name());
+            if (a == null || !a.getShape().equals(p.array().getShape())) {
+                throw new PerennialException("MODEL " + weights + ": tensor " + p.name() + " is " + (a == null ? "missing" : a.getShape())
+                        + ", the model needs " + p.array().getShape());
+            }
+            p.array().set(a.toFloatArray());
+        }
+    }
+}
