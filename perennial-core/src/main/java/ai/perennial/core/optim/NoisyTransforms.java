@@ -9,13 +9,14 @@ import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.run.Seeds;
 import ai.perennial.core.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Updates with injected Gaussian noise, drawn on the device. The engine's generator is seeded when the transform is
- * initialized, so a run with the same seed draws the same noise.
+ * Updates with injected Gaussian noise, drawn on the device from the engine's generator, which is seeded from the run
+ * seed and the step count before every step: a run with the same seed draws the same noise, also across a resume.
  */
 public final class NoisyTransforms {
     private static final Param<Double> TEMPERATURE = Param.number("temperature", 1e-5, "temperature T of the injected noise")
@@ -55,13 +56,13 @@ public final class NoisyTransforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                seed(seed);
                 return new TransformState();
             }
 
             @Override
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 double eta = lr.at(state.count());
+                seed(seed, state.count());
                 state.increment();
                 float noise = (float) Math.sqrt(2 * eta * temperature);
                 List<NDArray> out = new ArrayList<>(grads.size());
@@ -93,7 +94,6 @@ public final class NoisyTransforms {
         return new GradientTransform() {
             @Override
             public TransformState init(List<Parameter> params) {
-                seed(seed);
                 TransformState s = new TransformState();
                 s.addZerosLike("utility", params);
                 return s;
@@ -102,6 +102,7 @@ public final class NoisyTransforms {
             @Override
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 double eta = lr.at(state.count());
+                seed(seed, state.count());
                 state.increment();
                 List<NDArray> utility = state.buffer("utility");
                 float correction = (float) (1 / (1 - Math.pow(utilityDecay, state.count())));
@@ -130,7 +131,11 @@ public final class NoisyTransforms {
         };
     }
 
-    private static void seed(long seed) {
-        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+    /**
+     * Seeds the engine's generator from the run's seed and the step, before each step's draws: the noise then depends
+     * only on where the run is, so a run resumed from a checkpoint draws exactly what it would have drawn.
+     */
+    private static void seed(long seed, long step) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) Seeds.derive(seed, "step-" + step));
     }
 }

@@ -32,7 +32,10 @@ class OptimizerStateTest {
         List<Supplier<GradientTransform>> recipes = List.of(
                 () -> Optimizers.sgd(Schedule.cosine(0.1, 10, 0), 0.9, true, 0.01),
                 () -> Optimizers.adamw(Schedule.warmup(2, Schedule.constant(0.01)), 0.9, 0.999, 1e-8, 0.1, Optimizers.ALL),
-                () -> Optimizers.adamL2(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.1));
+                () -> Optimizers.adamL2(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.1),
+                // the injected noise too: it depends only on the seed and the step
+                () -> NoisyTransforms.sgld(Schedule.constant(0.01), 1.0, 7),
+                () -> NoisyTransforms.upgd(Schedule.constant(0.01), 0.9, 0.1, 0.01, 7));
         for (Supplier<GradientTransform> recipe : recipes) {
             try (NDManager m = NDManager.newBaseManager()) {
                 List<Parameter> a = params(m);
