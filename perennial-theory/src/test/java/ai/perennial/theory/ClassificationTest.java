@@ -59,4 +59,25 @@ class ClassificationTest {
         assertThat(band.mean()[0]).isGreaterThan(0);
         assertThat(band.mean()[1]).isLessThan(band.mean()[0] / 10);
     }
+
+    @Test
+    void gaussianTailHasTheTruncatedNormalMeanAndLargeMarginsAreDrawnDirectly() {
+        // E[z | z ≥ 3] = φ(3) / (1 − Φ(3)) = 0.0044318 / 0.0013499 = 3.28310
+        Random random = new Random(7);
+        double sum = 0;
+        int n = 200_000;
+        for (int i = 0; i < n; i++) {
+            double z = SeparableClassification.gaussianTail(3, random);
+            assertThat(z).isGreaterThanOrEqualTo(3);
+            sum += z;
+        }
+        assertThat(sum / n).isCloseTo(3.28310, within(0.003));
+        // a margin of 10 would need ~1e23 rejection draws per point
+        SeparableClassification c = SeparableClassification.generate(4, 10, 5, 10, 1);
+        for (int m = 0; m < c.tasks(); m++) {
+            for (double[] p : c.signedPoints(m)) {
+                assertThat(Math.sqrt(Vectors.squaredNorm(p))).isGreaterThanOrEqualTo(10);
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package ai.perennial.cl.buffer;
 
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.registry.Param;
@@ -27,9 +28,12 @@ public final class ReplayBuffer {
     private final Policy policy;
     private final Rng rng;
     private HostDataset template;
+    // rows, labels, tasks and logits grow with the samples actually stored (up to capacity), so a memory larger than
+    // the stream costs nothing
+    private int allocated;
     private Object rows;
-    private final int[] labels;
-    private final int[] tasks;
+    private int[] labels = new int[0];
+    private int[] tasks = new int[0];
     private float[][] logits;
     private int size;
     private long seen;
@@ -41,8 +45,6 @@ public final class ReplayBuffer {
         this.capacity = capacity;
         this.policy = policy;
         this.rng = new Rng(seed);
-        this.labels = new int[capacity];
-        this.tasks = new int[capacity];
     }
 
     public int capacity() {
@@ -61,7 +63,6 @@ public final class ReplayBuffer {
         HostDataset host = (HostDataset) source;
         if (template == null) {
             template = host;
-            rows = host.newStorage(capacity);
         }
         for (int i = 0; i < indices.length; i++) {
             int slot = chooseSlot(host.label(indices[i]));
@@ -69,15 +70,38 @@ public final class ReplayBuffer {
             if (slot < 0) {
                 continue;
             }
+            if (slot >= allocated) {
+                grow((int) Math.min(capacity, Math.max(slot + 1L, Math.max(64L, 2L * allocated))));
+            }
             host.copyRow(indices[i], rows, slot);
             labels[slot] = host.label(indices[i]);
             tasks[slot] = host.task(indices[i]);
             if (sampleLogits != null) {
                 if (logits == null) {
-                    logits = new float[capacity][];
+                    logits = new float[allocated][];
                 }
                 logits[slot] = sampleLogits[i];
             }
+        }
+    }
+
+    private void grow(int n) {
+        try {
+            Object more = template.newStorage(n);
+            if (rows != null) {
+                System.arraycopy(rows, 0, more, 0, java.lang.reflect.Array.getLength(rows));
+            }
+            rows = more;
+            labels = java.util.Arrays.copyOf(labels, n);
+            tasks = java.util.Arrays.copyOf(tasks, n);
+            if (logits != null) {
+                logits = java.util.Arrays.copyOf(logits, n);
+            }
+            allocated = n;
+        } catch (OutOfMemoryError e) {
+            throw new PerennialException("the replay memory does not fit in the Java heap at " + n + " samples of "
+                    + template.rowBytes() + " bytes (heap limit " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB); lower the strategy's memory or give Java more heap, e.g. PERENNIAL_JAVA_OPTS=-Xmx16g");
         }
     }
 
@@ -150,7 +174,7 @@ public final class ReplayBuffer {
     }
 
     private void copySlot(int slot, Object dst, int dstRow) {
-        int rowLength = java.lang.reflect.Array.getLength(rows) / capacity;
+        int rowLength = java.lang.reflect.Array.getLength(rows) / allocated;
         System.arraycopy(rows, slot * rowLength, dst, dstRow * rowLength, rowLength);
     }
 
@@ -197,11 +221,15 @@ public final class ReplayBuffer {
         seen = in.counter(prefix + "seen");
         rng.restore(in.counter(prefix + "rng"));
         this.template = (HostDataset) template;
-        rows = this.template.newStorage(capacity);
+        rows = null;
+        allocated = 0;
+        labels = new int[0];
+        tasks = new int[0];
         logits = null;
         if (size == 0) {
             return;
         }
+        grow(size);
         HostDataset stored = HostDataset.importFrom(in, prefix + "samples.", template);
         for (int s = 0; s < size; s++) {
             stored.copyRow(s, rows, s);
@@ -211,7 +239,7 @@ public final class ReplayBuffer {
         if (in.has(prefix + "logits")) {
             float[] flat = in.floats(prefix + "logits");
             int width = flat.length / size;
-            logits = new float[capacity][];
+            logits = new float[allocated][];
             for (int s = 0; s < size; s++) {
                 logits[s] = java.util.Arrays.copyOfRange(flat, s * width, (s + 1) * width);
             }

@@ -174,8 +174,9 @@ public final class ExperimentConfig {
                 }
                 out.put(k, e.getValue());
             }
-        } else if (raw != null) {
-            throw new PerennialException(key + ": expected a mapping of keys to values, got " + Param.show(raw));
+        } else if (raw != null || tree.containsKey(key)) {
+            throw new PerennialException(key + ": expected a mapping of keys to values, got " + Param.show(raw)
+                    + "; leave the key out to use the defaults");
         }
         if (DEFAULTS.containsKey(key) && !out.containsKey("name")) {
             out.put("name", DEFAULTS.get(key));

@@ -57,8 +57,8 @@ public final class ByteDataset extends HostDataset {
         int h = (int) s.get(1);
         int w = (int) s.get(2);
         double rad = Math.toRadians(degrees);
-        double cos = Math.cos(rad);
-        double sin = Math.sin(rad);
+        double cos = StrictMath.cos(rad);
+        double sin = StrictMath.sin(rad);
         double cy = (h - 1) / 2.0;
         double cx = (w - 1) / 2.0;
         // For each output pixel, the top-left source pixel (inverse rotation) and the bilinear weights, computed once.

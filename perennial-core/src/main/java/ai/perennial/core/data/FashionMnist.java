@@ -28,6 +28,8 @@ public final class FashionMnist {
     private static final Param<String> DEFAULT_DATA_DIR = Param.text("data_dir", DEFAULT_DIR.toString(),
             "directory of the four IDX files (raw or .gz)");
     private static final Param<String> DATA_DIR = Param.text("data_dir", null, "directory of the four IDX files (raw or .gz)").required();
+    private static final Param<Integer> CLASSES = Param.integer("classes", 10, "number of classes; every label must be below it")
+            .inClosed(2, 256);
 
     @Registered
     public static final Component<Long, DataSources.Split> FASHION_MNIST = Component.of(DataSources.KIND, "fashion-mnist")
@@ -35,14 +37,14 @@ public final class FashionMnist {
             .source("Xiao, Rasul & Vollgraf 2017")
             .params(DEFAULT_DATA_DIR)
             .provides(DataSources.IMAGES)
-            .factory((v, seed) -> load(Path.of(v.get(DEFAULT_DATA_DIR))).asSources());
+            .factory((v, seed) -> load(Path.of(v.get(DEFAULT_DATA_DIR)), 10).asSources());
 
     @Registered
     public static final Component<Long, DataSources.Split> IDX = Component.of(DataSources.KIND, "idx")
             .summary("any MNIST-layout directory: train/t10k images and labels as IDX files, raw or gzipped")
-            .params(DATA_DIR)
+            .params(DATA_DIR, CLASSES)
             .provides(DataSources.IMAGES)
-            .factory((v, seed) -> load(Path.of(v.get(DATA_DIR))).asSources());
+            .factory((v, seed) -> load(Path.of(v.get(DATA_DIR)), v.get(CLASSES)).asSources());
 
     private FashionMnist() {
     }
@@ -53,14 +55,32 @@ public final class FashionMnist {
         }
     }
 
+    /** Fashion-MNIST itself (10 classes). */
     public static Split load(Path dir) {
+        return load(dir, 10);
+    }
+
+    /**
+     * An MNIST-layout directory whose labels lie in {@code [0, classes)}; train and test images must have one size.
+     */
+    public static Split load(Path dir, int classes) {
         if (!Files.isDirectory(dir)) {
             throw new PerennialException("data directory " + dir + " does not exist; " + INSTALL_HINT);
         }
-        return new Split(loadPart(dir, "train", "fashion-mnist/train"), loadPart(dir, "t10k", "fashion-mnist/test"));
+        ByteDataset train = loadPart(dir, "train", "fashion-mnist/train", classes);
+        ByteDataset test = loadPart(dir, "t10k", "fashion-mnist/test", classes);
+        if (!train.sampleShape().equals(test.sampleShape())) {
+            throw new PerennialException(find(dir, "t10k-images-idx3-ubyte") + ": test images are " + size(test.sampleShape())
+                    + " but training images are " + size(train.sampleShape()) + "; both sets must have one image size");
+        }
+        return new Split(train, test);
     }
 
-    private static ByteDataset loadPart(Path dir, String prefix, String name) {
+    private static String size(Shape s) {
+        return s.get(1) + "x" + s.get(2);
+    }
+
+    private static ByteDataset loadPart(Path dir, String prefix, String name, int classes) {
         IdxFile images = IdxFile.read(find(dir, prefix + "-images-idx3-ubyte"));
         Path labelFile = find(dir, prefix + "-labels-idx1-ubyte");
         IdxFile labels = IdxFile.read(labelFile);
@@ -75,16 +95,14 @@ public final class FashionMnist {
             throw new IdxFormatException(labelFile, labels.dims()[0] + " labels for " + images.dims()[0] + " images");
         }
         int[] y = new int[labels.dims()[0]];
-        int numClasses = 0;
         for (int i = 0; i < y.length; i++) {
             y[i] = labels.data()[i] & 0xff;
-            numClasses = Math.max(numClasses, y[i] + 1);
+            if (y[i] >= classes) {
+                throw new PerennialException(labelFile + ": label " + y[i] + " at position " + i + " is not below the " + classes
+                        + " classes of the data set; fix the labels, or set the data set's classes if there are more");
+            }
         }
-        if (numClasses > 10 && numClasses > y.length / 2) {
-            throw new IdxFormatException(labelFile, "label value " + (numClasses - 1) + " is implausible for a classification set");
-        }
-        return new ByteDataset(name, images.data(), y, new Shape(1, images.dims()[1], images.dims()[2]),
-                Math.max(numClasses, 10), MEAN, STD);
+        return new ByteDataset(name, images.data(), y, new Shape(1, images.dims()[1], images.dims()[2]), classes, MEAN, STD);
     }
 
     private static Path find(Path dir, String stem) {

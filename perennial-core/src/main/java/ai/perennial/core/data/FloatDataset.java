@@ -3,6 +3,7 @@ package ai.perennial.core.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.engine.Engines;
 
 /** Float inputs kept on the host as-is (synthetic data); no normalization is applied. */
 public final class FloatDataset extends HostDataset {
@@ -47,6 +48,6 @@ public final class FloatDataset extends HostDataset {
         for (int i = 0; i < indices.length; i++) {
             System.arraycopy(values, indices[i] * features, batch, i * features, features);
         }
-        return manager.create(batch, new Shape(batchDims(indices.length)));
+        return Engines.owned(manager.create(batch, new Shape(batchDims(indices.length))));
     }
 }

@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,7 +28,14 @@ public record IdxFile(int[] dims, byte[] data) {
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(
                         file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
-            return parse(file, in);
+            try {
+                return parse(file, in);
+            } catch (IdxFormatException e) {
+                // a damaged compressed stream can inflate to the wrong length; its checksum, checked at the end, names
+                // the real defect
+                in.transferTo(OutputStream.nullOutputStream());
+                throw e;
+            }
         } catch (NoSuchFileException e) {
             throw new IdxFormatException(file, "file does not exist");
         } catch (ZipException e) {

@@ -1,6 +1,7 @@
 package ai.perennial.core.data;
 
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.engine.Resources;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
@@ -39,7 +40,13 @@ public final class Synthetic {
      * Gaussian class clusters: class {@code c} has a random centre with entries N(0, separation²),
      * samples are centre + N(0, 1) noise.
      */
+    private static void checkSize(int samples, int dim, int classes) {
+        Resources.requireHeap((long) samples * dim, 4L * samples * dim + 8L * classes * dim, samples + " samples and " + classes
+                + " class centres of " + dim + " features", "generate fewer samples, classes or features");
+    }
+
     public static FloatDataset gaussianClusters(int samples, int dim, int classes, double separation, long seed) {
+        checkSize(samples, dim, classes);
         SplittableRandom rng = new SplittableRandom(seed);
         double[][] centres = new double[classes][dim];
         for (double[] centre : centres) {
@@ -63,6 +70,7 @@ public final class Synthetic {
      * realizable by a linear classifier, so a student can reach (near) 100% accuracy.
      */
     public static FloatDataset linearTeacher(int samples, int dim, int classes, long seed) {
+        checkSize(samples, dim, classes);
         SplittableRandom rng = new SplittableRandom(seed);
         double[][] teacher = new double[classes][dim];
         for (double[] row : teacher) {
@@ -99,6 +107,6 @@ public final class Synthetic {
     static double gaussian(SplittableRandom rng) {
         double u1 = rng.nextDouble();
         double u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+        return Math.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * Math.PI * u2);
     }
 }

@@ -4,7 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import ai.perennial.core.PerennialException;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place that knows which tensor engine runs underneath: PyTorch through DJL, with natives
@@ -13,11 +16,31 @@ import ai.perennial.core.PerennialException;
 public final class Engines {
     public static final String ENGINE = "PyTorch";
 
+    /**
+     * Settings the native libraries read from the environment when they load. With dynamic threading, MKL and OpenMP use
+     * fewer threads on a loaded machine, which changes the order of floating-point sums, so the same seed (or a resumed
+     * run) could end in different weights.
+     */
+    static final Map<String, String> NATIVE_ENVIRONMENT = Map.of("MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE");
+
+    private static volatile boolean prepared;
+
+    /** The C library's {@code setenv}, to set the variables before the native libraries read them. */
+    private interface LibC extends com.sun.jna.Library {
+        int setenv(String name, String value, int overwrite);
+    }
+
     private Engines() {
     }
 
-    /** Loads the PyTorch engine or fails with one message that says what to do. */
+    /**
+     * Loads the PyTorch engine or fails with one message that says what to do. Before the first load, sets
+     * {@link #NATIVE_ENVIRONMENT} in the process environment (values the user set explicitly are kept, with a warning).
+     */
     public static Engine pytorch() {
+        if (!prepared) {
+            prepareNativeEnvironment();
+        }
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.default_engine", ENGINE);
         try {
@@ -35,6 +58,48 @@ public final class Engines {
                     + "); rebuild with 'mvn -q -DskipTests package' so the bundled pytorch-native-cpu jar is on the class path,"
                     + " and check that ~/.djl.ai is writable", e);
         }
+    }
+
+    private static synchronized void prepareNativeEnvironment() {
+        if (prepared) {
+            return;
+        }
+        prepared = true;
+        for (var e : NATIVE_ENVIRONMENT.entrySet()) {
+            String given = System.getenv(e.getKey());
+            if (given != null && !given.equalsIgnoreCase(e.getValue())) {
+                LoggerFactory.getLogger(Engines.class).warn("{}={} is kept as set; runs with the same seed may then differ on a"
+                        + " loaded machine (unset it for bit-exact runs)", e.getKey(), given);
+            }
+        }
+        if (!com.sun.jna.Platform.isWindows()) {
+            LibC c = com.sun.jna.Native.load("c", LibC.class);
+            NATIVE_ENVIRONMENT.forEach((name, value) -> c.setenv(name, value, 0));
+        }
+    }
+
+    /**
+     * {@code fromHost} copied into memory the engine allocated, and the original closed. DJL wraps a tensor created
+     * from Java data around the Java buffer as it is, whose address (and so its alignment) changes from run to run;
+     * matrix products can take different code paths for different alignments and round differently in the last bit.
+     * Parameters and batch inputs are therefore always engine-allocated, which keeps runs and resumed runs bit for bit
+     * identical.
+     */
+    public static NDArray owned(NDArray fromHost) {
+        NDArray copy = fromHost.duplicate();
+        fromHost.close();
+        return copy;
+    }
+
+    /**
+     * A gradient collector that leaves gradient recording off when it closes. PyTorch keeps that switch per thread, on
+     * by default in a new thread, and the collector restores what it found; left on, the optimizer's in-place update of a
+     * parameter fails, so training from a caller's worker thread would break.
+     */
+    public static GradientCollector newGradientCollector() {
+        Engine engine = pytorch();
+        JniUtils.setGradMode(false);
+        return engine.newGradientCollector();
     }
 
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */

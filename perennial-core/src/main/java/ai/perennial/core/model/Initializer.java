@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.engine.Resources;
 import java.util.SplittableRandom;
 
 /**
@@ -14,6 +16,7 @@ import java.util.SplittableRandom;
 final class Initializer {
     private final NDManager manager;
     private final SplittableRandom rng;
+    private long total; // parameters created so far
 
     Initializer(NDManager manager, long seed) {
         this.manager = manager;
@@ -21,12 +24,17 @@ final class Initializer {
     }
 
     Parameter uniform(String name, Shape shape, long fanIn, boolean decays) {
+        long size = shape.size();
+        total += size;
+        // weights, gradients and up to two optimizer moments of 4 bytes each, checked before anything is allocated
+        Resources.requireEngineMemory(16 * total, "the model's " + total + " parameters", "use smaller layers");
+        Resources.requireHeap(size, 4 * size, "parameter " + name, "use smaller layers");
         double bound = 1.0 / Math.sqrt(fanIn);
-        float[] values = new float[Math.toIntExact(shape.size())];
+        float[] values = new float[(int) size];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
         }
-        NDArray array = manager.create(values, shape);
+        NDArray array = Engines.owned(manager.create(values, shape));
         NDScope.unregister(array); // parameters outlive any scope the model is built in
         array.setName(name);
         array.setRequiresGradient(true);

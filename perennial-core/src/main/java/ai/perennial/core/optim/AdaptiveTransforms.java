@@ -73,8 +73,8 @@ public final class AdaptiveTransforms {
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 state.increment();
                 long t = state.count();
-                double bc1 = 1 - Math.pow(b1, t);
-                double bc2 = 1 - Math.pow(b2, t);
+                double bc1 = 1 - StrictMath.pow(b1, t);
+                double bc2 = 1 - StrictMath.pow(b2, t);
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
@@ -107,9 +107,9 @@ public final class AdaptiveTransforms {
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 state.increment();
                 long t = state.count();
-                double bc1 = 1 - Math.pow(b1, t);
-                double bc2 = 1 - Math.pow(b2, t);
-                double rho = rhoInf - 2 * t * Math.pow(b2, t) / bc2;
+                double bc1 = 1 - StrictMath.pow(b1, t);
+                double bc2 = 1 - StrictMath.pow(b2, t);
+                double rho = rhoInf - 2 * t * StrictMath.pow(b2, t) / bc2;
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
@@ -146,8 +146,8 @@ public final class AdaptiveTransforms {
                 double rate = lr.at(state.count());
                 state.increment();
                 long t = state.count();
-                double bc1 = 1 - Math.pow(b1, t);
-                double bc2 = 1 - Math.pow(b2, t);
+                double bc1 = 1 - StrictMath.pow(b1, t);
+                double bc2 = 1 - StrictMath.pow(b2, t);
                 double scaledFinal = finalLr * rate / lr.at(0);
                 float lower = (float) (scaledFinal * (1 - 1 / (gamma * t + 1)));
                 float upper = (float) (scaledFinal * (1 + 1 / (gamma * t)));
@@ -185,7 +185,7 @@ public final class AdaptiveTransforms {
                 double rate = lr.at(state.count());
                 state.increment();
                 long t = state.count();
-                float stepScale = (float) (rate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t)));
+                float stepScale = (float) (rate * Math.sqrt(1 - StrictMath.pow(b2, t)) / (1 - StrictMath.pow(b1, t)));
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);
@@ -233,7 +233,7 @@ public final class AdaptiveTransforms {
                 double rate = lr == null ? 0 : lr.at(state.count());
                 state.increment();
                 long t = state.count();
-                float beta2 = (float) (1 - Math.pow(t, decay));
+                float beta2 = (float) (1 - StrictMath.pow(t, decay));
                 float relative = (float) Math.min(1e-2, 1 / Math.sqrt(t));
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {

@@ -30,7 +30,7 @@ public final class Fadam {
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 state.increment();
                 long t = state.count();
-                float rho = (float) (b2 * (1 - Math.pow(b2, t - 1)) / (1 - Math.pow(b2, t)));
+                float rho = (float) (b2 * (1 - StrictMath.pow(b2, t - 1)) / (1 - StrictMath.pow(b2, t)));
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray g = grads.get(i);

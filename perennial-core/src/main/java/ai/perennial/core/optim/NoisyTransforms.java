@@ -105,7 +105,7 @@ public final class NoisyTransforms {
                 seed(seed, state.count());
                 state.increment();
                 List<NDArray> utility = state.buffer("utility");
-                float correction = (float) (1 / (1 - Math.pow(utilityDecay, state.count())));
+                float correction = (float) (1 / (1 - StrictMath.pow(utilityDecay, state.count())));
                 NDArray max = null;
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray w = params.get(i).array();

@@ -108,8 +108,8 @@ public final class Transforms {
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 state.increment();
                 long t = state.count();
-                double bc1 = 1 - Math.pow(b1, t);
-                double bc2 = 1 - Math.pow(b2, t);
+                double bc1 = 1 - StrictMath.pow(b1, t);
+                double bc2 = 1 - StrictMath.pow(b2, t);
                 // u = (m / bc1) / (sqrt(v) / sqrt(bc2) + eps) = m * (sqrt(bc2)/bc1) / (sqrt(v) + eps*sqrt(bc2))
                 float numeratorScale = (float) (Math.sqrt(bc2) / bc1);
                 float epsHat = (float) (eps * Math.sqrt(bc2));

@@ -331,6 +331,13 @@ public final class Param<T> {
 
     private static String toText(Object v) {
         if (v instanceof String s) {
+            // terminal escapes, NULs and line breaks in a name or path are never meant, and would reach terminals and reports
+            for (int i = 0; i < s.length(); i++) {
+                if (Character.isISOControl(s.charAt(i))) {
+                    throw new IllegalArgumentException(String.format("contains the control character U+%04X at position %d; remove it",
+                            (int) s.charAt(i), i));
+                }
+            }
             return s;
         }
         if (v instanceof Number || v instanceof Boolean) {

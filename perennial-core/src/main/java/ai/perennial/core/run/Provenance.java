@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,7 @@ public record Provenance(Map<String, Object> config, long seed, String command, 
         versions.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         Map<String, String> machine = new LinkedHashMap<>();
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        machine.put("cpu", cpuModel());
         machine.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         machine.put("max_heap_mb", Long.toString(Runtime.getRuntime().maxMemory() >> 20));
         Path root = sourceRoot();
@@ -43,6 +45,23 @@ public record Provenance(Map<String, Object> config, long seed, String command, 
             dirty = status != null && !status.isEmpty();
         }
         return new Provenance(config, seed, command, versions, machine, commit, dirty, Instant.now().toString());
+    }
+
+    /**
+     * The CPU model and its widest vector extension: MKL picks kernels by instruction set, so the last digits of a run
+     * can differ between CPUs (never between runs on one).
+     */
+    static String cpuModel() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String model = lines.stream().filter(l -> l.startsWith("model name")).findFirst().map(l -> l.replaceFirst("[^:]*:\\s*", ""))
+                    .orElse(System.getProperty("os.arch"));
+            String flags = lines.stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+            String vector = flags.contains(" avx512f") ? "AVX-512" : flags.contains(" avx2") ? "AVX2" : flags.contains(" avx") ? "AVX" : "SSE";
+            return model + ", " + vector;
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch");
+        }
     }
 
     /** The git work tree this code runs from: $PERENNIAL_HOME, else the nearest ancestor of the cwd with .git. */

@@ -9,7 +9,9 @@ import ai.perennial.core.registry.Registered;
  * A value (usually the learning rate) as a pure function of the optimizer step, counted from 0 for
  * the first update. Schedules hold no state, so they can be plotted, composed and checkpointed for free.
  *
- * <p>Each named schedule is declared next to its function; {@link ScheduleSpec} reads them from text.
+ * <p>Each named schedule is declared next to its function; {@link ScheduleSpec} reads them from text. Values use
+ * {@link StrictMath}: {@code Math.cos} and friends may round differently once the JIT compiles them, and a rate that
+ * differs in its last bit makes two runs with the same seed drift apart.
  */
 @FunctionalInterface
 public interface Schedule {
@@ -27,14 +29,14 @@ public interface Schedule {
     @Registered
     Component<Context, Schedule> CONSTANT = Component.of(KIND, "constant")
             .summary("a constant value")
-            .params(Param.number("value", null, "the value (default: the learning rate)"))
+            .params(Param.number("value", null, "the value (default: the learning rate)").nonNegative())
             .factory((v, c) -> constant(v.number("value", c.rate())));
 
     @Registered
     Component<Context, Schedule> LINEAR = Component.of(KIND, "linear")
             .summary("linear from 'from' to 'to' over 'steps', then constant")
-            .params(Param.number("from", null, "first value (default: the learning rate)"),
-                    Param.number("to", 0.0, "final value"),
+            .params(Param.number("from", null, "first value (default: the learning rate)").nonNegative(),
+                    Param.number("to", 0.0, "final value").nonNegative(),
                     Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1))
             .factory((v, c) -> linear(v.number("from", c.rate()), v.number("to"), v.whole("steps", c.steps())));
 
@@ -42,24 +44,24 @@ public interface Schedule {
     Component<Context, Schedule> COSINE = Component.of(KIND, "cosine")
             .summary("cosine decay from peak to end over steps, then end")
             .source("Loshchilov & Hutter 2017")
-            .params(Param.number("peak", null, "first value (default: the learning rate)"),
+            .params(Param.number("peak", null, "first value (default: the learning rate)").nonNegative(),
                     Param.whole("steps", null, "length of the decay (default: the rest of the run)").atLeast(1),
-                    Param.number("end", 0.0, "final value"))
+                    Param.number("end", 0.0, "final value").nonNegative())
             .factory((v, c) -> cosine(v.number("peak", c.rate()), v.whole("steps", c.steps()), v.number("end")));
 
     @Registered
     Component<Context, Schedule> STEP = Component.of(KIND, "step")
             .summary("step decay: base · factor^⌊t / every⌋")
-            .params(Param.number("base", null, "first value (default: the learning rate)"),
-                    Param.number("factor", 0.1, "multiplier at each drop"),
+            .params(Param.number("base", null, "first value (default: the learning rate)").nonNegative(),
+                    Param.number("factor", 0.1, "multiplier at each drop").nonNegative(),
                     Param.whole("every", null, "steps between drops (default: a third of the run)").atLeast(1))
             .factory((v, c) -> step(v.number("base", c.rate()), v.number("factor"), v.whole("every", Math.max(1, c.steps() / 3))));
 
     @Registered
     Component<Context, Schedule> EXPONENTIAL = Component.of(KIND, "exponential")
             .summary("exponential decay per step: base · rate^t")
-            .params(Param.number("base", null, "first value (default: the learning rate)"),
-                    Param.number("rate", 0.999, "decay per step"))
+            .params(Param.number("base", null, "first value (default: the learning rate)").nonNegative(),
+                    Param.number("rate", 0.999, "decay per step").positive())
             .factory((v, c) -> exponential(v.number("base", c.rate()), v.number("rate")));
 
     static Schedule constant(double value) {
@@ -78,7 +80,7 @@ public interface Schedule {
      */
     static Schedule cosine(double peak, long steps, double end) {
         requireSteps(steps);
-        return step -> end + (peak - end) * 0.5 * (1 + Math.cos(Math.PI * Math.min(step, steps) / steps));
+        return step -> end + (peak - end) * 0.5 * (1 + StrictMath.cos(Math.PI * Math.min(step, steps) / steps));
     }
 
     /**
@@ -120,22 +122,22 @@ public interface Schedule {
     /** Step decay: {@code base · factor^floor(t / every)}. */
     static Schedule step(double base, double factor, long every) {
         requireSteps(every);
-        return t -> base * Math.pow(factor, Math.floorDiv(t, every));
+        return t -> base * StrictMath.pow(factor, Math.floorDiv(t, every));
     }
 
     /** Exponential decay per step: {@code base · rate^t}. */
     static Schedule exponential(double base, double rate) {
-        return t -> base * Math.pow(rate, t);
+        return t -> base * StrictMath.pow(rate, t);
     }
 
     @Registered
     Component<Context, Schedule> COSINE_RESTARTS = Component.of(KIND, "cosine-restarts")
             .summary("cosine with warm restarts (SGDR): cycle i lasts period · mult^i steps")
             .source("Loshchilov & Hutter 2017")
-            .params(Param.number("peak", null, "value at each restart (default: the learning rate)"),
+            .params(Param.number("peak", null, "value at each restart (default: the learning rate)").nonNegative(),
                     Param.whole("period", null, "first cycle length (default: a quarter of the run)").atLeast(1),
                     Param.number("mult", 1.0, "cycle length multiplier").atLeast(1),
-                    Param.number("end", 0.0, "value at each cycle end"))
+                    Param.number("end", 0.0, "value at each cycle end").nonNegative())
             .factory((v, c) -> cosineRestarts(v.number("peak", c.rate()), v.whole("period", Math.max(1, c.steps() / 4)),
                     v.number("mult"), v.number("end")));
 
@@ -155,7 +157,7 @@ public interface Schedule {
                 start += length;
                 length *= mult;
             }
-            return end + (peak - end) * 0.5 * (1 + Math.cos(Math.PI * (t - start) / length));
+            return end + (peak - end) * 0.5 * (1 + StrictMath.cos(Math.PI * (t - start) / length));
         };
     }
 
@@ -163,11 +165,11 @@ public interface Schedule {
     Component<Context, Schedule> WSD = Component.of(KIND, "wsd")
             .summary("warmup-stable-decay: linear warmup, constant peak, then a short decay (linear, sqrt or cosine)")
             .source("Hu et al. 2024 (MiniCPM)")
-            .params(Param.number("peak", null, "plateau value (default: the learning rate)"),
+            .params(Param.number("peak", null, "plateau value (default: the learning rate)").nonNegative(),
                     Param.whole("warmup", null, "warmup steps (default: 5% of the run)").nonNegative(),
                     Param.whole("stable", null, "plateau steps (default: what warmup and decay leave)").atLeast(1),
                     Param.whole("decay", null, "decay steps (default: 10% of the run)").atLeast(1),
-                    Param.number("end", 0.0, "final value"),
+                    Param.number("end", 0.0, "final value").nonNegative(),
                     Param.choice("shape", "linear", "decay shape", "linear", "sqrt", "cosine"))
             .factory((v, c) -> {
                 long w = v.whole("warmup", c.steps() / 20);
@@ -190,7 +192,7 @@ public interface Schedule {
             double x = Math.min(t, decay) / (double) decay;
             double f = switch (shape) {
                 case "sqrt" -> 1 - Math.sqrt(x);
-                case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * x));
+                case "cosine" -> 0.5 * (1 + StrictMath.cos(Math.PI * x));
                 default -> 1 - x;
             };
             return end + (peak - end) * f;
@@ -202,9 +204,9 @@ public interface Schedule {
     Component<Context, Schedule> INFINITE = Component.of(KIND, "infinite")
             .summary("the 'infinite' schedule for continual pre-training: warmup, cosine cooldown to a constant, constant, final anneal")
             .source("Ibrahim et al. 2024")
-            .params(Param.number("max", null, "peak (default: the learning rate)"),
-                    Param.number("constant", null, "plateau (default: a quarter of the learning rate)"),
-                    Param.number("min", 0.0, "value after the anneal"),
+            .params(Param.number("max", null, "peak (default: the learning rate)").nonNegative(),
+                    Param.number("constant", null, "plateau (default: a quarter of the learning rate)").nonNegative(),
+                    Param.number("min", 0.0, "value after the anneal").nonNegative(),
                     Param.whole("warmup", null, "warmup steps (default: 5% of the run)").nonNegative(),
                     Param.whole("cooldown", null, "cooldown steps (default: 20% of the run)").atLeast(1),
                     Param.whole("anneal_start", null, "step where the anneal starts (default: anneal steps before the end)").atLeast(1),
@@ -238,7 +240,7 @@ public interface Schedule {
     Component<Context, Schedule> REX = Component.of(KIND, "rex")
             .summary("REX: η0 · (1 − p) / (1 − p/2), p the fraction of the run done")
             .source("Chen et al. 2021")
-            .params(Param.number("peak", null, "first value (default: the learning rate)"),
+            .params(Param.number("peak", null, "first value (default: the learning rate)").nonNegative(),
                     Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1))
             .factory((v, c) -> rex(v.number("peak", c.rate()), v.whole("steps", c.steps())));
 
@@ -255,8 +257,8 @@ public interface Schedule {
     Component<Context, Schedule> TRIANGULAR = Component.of(KIND, "triangular")
             .summary("triangular cyclical rate between base and max, half cycle s steps")
             .source("Smith 2017")
-            .params(Param.number("base", null, "low value (default: a tenth of the learning rate)"),
-                    Param.number("max", null, "high value (default: the learning rate)"),
+            .params(Param.number("base", null, "low value (default: a tenth of the learning rate)").nonNegative(),
+                    Param.number("max", null, "high value (default: the learning rate)").nonNegative(),
                     Param.whole("half_cycle", null, "steps from low to high (default: an eighth of the run)").atLeast(1))
             .factory((v, c) -> triangular(v.number("base", c.rate() / 10), v.number("max", c.rate()),
                     v.whole("half_cycle", Math.max(1, c.steps() / 8))));
@@ -278,7 +280,7 @@ public interface Schedule {
     Component<Context, Schedule> ONE_CYCLE = Component.of(KIND, "one-cycle")
             .summary("1cycle: up from max/div to max over pct_start of the run, then cosine down to max/(div · final_div)")
             .source("Smith 2018")
-            .params(Param.number("max", null, "peak (default: the learning rate)"),
+            .params(Param.number("max", null, "peak (default: the learning rate)").nonNegative(),
                     Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1),
                     Param.number("pct_start", 0.3, "share of the run spent rising").inOpen(0, 1),
                     Param.number("div", 25.0, "max / first value").positive(),
@@ -293,7 +295,7 @@ public interface Schedule {
     static Schedule oneCycle(double max, long steps, double pctStart, double div, double finalDiv) {
         requireSteps(steps);
         long up = Math.max(1, Math.round(pctStart * steps));
-        Schedule rise = t -> max + (max / div - max) * 0.5 * (1 + Math.cos(Math.PI * Math.min(t, up) / up));
+        Schedule rise = t -> max + (max / div - max) * 0.5 * (1 + StrictMath.cos(Math.PI * Math.min(t, up) / up));
         return join(new Schedule[] {rise, cosine(max, Math.max(1, steps - up), max / (div * finalDiv))}, new long[] {up});
     }
 
@@ -325,7 +327,7 @@ public interface Schedule {
             .summary("refined from a logged run's gradient norms: w_t ∝ ‖g_t‖⁻² Σ_{s>t} ‖g_s‖² (log from 'train --log-grad-norms')")
             .source("Defazio et al. 2023")
             .params(Param.text("file", null, "grad_norms.csv written by 'perennial train --log-grad-norms'").required(),
-                    Param.number("peak", null, "largest value (default: the learning rate)"),
+                    Param.number("peak", null, "largest value (default: the learning rate)").nonNegative(),
                     Param.whole("steps", null, "length (default: the rest of the run)").atLeast(1),
                     Param.number("smooth", 0.1, "median-filter width as a share of the logged blocks").inClosed(0, 1))
             .factory((v, c) -> refined(GradientNormRecord.read(java.nio.file.Path.of(v.text("file"))).meanSquaredNorms(),

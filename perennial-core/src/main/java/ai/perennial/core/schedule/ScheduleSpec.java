@@ -32,6 +32,10 @@ public final class ScheduleSpec {
         long at = 0;
         for (int i = 0; i < pieces.length; i++) {
             String piece = pieces[i].trim();
+            if (piece.isEmpty() || piece.startsWith("@")) {
+                throw new PerennialException("schedule '" + spec + "': piece " + (i + 1) + " has no schedule name; join pieces as "
+                        + "NAME@STEPS+NAME, e.g. constant@500+cosine");
+            }
             int atSign = piece.lastIndexOf('@');
             if (i < pieces.length - 1) {
                 if (atSign < 0) {

@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A host-side snapshot of a component's state: named tensors (float32, float64, uint8, int32, int64) and named
+ * A host-side snapshot of a component's state (the put methods copy what they are given, so a snapshot never changes
+ * with the live state; the getters hand out the held arrays, which must not be modified): named tensors (float32, float64, uint8, int32, int64) and named
  * scalars (whole numbers, real numbers, text). Everything stateful exports one and imports it back; a checkpoint is
  * the union of them under prefixes ({@link #putAll}), written as safetensors plus JSON ({@link Checkpoints}).
  */
@@ -60,7 +61,7 @@ public final class StateDict {
     }
 
     public void putFloats(String key, long[] shape, float[] values) {
-        putTensor(key, new Tensor(Type.FLOAT32, shape, values));
+        putTensor(key, new Tensor(Type.FLOAT32, shape.clone(), values.clone()));
     }
 
     public void putFloats(String key, float[] values) {
@@ -68,19 +69,19 @@ public final class StateDict {
     }
 
     public void putDoubles(String key, double[] values) {
-        putTensor(key, new Tensor(Type.FLOAT64, new long[] {values.length}, values));
+        putTensor(key, new Tensor(Type.FLOAT64, new long[] {values.length}, values.clone()));
     }
 
     public void putBytes(String key, long[] shape, byte[] values) {
-        putTensor(key, new Tensor(Type.UINT8, shape, values));
+        putTensor(key, new Tensor(Type.UINT8, shape.clone(), values.clone()));
     }
 
     public void putInts(String key, int[] values) {
-        putTensor(key, new Tensor(Type.INT32, new long[] {values.length}, values));
+        putTensor(key, new Tensor(Type.INT32, new long[] {values.length}, values.clone()));
     }
 
     public void putLongs(String key, long[] values) {
-        putTensor(key, new Tensor(Type.INT64, new long[] {values.length}, values));
+        putTensor(key, new Tensor(Type.INT64, new long[] {values.length}, values.clone()));
     }
 
     /** A float32 host copy of {@code array} (which must be float32), with its shape. */

@@ -3,10 +3,9 @@ package ai.perennial.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.schedule.GradientNormRecord;
 import ai.perennial.core.state.StateDict;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -95,10 +94,6 @@ public final class GradientNormLog implements TrainingHook {
     }
 
     public void write(Path file) {
-        try {
-            Files.writeString(file, csv());
-        } catch (IOException e) {
-            throw new PerennialException("cannot write gradient-norm log " + file + ": " + e.getMessage());
-        }
+        ResultWriter.writeText(file, csv());
     }
 }

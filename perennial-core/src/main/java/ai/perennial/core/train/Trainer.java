@@ -1,6 +1,5 @@
 package ai.perennial.core.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -36,7 +35,6 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final List<TrainingHook> hooks;
     private final NDManager manager;
-    private final Engine engine;
     private final List<Parameter> params;
     private final TrainingContext context;
     private final Position position = new Position();
@@ -58,6 +56,9 @@ public final class Trainer {
             }
             if (reportEvery <= 0) {
                 throw new PerennialException("reportEvery must be at least 1, got " + reportEvery);
+            }
+            if (maxSteps == 0 || maxSteps < -1) {
+                throw new PerennialException("max steps must be at least 1 (or -1 for no cap), got " + maxSteps);
             }
         }
 
@@ -106,7 +107,7 @@ public final class Trainer {
         this.optimizer = optimizer;
         this.hooks = List.copyOf(hooks);
         this.manager = manager;
-        this.engine = Engines.pytorch();
+        Engines.pytorch(); // fails here, before any work, if the native library cannot load
         this.params = model.parameters();
         this.context = new TrainingContext(model, optimizer, manager);
     }
@@ -265,7 +266,7 @@ public final class Trainer {
      * the step's own pass (hooks see its logits), not a re-evaluation at other weights.
      */
     private NDArray backward(Batch batch, boolean first) {
-        try (GradientCollector collector = engine.newGradientCollector()) {
+        try (GradientCollector collector = Engines.newGradientCollector()) {
             NDArray logits = model.forward(batch.inputs(), batch.tasks());
             if (first) {
                 for (TrainingHook h : hooks) {

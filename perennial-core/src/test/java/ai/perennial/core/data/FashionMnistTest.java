@@ -60,6 +60,28 @@ class FashionMnistTest {
     }
 
     @Test
+    void labelsOutsideTheClassesAreRefusedWithTheirPosition() throws IOException {
+        writeSplit("train", 6);
+        writeSplit("t10k", 4);
+        byte[] labels = IdxFileTest.idx(8, new int[] {6}, 6);
+        labels[8 + 4] = (byte) 200;
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), labels);
+        assertThatThrownBy(() -> FashionMnist.load(dir)).isInstanceOf(PerennialException.class)
+                .hasMessageContaining("train-labels-idx1-ubyte: label 200 at position 4 is not below the 10 classes");
+        assertThat(FashionMnist.load(dir, 201).train().numClasses()).isEqualTo(201);
+        assertThatThrownBy(() -> FashionMnist.load(dir, 6)).hasMessageContaining("label 200");
+    }
+
+    @Test
+    void testImagesOfAnotherSizeAreRefused() throws IOException {
+        writeSplit("train", 6);
+        writeSplit("t10k", 4);
+        Files.write(dir.resolve("t10k-images-idx3-ubyte"), IdxFileTest.idx(8, new int[] {4, 3, 3}, 36));
+        assertThatThrownBy(() -> FashionMnist.load(dir)).isInstanceOf(PerennialException.class)
+                .hasMessageContaining("test images are 3x3 but training images are 2x3");
+    }
+
+    @Test
     void realFashionMnistWhenInstalled() {
         // on a developer machine without the package this is skipped; CI (which installs it) must never skip it
         boolean installed = Files.isDirectory(FashionMnist.DEFAULT_DIR);

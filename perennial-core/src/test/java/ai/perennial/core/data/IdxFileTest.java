@@ -104,4 +104,29 @@ class IdxFileTest {
         assertThatThrownBy(() -> IdxFile.read(cut)).isInstanceOf(IdxFormatException.class).hasMessageContaining("truncated");
         assertThatThrownBy(() -> IdxFile.read(dir.resolve("nope"))).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void everyFlippedByteOfAGzipStreamIsReportedAsGzipDamage() throws IOException {
+        byte[] plain = idx(8, new int[] {40, 5}, 200);
+        byte[] gz = Files.readAllBytes(write("v.gz", plain));
+        Path damaged = dir.resolve("damaged.gz");
+        int harmless = 0;
+        // bytes 4..9 are the header's time stamp, extra flags and OS byte, which no reader checks
+        for (int i = 10; i < gz.length; i++) {
+            for (int mask : new int[] {0x01, 0x80, 0xff}) {
+                byte[] b = gz.clone();
+                b[i] ^= (byte) mask;
+                Files.write(damaged, b);
+                try {
+                    IdxFile f = IdxFile.read(damaged);
+                    assertThat(f.data()).as("byte %d ^ %x read without error", i, mask).isEqualTo(Arrays.copyOfRange(plain, 12, plain.length));
+                    harmless++;
+                } catch (IdxFormatException e) {
+                    assertThat(e.getMessage()).as("byte %d ^ %x", i, mask).containsPattern("corrupt gzip|truncated gzip");
+                }
+            }
+        }
+        // only bits the format ignores (padding after the last deflate block) may flip unnoticed
+        assertThat(harmless).isLessThan(8);
+    }
 }

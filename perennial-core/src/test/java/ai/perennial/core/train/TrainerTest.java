@@ -1,5 +1,6 @@
 package ai.perennial.core.train;
 
+import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,6 +60,23 @@ class TrainerTest {
             assertThat(Evaluator.accuracy(t.context().model(), test, 64, m)).isGreaterThan(0.9);
             assertThat(stats.meanLoss()).isLessThan(0.5);
         }
+    }
+
+    @Test
+    void trainsOnAFreshThreadAfterTheEngineLoadedElsewhere() throws Exception {
+        // PyTorch records gradients per thread and starts a new thread with recording on; an embedding
+        // application's worker thread must train as the loading thread does
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                trainer(m, 1, List.of()).train(data, 0, Trainer.Options.of(1, 32, 5), ProgressListener.NONE);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        worker.start();
+        worker.join();
+        assertThat(failure.get()).isNull();
     }
 
     @Test

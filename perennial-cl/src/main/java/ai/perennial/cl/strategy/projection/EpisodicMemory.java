@@ -81,7 +81,7 @@ final class EpisodicMemory {
 
     /** Gradient (copies) of the mean cross-entropy on rows {@code indices} of {@code data}. */
     static List<NDArray> lossGradient(Model model, Dataset data, int[] indices, NDManager manager) {
-        try (GradientCollector collector = Engines.pytorch().newGradientCollector()) {
+        try (GradientCollector collector = Engines.newGradientCollector()) {
             NDArray logits = model.forward(data.inputs(manager, indices), data.tasks(indices));
             collector.backward(Losses.crossEntropy(logits, data.labels(manager, indices)));
         }

@@ -1,6 +1,5 @@
 package ai.perennial.cl.strategy.regularization;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -44,11 +43,10 @@ public final class Importance {
         List<NDArray> total = Parameters.zerosLike(params);
         int n = Math.min(samples, data.size());
         int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), new SplittableRandom(seed)), n);
-        Engine engine = Engines.pytorch();
         for (int index : pick) {
             int[] one = {index};
             try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                try (GradientCollector collector = engine.newGradientCollector()) {
+                try (GradientCollector collector = Engines.newGradientCollector()) {
                     NDArray logits = model.forward(data.inputs(step, one), data.tasks(one));
                     collector.backward(objective.apply(logits, data.labels(step, one)));
                 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -108,7 +109,7 @@ public final class SpectralRegularization implements Strategy {
         for (int i = 0; i < n; i++) {
             x[i] /= (float) Math.sqrt(norm);
         }
-        NDArray a = like.getManager().create(x);
+        NDArray a = Engines.owned(like.getManager().create(x));
         NDScope.unregister(a);
         return a;
     }

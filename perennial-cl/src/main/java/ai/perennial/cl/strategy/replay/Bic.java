@@ -179,7 +179,7 @@ public final class Bic implements Strategy {
                 }
                 double sum = 0;
                 for (int c = 0; c < outputs; c++) {
-                    z[c] = Math.exp(z[c] - max);
+                    z[c] = StrictMath.exp(z[c] - max);
                     sum += z[c];
                 }
                 for (int c = 0; c < outputs; c++) {

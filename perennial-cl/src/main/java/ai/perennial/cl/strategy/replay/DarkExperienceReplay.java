@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
@@ -82,7 +83,7 @@ public final class DarkExperienceReplay implements Strategy {
         Dataset memory = buffer.view(logitSlots);
         int[] all = Replay.all(logitSlots.length);
         NDArray predicted = c.model().forward(memory.inputs(m, all), memory.tasks(all));
-        NDArray stored = m.create(buffer.logits(logitSlots), predicted.getShape());
+        NDArray stored = Engines.owned(m.create(buffer.logits(logitSlots), predicted.getShape()));
         NDArray loss = predicted.sub(stored).square().mean().mul((float) alpha);
         if (labelSlots != null) {
             Dataset memory2 = buffer.view(labelSlots);

@@ -13,6 +13,7 @@ import ai.perennial.cl.strategy.Teacher;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Registered;
@@ -227,7 +228,7 @@ public final class Icarl implements Strategy {
                     System.arraycopy(mean, 0, mu, c * d, d);
                 }
             }
-            NDArray muT = m.create(mu, new Shape(outputs, d));
+            NDArray muT = Engines.owned(m.create(mu, new Shape(outputs, d)));
             NDArray dist = phi.square().sum(new int[] {1}, true).sub(phi.matMul(muT.transpose()).mul(2f))
                     .add(muT.square().sum(new int[] {1}).reshape(1, outputs));
             NDArray logits = dist.neg().add(m.create(missing, new Shape(1, outputs)));
