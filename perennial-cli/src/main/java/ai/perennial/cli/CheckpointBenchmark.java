@@ -8,6 +8,7 @@ import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.replay.ExperienceReplay;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.core.data.ByteDataset;
 import ai.perennial.core.engine.Engines;
@@ -39,8 +40,8 @@ import picocli.CommandLine.Option;
  * the wall time of permuted-fmnist with {@code checkpoint.every_steps=500} against the same run without checkpoints.
  */
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Checkpoint write and read time (MLP 400-400 + Adam + a 2,000-sample replay memory); with --overhead,",
-            "the wall-time overhead of checkpoint.every_steps=500 on permuted-fmnist (runs it 2x2 times, interleaved)."})
+        description = {"Checkpoint write and read time (MLP 400-400 + Adam + a 2,000-sample replay memory).",
+            "With --overhead, also the wall-time overhead of checkpoint.every_steps=500 on permuted-fmnist (runs it 2x2 times, interleaved)."})
 final class CheckpointBenchmark implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "9", description = "Checkpoint writes and reads timed (median reported). Default: ${DEFAULT-VALUE}")
     int repeats;
@@ -88,8 +89,8 @@ final class CheckpointBenchmark implements Callable<Integer> {
     private static StateDict sampleState() {
         try (NDManager m = NDManager.newBaseManager()) {
             Model model = new Mlp(m, 784, new int[] {400, 400}, 10, 1, 1);
-            Strategy er = Strategies.create("er", Map.of("memory", 2000), 1);
-            Optimizer opt = new Optimizer("adam", Optimizers.adam(Schedule.constant(1e-3), 0.9, 0.999, 1e-8), model.parameters());
+            Strategy er = Strategies.create(ExperienceReplay.ER.name(), Map.of("memory", 2000), 1);
+            Optimizer opt = new Optimizer(Optimizers.ADAM.name(), Optimizers.adam(Schedule.constant(1e-3), 0.9, 0.999, 1e-8), model.parameters());
             Trainer trainer = new Trainer(model, opt, List.of(er), m);
             byte[] pixels = new byte[2500 * 784];
             new SplittableRandom(1).nextBytes(pixels);

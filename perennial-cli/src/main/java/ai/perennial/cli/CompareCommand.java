@@ -14,6 +14,7 @@ import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,8 +27,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code perennial compare CONFIG --strategies ... --seeds ...}: strategies side by side on the same streams. */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run several strategies on the same stream for several seeds; write per-run results,",
-            "DIR/summary.csv (mean ± std per metric) and DIR/report.html."})
+        description = {"Run several strategies on the same stream for several seeds.",
+            "Writes each run's results, DIR/summary.csv (mean ± std per metric) and DIR/report.html."})
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "YAML file or preset name (see presets/)")
     String config;
@@ -56,10 +57,13 @@ public final class CompareCommand implements Callable<Integer> {
 
     /** What a comparison writes in its directory: the per-strategy run directories and the summaries. */
     private List<String> outputs(Path dir) {
-        List<String> ours = new ArrayList<>(List.of("summary.csv", "summary.json", "report.html"));
+        List<String> ours = new ArrayList<>(SUMMARIES);
         ours.addAll(strategies);
         return ours;
     }
+
+    /** Written when every run has finished; a resumed comparison removes the old ones until then. */
+    private static final List<String> SUMMARIES = List.of("summary.csv", "summary.json", "report.html");
 
     /** The result of a finished run in {@code dir}, or null. */
     private static JsonNode finishedRun(Path dir) {
@@ -104,7 +108,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         // Validate every (strategy, seed) config before training anything.
         Map<String, Map<Long, ExperimentConfig>> configs = new LinkedHashMap<>();
         for (String s : strategies) {
@@ -123,6 +127,12 @@ public final class CompareCommand implements Callable<Integer> {
             configs.put(s, bySeed);
         }
         OutputDir.prepare(out, resume, force, outputs(out));
+        if (resume) {
+            // until this comparison finishes, 'results' must rebuild its table from the runs, not read a stale summary
+            for (String name : SUMMARIES) {
+                OutputDir.deleteTree(out.resolve(name));
+            }
+        }
         Engines.pytorch();
         Map<String, Map<Long, Map<String, Object>>> metrics = new LinkedHashMap<>();
         List<String> curves = new ArrayList<>();

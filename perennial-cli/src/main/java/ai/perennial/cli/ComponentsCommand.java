@@ -26,7 +26,7 @@ final class ComponentsCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"List the registered components: data sets, scenarios, models, optimizers, schedules, strategies, ...",
+            description = {"List the registered components: data sets, scenarios, models, optimizers, schedules, strategies and more.",
                 "With --markdown, print docs/components.md."})
     static final class ListCommand implements Callable<Integer> {
         @Parameters(paramLabel = "KIND", arity = "0..1", description = "Only this kind, e.g. strategies (default: every kind)")

@@ -20,9 +20,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code perennial continue DIR}: a finished run's model and strategy state learn further experiences. */
 @Command(name = "continue", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Continue a finished run: its model, optimizer and strategy state (memories, importances, heads) learn",
-            "further experiences and the accuracy matrix grows. With the same stream (a run stopped by training.stop_after)",
-            "the result equals one uninterrupted run; with another stream its experiences follow the old ones."})
+        description = {"Continue a finished run on more experiences.",
+            "Its model, optimizer and strategy state (memories, importances, heads) learn further experiences and the accuracy",
+            "matrix grows. With the same stream (a run stopped by training.stop_after) the result equals one uninterrupted run;",
+            "with another stream its experiences follow the old ones."})
 public final class ContinueCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "A finished run's directory (from 'perennial run')")
     Path from;

@@ -1,6 +1,8 @@
 package ai.perennial.cli;
 
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.Synthetic;
+import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,8 +28,9 @@ import picocli.CommandLine.Option;
  * warmup + cosine schedule, continual evaluation, checkpoints every 5 steps.
  */
 @Command(name = "crash", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Kill -9 a small run with state everywhere at random moments, resume it each time, and compare its end",
-            "with an uninterrupted run (weights hash, accuracy matrix, loss curve). Exit 0 when every trial matches."})
+        description = {"Kill -9 a small run at random moments, resume it, and compare its end with an uninterrupted run.",
+            "The run has state everywhere; compared are the weights hash, accuracy matrix and loss curve.",
+            "Exit 0 when every trial matches."})
 final class CrashBenchmark implements Callable<Integer> {
     static final String CONFIG = """
             name: crash-test
@@ -141,14 +144,16 @@ final class CrashBenchmark implements Callable<Integer> {
         if (command.equals("run")) {
             args.addAll(resume ? List.of("run", "--resume", dir.toString()) : List.of("run", config.toString(), "--out", dir.toString(), "--force"));
         } else {
-            args.addAll(resume ? List.of("train", "--resume", dir.toString()) : List.of("train", "--dataset", "gaussian-clusters", "--samples",
-                    "12000", "--hidden", "64", "--optimizer", "adamw", "--schedule", "cosine", "--warmup-steps", "20", "--epochs", "3",
+            args.addAll(resume ? List.of("train", "--resume", dir.toString()) : List.of("train", "--dataset", Synthetic.GAUSSIAN_CLUSTERS.name(), "--samples",
+                    "12000", "--hidden", "64", "--optimizer", Optimizers.ADAMW.name(), "--schedule", "cosine", "--warmup-steps", "20", "--epochs", "3",
                     "--batch-size", "32", "--average", "swa:start=20,every=5", "--log-grad-norms", "--checkpoint-every-steps", "5",
                     "--seed", "5", "--out", dir.toString(), "--force"));
         }
         ProcessBuilder b = new ProcessBuilder(args).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolveSibling(dir.getFileName() + ".log").toFile()));
         b.environment().put("DJL_OFFLINE", "true");
+        b.environment().put("MKL_DYNAMIC", "FALSE"); // as bin/perennial sets it: results independent of the machine's load
+        b.environment().put("OMP_DYNAMIC", "FALSE");
         return b;
     }
 

@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code perennial export DIR --out model.safetensors}: a run's trained weights for use anywhere. */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a run's trained weights as a safetensors file (readable by PyTorch, NumPy and other tools) and,",
-            "beside it, a JSON model spec (architecture, outputs, input shape and normalization) that 'perennial predict' reads."})
+        description = {"Write a run's trained weights as a safetensors file, with a JSON model spec beside it.",
+            "The weights are readable by PyTorch, NumPy and other tools; the spec (architecture, outputs, input shape and",
+            "normalization) is what 'perennial predict' reads."})
 public final class ExportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "A run's directory (from 'perennial run', 'train' or 'continue')")
     Path dir;
@@ -39,9 +40,7 @@ public final class ExportCommand implements Callable<Integer> {
             throw new PerennialException("--out " + out + ": name the weights file NAME.safetensors");
         }
         Path specFile = out.resolveSibling(file.substring(0, file.length() - ".safetensors".length()) + ".json");
-        if (Files.isDirectory(out)) {
-            throw new PerennialException("--out " + out + " is a directory; give a file name such as model.safetensors");
-        }
+        OutputDir.writableFile(out);
         Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> System.err.println("warning: " + w));
         if (saved == null) {
             throw new PerennialException("export " + dir + ": no valid checkpoint in " + dir.resolve("checkpoints"));

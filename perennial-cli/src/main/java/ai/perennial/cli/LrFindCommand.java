@@ -16,7 +16,6 @@ import ai.perennial.core.run.Seeds;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.train.Trainer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,6 +84,7 @@ public final class LrFindCommand implements Callable<Integer> {
         }
         TrainCommand.Setup setup = TrainCommand.Setup.resolve(declared, spec.commandLine().getParseResult());
         String optimizer = setup.optimizer().name();
+        OutputDir.writable(out);
         double growth = Math.pow(maxLr / minLr, 1.0 / (steps - 1));
         Schedule sweep = Schedule.exponential(minLr, growth);
         Engines.pytorch();
@@ -140,7 +140,6 @@ public final class LrFindCommand implements Callable<Integer> {
         }
         double steepestLr = points.get(steepest)[1];
         double minimumLr = points.get(minimum)[1];
-        Files.createDirectories(out);
         StringBuilder csv = new StringBuilder("step,lr,loss,smoothed_loss\n");
         double[] lrs = new double[points.size()];
         double[] smooth = new double[points.size()];
@@ -158,7 +157,7 @@ public final class LrFindCommand implements Callable<Integer> {
         chart.addSeries("smoothed loss", lrs, smooth).setMarker(SeriesMarkers.NONE);
         chart.addSeries("steepest descent", new double[] {steepestLr}, new double[] {smooth[steepest]}).setMarker(SeriesMarkers.CIRCLE);
         chart.getStyler().setMarkerSize(8);
-        BitmapEncoder.saveBitmap(chart, out.resolve("lr_find.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+        ResultWriter.writeBytes(out.resolve("lr_find.png"), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("suggested_lr_steepest", steepestLr);
         result.put("suggested_lr_min_over_10", minimumLr / 10);

@@ -16,8 +16,15 @@ public final class Main implements Runnable {
     /** Exit code for user errors (bad input or configuration). */
     public static final int USAGE_ERROR = 2;
 
+    /** Exit code for failures that are Perennial's fault (a bug): the message asks for a report. */
+    public static final int INTERNAL_ERROR = 1;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, also print the full stack trace (as does PERENNIAL_DEBUG=1)")
+    boolean debug;
 
     @Override
     public void run() {
@@ -30,27 +37,66 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code; errors become one line on stderr. */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        TrainCommand.declareOptions(cli.getSubcommands().get("train"));
-        LrFindCommand.declareOptions(cli.getSubcommands().get("lr-find"));
+        CommandLine cli = commandLine();
         cli.setParameterExceptionHandler((e, a) -> {
-            String command = e.getCommandLine().getCommandName();
-            System.err.println("error: " + e.getMessage() + "; run 'perennial "
-                    + (command.equals("perennial") ? "" : command + " ") + "--help' for usage");
+            System.err.println("error: " + Text.printable(e.getMessage()) + "; run '"
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage");
             return USAGE_ERROR;
         });
+        Main main = cli.getCommand();
         cli.setExecutionExceptionHandler((e, c, parsed) -> {
-            Throwable user = e;
-            while (user != null && !(user instanceof PerennialException)) {
-                user = user.getCause();
+            if (main.debug || "1".equals(System.getenv("PERENNIAL_DEBUG"))) {
+                e.printStackTrace();
             }
-            if (user != null) {
-                System.err.println("error: " + user.getMessage());
-                return USAGE_ERROR;
-            }
-            throw e;
+            Failure f = Failure.of(e);
+            System.err.println("error: " + Text.printable(f.message()));
+            return f.code();
         });
         return cli.execute(args);
+    }
+
+    /** Every command with its options, including those derived from the component registry. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        // no option of any command means infinity or NaN; picocli would accept "1e309" and "NaN"
+        CommandLine.ITypeConverter<Double> finite = text -> {
+            double v = Double.parseDouble(text);
+            if (!Double.isFinite(v)) {
+                throw new CommandLine.TypeConversionException("'" + text + "' is not a finite number");
+            }
+            return v;
+        };
+        cli.registerConverter(Double.class, finite);
+        cli.registerConverter(Double.TYPE, finite);
+        TrainCommand.declareOptions(cli.getSubcommands().get("train"));
+        LrFindCommand.declareOptions(cli.getSubcommands().get("lr-find"));
+        return cli;
+    }
+
+    /** What to tell the user about an exception, and the exit code. */
+    record Failure(String message, int code) {
+        static Failure of(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof PerennialException) {
+                    return new Failure(t.getMessage(), USAGE_ERROR);
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof OutOfMemoryError) {
+                    return new Failure("out of memory (" + t.getMessage() + "); use smaller batches, models or memories, or give Java "
+                            + "more heap, e.g. PERENNIAL_JAVA_OPTS=-Xmx16g", USAGE_ERROR);
+                }
+                if (t instanceof java.io.IOException) {
+                    return new Failure(t.getClass().getSimpleName().replace("Exception", "") + ": " + t.getMessage()
+                            + "; check the path, its permissions and the free disk space", USAGE_ERROR);
+                }
+            }
+            StackTraceElement where = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
+            return new Failure("internal error " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + (where == null ? "" : " at " + where.getClassName().replaceAll(".*\\.", "") + "." + where.getMethodName() + ":"
+                    + where.getLineNumber()) + "; this is a bug in Perennial: please report it with the output of the same command "
+                    + "run with --debug", INTERNAL_ERROR);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

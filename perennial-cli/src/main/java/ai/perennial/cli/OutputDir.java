@@ -12,7 +12,7 @@ import java.util.stream.Stream;
  * holding no earlier run unless the command resumes it ({@code --resume}) or replaces it ({@code --force}, which
  * removes only what Perennial writes there).
  */
-final class OutputDir {
+public final class OutputDir {
     private OutputDir() {
     }
 
@@ -22,6 +22,7 @@ final class OutputDir {
      *     removes
      */
     static void prepare(Path dir, boolean keep, boolean force, List<String> ours) {
+        named(dir);
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new PerennialException("--out " + dir + " is a file; choose a directory");
         }
@@ -42,12 +43,47 @@ final class OutputDir {
                         + "); --force only replaces a run's own outputs; choose another directory");
             }
         }
+        writable(dir);
+    }
+
+    /** Creates {@code dir} if needed and checks that files can be written there; its contents are not looked at. */
+    public static void writable(Path dir) {
+        named(dir);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new PerennialException("--out " + dir + " is a file; choose a directory");
+        }
         try {
             Files.createDirectories(dir);
             Path probe = Files.createTempFile(dir, ".write-test", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
             throw new PerennialException("--out " + dir + " is not writable (" + e.getMessage() + "); choose a writable directory");
+        }
+    }
+
+    /** Checks that {@code file} can be written: not a directory, in a writable directory (created if needed). */
+    public static void writableFile(Path file) {
+        named(file);
+        if (Files.isDirectory(file)) {
+            throw new PerennialException("--out " + file + " is a directory; give a file name");
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (Files.exists(parent) && !Files.isDirectory(parent)) {
+            throw new PerennialException("--out " + file + ": " + parent + " is a file, not a directory");
+        }
+        try {
+            Files.createDirectories(parent);
+            Path probe = Files.createTempFile(parent, ".write-test", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new PerennialException("--out " + file + " cannot be written (" + e.getMessage() + "); choose a writable place");
+        }
+    }
+
+    /** An empty name would mean the current directory, which is never what was meant. */
+    private static void named(Path p) {
+        if (p.toString().isBlank()) {
+            throw new PerennialException("--out is empty; name a directory or file");
         }
     }
 

@@ -35,6 +35,7 @@ public final class ResultsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        OutputDir.writableFile(out);
         StringBuilder md = new StringBuilder();
         ObjectMapper json = new ObjectMapper();
         for (Path dir : dirs) {
@@ -49,18 +50,18 @@ public final class ResultsCommand implements Callable<Integer> {
     static String table(JsonNode summary) {
         JsonNode metrics = summary.get("metrics");
         StringBuilder b = new StringBuilder();
-        b.append("### ").append(summary.get("name").asText()).append("\n\n");
-        b.append("Seeds ").append(summary.get("seeds")).append(". Command:\n\n```bash\n").append(summary.get("command").asText())
+        b.append("### ").append(Text.markdown(summary.get("name").asText())).append("\n\n");
+        b.append("Seeds ").append(summary.get("seeds")).append(". Command:\n\n```bash\n").append(Text.printable(summary.get("command").asText()).replace("```", "` ``"))
                 .append("\n```\n\n");
         if (summary.has("rebuilt_from_runs")) {
-            b.append(summary.get("rebuilt_from_runs").asText()).append("\n\n");
+            b.append(Text.markdown(summary.get("rebuilt_from_runs").asText())).append("\n\n");
         }
         b.append("| strategy | ACC | BWT | forgetting | time per step / naive | once per experience |\n|---|---|---|---|---|---|\n");
         double naiveMs = metrics.path("ms_per_step").path(Naive.NAIVE.name()).path("mean").asDouble(Double.NaN);
         for (JsonNode s : summary.get("strategies")) {
             String name = s.asText();
             double ms = metrics.path("ms_per_step").path(name).path("mean").asDouble(Double.NaN);
-            b.append("| ").append(name).append(" | ").append(cell(metrics, "average_accuracy", name)).append(" | ")
+            b.append("| ").append(Text.markdown(name)).append(" | ").append(cell(metrics, "average_accuracy", name)).append(" | ")
                     .append(cell(metrics, "bwt", name)).append(" | ").append(cell(metrics, "forgetting", name)).append(" | ")
                     .append(Double.isNaN(naiveMs) || Double.isNaN(ms) ? "n/a" : String.format(Locale.ROOT, "%.2f×", ms / naiveMs))
                     .append(" | ").append(String.format(Locale.ROOT, "%.1f s",

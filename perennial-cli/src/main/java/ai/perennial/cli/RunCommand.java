@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code perennial run CONFIG}: one strategy on one continual-learning stream, with checkpoints and a report. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a continual-learning experiment described by a YAML config (or a preset name) and write",
-            "DIR/result.json, DIR/metrics.csv and DIR/report.html, with checkpoints in DIR/checkpoints.",
+        description = {"Run a continual-learning experiment described by a YAML config or a preset.",
+            "Writes DIR/result.json, DIR/metrics.csv and DIR/report.html, with checkpoints in DIR/checkpoints.",
             "Ctrl-C (or SIGTERM) saves a checkpoint and stops; 'run --resume DIR' continues exactly where it stopped."})
 public final class RunCommand implements Callable<Integer> {
     /** What a run writes in its directory (what --force replaces). */
@@ -58,8 +58,9 @@ public final class RunCommand implements Callable<Integer> {
         if (resume == null && config == null) {
             throw new PerennialException("run needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
         }
-        OutputDir.prepare(dir, resume != null, force, OUTPUTS);
+        // a bad config is reported before anything is created or removed in --out
         ExperimentConfig c = resume != null ? resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
+        OutputDir.prepare(dir, resume != null, force, OUTPUTS);
         String command = "perennial run " + (resume != null ? "--resume " + resume : config)
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
         Experiment experiment = Experiment.of(c);

@@ -5,7 +5,6 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.schedule.ScheduleSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,8 +35,8 @@ public final class ScheduleCommand implements Runnable {
     }
 
     @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Plot a schedule against the step. Spec: name:key=value,... joined by '+' with @length per piece,",
-                "e.g. 'constant:value=0.1@500+cosine:peak=0.1'; any piece takes warmup=N.",
+            description = {"Plot a schedule against the step.",
+                "Spec: name:key=value,... joined by '+' with @length per piece, e.g. 'constant:value=0.1@500+cosine:peak=0.1'; any piece takes warmup=N.",
                 "'perennial describe NAME' shows a schedule's parameters."})
     public static final class Plot implements Callable<Integer> {
         @Option(names = "--schedule", required = true, completionCandidates = Names.class,
@@ -59,15 +58,13 @@ public final class ScheduleCommand implements Runnable {
                 throw new PerennialException("--steps must be positive, got " + steps);
             }
             Schedule s = ScheduleSpec.parse(schedule, lr, steps);
+            OutputDir.writableFile(out);
             int points = (int) Math.min(steps + 1, 2000);
             double[] x = new double[points];
             double[] y = new double[points];
             for (int i = 0; i < points; i++) {
                 x[i] = Math.round(i * (double) steps / (points - 1));
                 y[i] = s.at((long) x[i]);
-            }
-            if (out.getParent() != null) {
-                Files.createDirectories(out.getParent());
             }
             String name = out.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
             if (name.endsWith(".svg")) {
@@ -84,7 +81,7 @@ public final class ScheduleCommand implements Runnable {
                 chart.getStyler().setXAxisDecimalPattern("#").setYAxisDecimalPattern("0.###E0");
                 chart.getStyler().setXAxisTickMarkSpacingHint(80).setYAxisTickMarkSpacingHint(50);
                 chart.addSeries("rate", x, y);
-                BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+                ai.perennial.core.run.ResultWriter.writeBytes(out, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
             } else {
                 throw new PerennialException("--out " + out + ": use a .png or .svg file name");
             }

@@ -1,6 +1,5 @@
 package ai.perennial.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -71,7 +70,7 @@ public final class StepBenchmark implements Callable<Integer> {
         if (batchSize <= 0 || stepsPerBlock <= 0 || blocks <= 0 || warmup < 0) {
             throw new PerennialException("--batch-size, --steps and --blocks must be positive and --warmup >= 0");
         }
-        Engine engine = Engines.pytorch();
+        Engines.pytorch();
         Path dir = dataDir != null ? dataDir : FashionMnist.DEFAULT_DIR;
         Dataset data;
         String dataName;
@@ -88,7 +87,7 @@ public final class StepBenchmark implements Callable<Integer> {
             Optimizer sgd = new Optimizer(Optimizers.SGD.name(), Optimizers.sgd(Schedule.constant(LR), 0, false, 0), libraryModel.parameters());
             Trainer trainer = new Trainer(libraryModel, sgd, List.of(), manager);
             Mlp handModel = new Mlp(manager, inputs, HIDDEN, 10, 1, 1);
-            HandWrittenLoop hand = new HandWrittenLoop(engine, handModel.parameters(), data, batchSize, manager);
+            HandWrittenLoop hand = new HandWrittenLoop(handModel.parameters(), data, batchSize, manager);
             Trainer.Options options = new Trainer.Options(1000, batchSize, 7, Integer.MAX_VALUE / 2, -1);
 
             trainer.train(data, 0, withSteps(options, warmup), ProgressListener.NONE);
@@ -159,7 +158,6 @@ public final class StepBenchmark implements Callable<Integer> {
      * against DJL with per-parameter ops and explicit closing, and the same batch construction.
      */
     static final class HandWrittenLoop {
-        private final Engine engine;
         private final NDArray[] w;
         private final Dataset data;
         private final int batchSize;
@@ -168,8 +166,7 @@ public final class StepBenchmark implements Callable<Integer> {
         private int[] order;
         private int cursor;
 
-        HandWrittenLoop(Engine engine, List<Parameter> params, Dataset data, int batchSize, NDManager manager) {
-            this.engine = engine;
+        HandWrittenLoop(List<Parameter> params, Dataset data, int batchSize, NDManager manager) {
             this.w = params.stream().map(Parameter::array).toArray(NDArray[]::new);
             this.data = data;
             this.batchSize = batchSize;
@@ -189,7 +186,7 @@ public final class StepBenchmark implements Callable<Integer> {
                     NDArray x = data.inputs(step, idx);
                     NDArray y = data.labels(step, idx);
                     NDArray loss;
-                    try (GradientCollector gc = engine.newGradientCollector()) {
+                    try (GradientCollector gc = Engines.newGradientCollector()) {
                         NDArray h = x.reshape(idx.length, -1);
                         h = Activation.relu(Linear.linear(h, w[0], w[1]).singletonOrThrow());
                         h = Activation.relu(Linear.linear(h, w[2], w[3]).singletonOrThrow());

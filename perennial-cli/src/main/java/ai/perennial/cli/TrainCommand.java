@@ -184,7 +184,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (dir == null) {
             throw new PerennialException("train needs --out DIR for its results (or --resume DIR to continue a run)");
         }
-        OutputDir.prepare(dir, resume != null, force, List.of("result.json", "grad_norms.csv", "checkpoints"));
         TrainConfig config;
         Checkpoints.Saved saved = null;
         Values checkpoint;
@@ -223,6 +222,7 @@ public final class TrainCommand implements Callable<Integer> {
         int batchSize = config.training().get(ExperimentConfig.BATCH_SIZE);
         String average = config.training().get(ExperimentConfig.AVERAGE);
         Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(runSeed, "shuffle"), 50, config.maxSteps());
+        OutputDir.prepare(dir, resume != null, force, List.of("result.json", "grad_norms.csv", "checkpoints"));
         Engines.pytorch();
         DataSources.Split data = setup.dataset().build(Seeds.derive(runSeed, "data"));
         String command = "perennial " + String.join(" ", rawArgs());

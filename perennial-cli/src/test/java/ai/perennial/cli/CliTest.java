@@ -118,7 +118,7 @@ class CliTest {
     @Test
     void helpOnEveryCommand() {
         List<List<String>> commands = new ArrayList<>();
-        collect(new picocli.CommandLine(new Main()), new ArrayList<>(), commands);
+        collect(Main.commandLine(), new ArrayList<>(), commands);
         assertThat(commands).hasSizeGreaterThanOrEqualTo(17); // every command and subcommand, found from Main itself
         for (List<String> command : commands) {
             List<String> args = new ArrayList<>(command);
@@ -138,6 +138,9 @@ class CliTest {
 
     private static void collect(picocli.CommandLine cli, List<String> path, List<List<String>> out) {
         out.add(List.copyOf(path));
+        String[] description = cli.getCommandSpec().usageMessage().description();
+        // the first line is the command's summary in its parent's list: a whole sentence, not a fragment
+        assertThat(description.length > 0 ? description[0] : "").as("summary of %s", path).matches("[A-Z].*[.:)]");
         for (var e : cli.getSubcommands().entrySet()) {
             if (!e.getKey().equals("help")) {
                 List<String> next = new ArrayList<>(path);

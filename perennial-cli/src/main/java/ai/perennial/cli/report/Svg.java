@@ -1,5 +1,6 @@
 package ai.perennial.cli.report;
 
+import ai.perennial.cli.Text;
 import java.util.List;
 import java.util.Locale;
 
@@ -191,7 +192,7 @@ public final class Svg {
     }
 
     public static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace("\"", "&quot;");
+        return Text.html(s);
     }
 
     static String f(String format, Object... args) {

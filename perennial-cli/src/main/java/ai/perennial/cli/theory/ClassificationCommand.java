@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 
 /** {@code perennial theory classification}: sequential max-margin projections on separable tasks. */
 @Command(name = "classification", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Continual linear classification on jointly separable tasks (sequential max-margin projection, Hildreth):",
-            "squared-hinge forgetting over seeds, its decay exponent and the k^-1/4 bound shape."})
+        description = {"Continual linear classification on jointly separable tasks (sequential max-margin projection).",
+            "Squared-hinge forgetting over seeds (Hildreth's method), its decay exponent and the k^-1/4 bound shape."})
 final class ClassificationCommand extends TheoryCommand.Experiment {
     @Option(names = "--tasks", defaultValue = "20", description = "Tasks T. Default: ${DEFAULT-VALUE}")
     int tasks;

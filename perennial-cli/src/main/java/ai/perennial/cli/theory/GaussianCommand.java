@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code perennial theory gaussian}: the closed-form expected errors against Monte Carlo. */
 @Command(name = "gaussian", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Gaussian over-parameterized continual regression with distinct teachers and label noise: closed-form",
-            "E[‖w_t − w*_i‖²], forgetting and generalization against Monte Carlo (z = (MC − exact)/s.e.)."})
+        description = {"Gaussian over-parameterized continual regression with distinct teachers and label noise.",
+            "Closed-form E[‖w_t − w*_i‖²], forgetting and generalization against Monte Carlo (z = (MC − exact)/s.e.)."})
 final class GaussianCommand extends TheoryCommand.Experiment {
     @Option(names = "--features", defaultValue = "40", description = "Parameters p (≥ n + 2). Default: ${DEFAULT-VALUE}")
     int features;

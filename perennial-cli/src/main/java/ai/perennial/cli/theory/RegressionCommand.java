@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
 
 /** {@code perennial theory regression}: forgetting and loss curves over seeds, rate fits, published bounds. */
 @Command(name = "regression", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Continual linear regression on jointly realizable tasks: run a learner over an ordering for many",
-            "seeds; write curves.csv, plot.png (log-log, with the published bound shapes) and result.json (fitted exponents)."})
+        description = {"Continual linear regression on jointly realizable tasks: a learner over an ordering, for many seeds.",
+            "Writes curves.csv, plot.png (log-log, with the published bound shapes) and result.json (fitted exponents)."})
 final class RegressionCommand extends TheoryCommand.Experiment {
     @Mixin
     InstanceOptions instance = new InstanceOptions();

@@ -1,12 +1,12 @@
 package ai.perennial.cli.theory;
 
+import ai.perennial.cli.OutputDir;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.theory.Band;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,11 +27,7 @@ final class TheoryOutput {
 
     TheoryOutput(Path dir) {
         this.dir = dir;
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new PerennialException("cannot create output directory " + dir + ": " + e.getMessage());
-        }
+        OutputDir.writable(dir);
     }
 
     Path dir() {
@@ -91,9 +87,9 @@ final class TheoryOutput {
             s.setShowInLegend(line.inLegend());
         }
         try {
-            BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
+            ResultWriter.writeBytes(dir.resolve(name), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new PerennialException("cannot draw " + dir.resolve(name) + " (" + e.getMessage() + ")");
         }
     }
 

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code perennial theory two-task}: forgetting against task similarity in the orthogonal-transform model. */
 @Command(name = "two-task", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Two tasks, the second a random orthogonal transform of the first (identity on a fraction α of the",
-            "coordinates): mean forgetting ‖X₁w₂ − y₁‖²/n against α over many trials."})
+        description = {"Mean forgetting ‖X₁w₂ − y₁‖²/n of two tasks against their similarity α, over many trials.",
+            "The second task is a random orthogonal transform of the first, identity on a fraction α of the coordinates."})
 final class TwoTaskCommand extends TheoryCommand.Experiment {
     @Option(names = "--features", defaultValue = "200", description = "Parameters p. Default: ${DEFAULT-VALUE}")
     int features;
