@@ -149,7 +149,7 @@ public final class PredictCommand implements Callable<Integer> {
                 throw new PerennialException("MODEL " + weights + ": tensor " + p.name() + " is " + (a == null ? "missing" : a.getShape())
                         + ", the model needs " + p.array().getShape());
             }
-            p.array().set(a.toFloatArray());
+            Engines.overwrite(p.array(), a.toFloatArray());
         }
     }
 }

@@ -2,6 +2,8 @@ package ai.perennial.core.engine;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -100,6 +102,19 @@ public final class Engines {
         Engine engine = pytorch();
         JniUtils.setGradMode(false);
         return engine.newGradientCollector();
+    }
+
+    /**
+     * Writes {@code values} into {@code target}'s own storage. DJL's {@code NDArray.set(Buffer)} would instead make the
+     * Java buffer the tensor's storage, at an address (and alignment) that differs from run to run, so a resumed run
+     * could round differently from one that never stopped.
+     */
+    public static void overwrite(NDArray target, float[] values) {
+        try (NDManager scratch = target.getManager().newSubManager()) {
+            NDArray source = scratch.create(values, target.getShape());
+            JniUtils.setGradMode(false); // an in-place write to a parameter must not be recorded
+            target.set(new NDIndex("..."), source);
+        }
     }
 
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */

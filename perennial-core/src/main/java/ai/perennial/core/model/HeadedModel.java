@@ -3,6 +3,7 @@ package ai.perennial.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import ai.perennial.core.engine.Engines;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -103,7 +104,7 @@ abstract class HeadedModel implements Model {
         for (int i = 0; i < parameters.size(); i++) {
             NDArray target = to.get(i).array();
             target.setRequiresGradient(false);
-            target.set(parameters.get(i).array().toFloatArray());
+            Engines.overwrite(target, parameters.get(i).array().toFloatArray());
         }
         return copy;
     }

@@ -1,6 +1,7 @@
 package ai.perennial.core.state;
 
 import ai.djl.ndarray.NDArray;
+import ai.perennial.core.engine.Engines;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -124,7 +125,7 @@ public final class StateDict {
             throw new IllegalArgumentException("state '" + key + "' has shape " + Arrays.toString(t.shape()) + ", expected "
                     + array.getShape());
         }
-        array.set(floats(key));
+        Engines.overwrite(array, floats(key));
     }
 
     private Object typed(String key, Type type) {
