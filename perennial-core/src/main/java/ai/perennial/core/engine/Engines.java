@@ -117,6 +117,25 @@ public final class Engines {
         }
     }
 
+    /**
+     * {@code x · c} for use in a loss. DJL's {@code mul(Number)} turns {@code c} into a tensor over a Java buffer and
+     * releases the buffer when the call returns, but autograd keeps that tensor for the backward pass, which then
+     * reads freed memory once the garbage collector has run: gradients of 1e37 in DER++, seen only sometimes.
+     * Here the constant lives in engine memory, which autograd keeps alive for as long as it needs it.
+     */
+    public static NDArray times(NDArray x, double c) {
+        return x.mul(constant(x, c));
+    }
+
+    /** {@code x / c} for use in a loss; see {@link #times}. */
+    public static NDArray dividedBy(NDArray x, double c) {
+        return x.div(constant(x, c));
+    }
+
+    private static NDArray constant(NDArray like, double c) {
+        return owned(like.getManager().create((float) c));
+    }
+
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */
     public static void zeroGradient(NDArray leaf) {
         JniUtils.zeroGrad((PtNDArray) leaf);

@@ -1,13 +1,18 @@
 package ai.perennial.core.engine;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 class EnginesTest {
     /** The Java buffer a DJL PyTorch array uses as its storage, if any (null: the engine allocated it). */
@@ -29,6 +34,40 @@ class EnginesTest {
             // the control: DJL's own set(Buffer) borrows the buffer, which is what overwrite avoids
             target.set(new float[] {1, 1, 1, 1});
             assertThat(javaStorage(target)).isNotNull();
+        }
+    }
+
+    /** The gradient of sum(loss(x)) after the memory the garbage collector freed during the pass is written over. */
+    static float[] gradientAfterACollection(NDArray x, UnaryOperator<NDArray> loss) throws InterruptedException {
+        try (GradientCollector collector = Engines.newGradientCollector()) {
+            NDArray total = loss.apply(x).sum();
+            List<ByteBuffer> reused = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                System.gc();
+                Thread.sleep(50);
+                for (int i = 0; i < 2000; i++) {
+                    ByteBuffer b = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+                    b.putFloat(0, 1e30f);
+                    reused.add(b);
+                }
+            }
+            collector.backward(total);
+            assertThat(reused).isNotEmpty();
+        }
+        float[] g = x.getGradient().toFloatArray();
+        Engines.zeroGradient(x);
+        return g;
+    }
+
+    @Test
+    void aConstantInALossOutlivesTheGarbageCollector() throws Exception {
+        Engines.pytorch();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = Engines.owned(m.create(new float[] {1, 2, 3, 4}));
+            x.setRequiresGradient(true);
+            assertThat(gradientAfterACollection(x, y -> Engines.times(y, 3))).containsExactly(3, 3, 3, 3);
+            assertThat(gradientAfterACollection(x, y -> Engines.dividedBy(y, 4))).containsExactly(0.25f, 0.25f, 0.25f, 0.25f);
+            // with DJL's own y.mul(3f) in place of times, this pass gives 1e30, the value written over the freed memory
         }
     }
 

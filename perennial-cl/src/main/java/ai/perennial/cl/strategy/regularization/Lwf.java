@@ -6,6 +6,7 @@ import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Teacher;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -84,10 +85,10 @@ public final class Lwf implements Strategy {
                 NDArray term = distillation(c.model().readOut(current, head), old.readOut(previous, head), null, temperature);
                 total = total == null ? term : total.add(term);
             }
-            return total.mul((float) alpha);
+            return Engines.times(total, alpha);
         }
         NDArray mask = oldClassMask == null ? null : x.getManager().create(oldClassMask, new Shape(1, oldClassMask.length));
-        return distillation(logits, old.forward(x, batch.tasks()), mask, temperature).mul((float) alpha);
+        return Engines.times(distillation(logits, old.forward(x, batch.tasks()), mask, temperature), alpha);
     }
 
     /**
@@ -95,8 +96,8 @@ public final class Lwf implements Strategy {
      * (all units when {@code mask} is null).
      */
     public static NDArray distillation(NDArray newLogits, NDArray oldLogits, NDArray mask, double temperature) {
-        NDArray zNew = newLogits.div((float) temperature);
-        NDArray zOld = oldLogits.div((float) temperature);
+        NDArray zNew = Engines.dividedBy(newLogits, temperature);
+        NDArray zOld = Engines.dividedBy(oldLogits, temperature);
         if (mask != null) {
             // units outside the mask get a very negative logit: probability 0 in both distributions
             NDArray offset = mask.sub(1f).mul(1e9f);
@@ -106,7 +107,7 @@ public final class Lwf implements Strategy {
         NDArray logOld = zOld.logSoftmax(1);
         NDArray pOld = logOld.exp();
         NDArray kl = pOld.mul(logOld.sub(zNew.logSoftmax(1))).sum(new int[] {1});
-        return kl.mean().mul((float) (temperature * temperature));
+        return Engines.times(kl.mean(), temperature * temperature);
     }
 
     /** The frozen teacher and which outputs it speaks for. */

@@ -13,6 +13,7 @@ import ai.perennial.cl.strategy.regularization.Lwf;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.HostDataset;
 import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -101,8 +102,8 @@ public final class Bic implements Strategy {
             return null;
         }
         NDArray mask = logits.getManager().create(oldMask, new Shape(1, oldMask.length));
-        return Lwf.distillation(logits, teacher.model().forward(batch.inputs(), batch.tasks()), mask, temperature)
-                .mul(distillWeight);
+        return Engines.times(Lwf.distillation(logits, teacher.model().forward(batch.inputs(), batch.tasks()), mask, temperature),
+                distillWeight);
     }
 
     @Override

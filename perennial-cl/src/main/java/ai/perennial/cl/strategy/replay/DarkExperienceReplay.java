@@ -84,12 +84,12 @@ public final class DarkExperienceReplay implements Strategy {
         int[] all = Replay.all(logitSlots.length);
         NDArray predicted = c.model().forward(memory.inputs(m, all), memory.tasks(all));
         NDArray stored = Engines.owned(m.create(buffer.logits(logitSlots), predicted.getShape()));
-        NDArray loss = predicted.sub(stored).square().mean().mul((float) alpha);
+        NDArray loss = Engines.times(predicted.sub(stored).square().mean(), alpha);
         if (labelSlots != null) {
             Dataset memory2 = buffer.view(labelSlots);
             int[] all2 = Replay.all(labelSlots.length);
             NDArray out2 = c.model().forward(memory2.inputs(m, all2), memory2.tasks(all2));
-            loss = loss.add(Losses.crossEntropy(out2, memory2.labels(m, all2)).mul((float) beta));
+            loss = loss.add(Engines.times(Losses.crossEntropy(out2, memory2.labels(m, all2)), beta));
         }
         return loss;
     }

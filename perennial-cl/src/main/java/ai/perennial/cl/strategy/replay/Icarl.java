@@ -107,7 +107,7 @@ public final class Icarl implements Strategy {
         for (float m : oldMask) {
             units += m;
         }
-        return bce.sum().div(batch.size() * Math.max(units, 1f));
+        return Engines.dividedBy(bce.sum(), batch.size() * Math.max(units, 1f));
     }
 
     private static NDArray logSigmoid(NDArray z) {
