@@ -122,7 +122,12 @@ public final class CompareCommand implements Callable<Integer> {
                 all.addAll(Hyperparameters.overrides(hparams, config, s));
                 all.addAll(overrides);
                 all.add("seed=" + seed);
-                bySeed.put(seed, ConfigLoader.load(config, Presets.dir(), all));
+                try {
+                    bySeed.put(seed, ConfigLoader.load(config, Presets.dir(), all));
+                } catch (PerennialException e) {
+                    // a bad name from --strategies surfaces as the config's strategy section: say where it came from
+                    throw e.getMessage().startsWith("config strategy") ? new PerennialException("--strategies " + s + ": " + e.getMessage(), e) : e;
+                }
             }
             configs.put(s, bySeed);
         }

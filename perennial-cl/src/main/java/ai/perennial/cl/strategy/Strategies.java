@@ -90,6 +90,7 @@ public final class Strategies {
         }
         List<Chosen<Long, Strategy>> members = new ArrayList<>();
         String selector = null;
+        String replay = null;
         for (String member : names) {
             Component<Long, Strategy> c = registry.get(Strategy.KIND, member, path + ".name");
             if (c.hasTag(Strategy.ALONE)) {
@@ -102,6 +103,15 @@ public final class Strategies {
                             + " both choose what to train on; combine at most one of them");
                 }
                 selector = member;
+            }
+            if (Strategy.REPLAY.equals(c.family())) {
+                // each keeps its own memory and adds its samples to the batch or the loss in its own way; stacked, the
+                // second would read the first's memory samples as stream samples
+                if (replay != null) {
+                    throw new PerennialException(path + ".name: " + replay + " and " + member
+                            + " are both replay methods; combine at most one with regularization or projection methods");
+                }
+                replay = member;
             }
             Object section2 = params.getOrDefault(member, Map.of());
             if (!(section2 instanceof Map<?, ?> map)) {

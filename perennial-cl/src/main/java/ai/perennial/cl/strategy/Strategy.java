@@ -24,6 +24,9 @@ public interface Strategy extends TrainingHook {
     /** Tag: the strategy chooses what to train on ({@link #trainingData}); at most one per combination. */
     String SELECTS_DATA = "selects-training-data";
 
+    /** Family: methods that keep a memory of past samples; at most one per combination. */
+    String REPLAY = "replay";
+
     /** Name as used in configs and reports. */
     String name();
 

@@ -88,6 +88,7 @@ class ConfigLoaderTest {
         fails("strategy:\n  name: joint+ewc\n", "joint is a baseline and is not combined");
         fails("strategy:\n  name: naive+joint\n", "naive is a baseline");
         fails("strategy:\n  name: icarl+gdumb\n", "icarl and gdumb both choose what to train on");
+        fails("strategy:\n  name: er+er-ace\n", "er and er-ace are both replay methods");
         fails("strategy:\n  name: ewc+\n", "has an empty member");
         fails("strategy:\n  name: '+'\n", "has an empty member");
         fails("strategy:\n  name: ewc+ewc\n", "names ewc twice");

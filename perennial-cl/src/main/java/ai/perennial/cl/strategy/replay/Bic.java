@@ -38,7 +38,7 @@ public final class Bic implements Strategy {
     public static final Component<Long, Strategy> BIC = Component.of(KIND, "bic")
             .summary("bias correction: class-balanced replay, distillation, then a fitted α·o + β on the new classes' logits")
             .source("Wu et al. 2019")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, Param.number("temperature", 2.0, "distillation temperature").positive(),
                     Param.integer("validation_per_class", 20, "samples per class for fitting the correction").atLeast(1).atMost(1_000_000))
             .requires(Scenario.CLASS_INCREMENTAL)

@@ -24,7 +24,7 @@ public final class DarkExperienceReplay implements Strategy {
     public static final Component<Long, Strategy> DER = Component.of(KIND, "der")
             .summary("dark experience replay: α·MSE between current and stored logits on a memory batch")
             .source("Buzzega et al. 2020")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, Param.number("alpha", 0.3, "weight α of the logit term").positive(), Replay.REPLAY_BATCH)
             .factory((v, seed) -> new DarkExperienceReplay(v.get(ReplayBuffer.MEMORY), v.number("alpha"), 0,
                     v.get(Replay.REPLAY_BATCH), seed));
@@ -33,7 +33,7 @@ public final class DarkExperienceReplay implements Strategy {
     public static final Component<Long, Strategy> DERPP = Component.of(KIND, "derpp")
             .summary("DER++: DER plus β·cross-entropy on a second memory batch")
             .source("Buzzega et al. 2020")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, Param.number("alpha", 0.1, "weight α of the logit term").positive(),
                     Param.number("beta", 0.5, "weight β of the label term").positive(), Replay.REPLAY_BATCH)
             .factory((v, seed) -> new DarkExperienceReplay(v.get(ReplayBuffer.MEMORY), v.number("alpha"), v.number("beta"),

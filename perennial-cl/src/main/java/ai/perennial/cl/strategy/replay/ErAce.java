@@ -25,7 +25,7 @@ public final class ErAce implements Strategy {
     public static final Component<Long, Strategy> ER_ACE = Component.of(KIND, "er-ace")
             .summary("ER with asymmetric cross-entropy: the incoming batch's loss over the classes present in it only")
             .source("Caccia et al. 2022")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, Replay.REPLAY_BATCH)
             .requires(Scenario.CLASS_INCREMENTAL, Scenario.DOMAIN_INCREMENTAL)
             .factory((v, seed) -> new ErAce(v.get(ReplayBuffer.MEMORY), v.get(Replay.REPLAY_BATCH), seed));

@@ -22,7 +22,7 @@ public final class ExperienceReplay implements Strategy {
     public static final Component<Long, Strategy> ER = Component.of(KIND, "er")
             .summary("experience replay: each batch plus an equal-size batch from a reservoir (or class-balanced) memory of raw inputs")
             .source("Chaudhry et al. 2019")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, POLICY, Replay.REPLAY_BATCH)
             .factory((v, seed) -> new ExperienceReplay(v.get(ReplayBuffer.MEMORY), v.get(POLICY).equals("reservoir")
                     ? ReplayBuffer.Policy.RESERVOIR : ReplayBuffer.Policy.CLASS_BALANCED, v.get(Replay.REPLAY_BATCH), seed));

@@ -24,7 +24,7 @@ public final class GDumb implements Strategy {
     public static final Component<Long, Strategy> GDUMB = Component.of(KIND, "gdumb")
             .summary("greedy class-balanced memory; trains only on the memory (continuing from the current weights)")
             .source("Prabhu, Torr & Dokania 2020")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, Param.integer("passes", 20, "epochs over the memory per experience").atLeast(1).atMost(100_000))
             .tag(SELECTS_DATA)
             .factory((v, seed) -> new GDumb(v.get(ReplayBuffer.MEMORY), v.integer("passes"), seed));

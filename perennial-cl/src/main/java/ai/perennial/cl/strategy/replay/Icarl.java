@@ -39,7 +39,7 @@ public final class Icarl implements Strategy {
     public static final Component<Long, Strategy> ICARL = Component.of(KIND, "icarl")
             .summary("iCaRL: herding exemplars, sigmoid distillation on old classes, nearest-mean-of-exemplars classifier")
             .source("Rebuffi et al. 2017")
-            .family("replay")
+            .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY)
             .requires(Scenario.CLASS_INCREMENTAL)
             .tag(SELECTS_DATA)
