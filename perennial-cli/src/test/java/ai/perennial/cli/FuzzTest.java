@@ -59,6 +59,7 @@ class FuzzTest {
     static Path data;
     static Path config;
     static Path finishedRun;
+    static Path model;
     static Path comparison;
     static ExecutorService executor;
 
@@ -80,6 +81,14 @@ class FuzzTest {
         finishedRun = root.resolve("finished");
         Outcome run = execute(List.of("run", config.toString(), "--out", finishedRun.toString()));
         assertThat(run.code()).as(run.err()).isZero();
+        // predict cases need a model of the IDX data, so that their option errors are reached
+        Path idxRun = root.resolve("idx-run");
+        Outcome idxTrain = execute(List.of("train", "--dataset", "idx", "--data-dir", data.toString(), "--hidden", "8", "--out",
+                idxRun.toString()));
+        assertThat(idxTrain.code()).as(idxTrain.err()).isZero();
+        model = root.resolve("model").resolve("m.safetensors");
+        Outcome export = execute(List.of("export", idxRun.toString(), "--out", model.toString()));
+        assertThat(export.code()).as(export.err()).isZero();
         comparison = root.resolve("comparison");
         Outcome compare = execute(List.of("compare", config.toString(), "--strategies", "naive,ewc", "--seeds", "1",
                 "--out", comparison.toString()));
@@ -456,7 +465,7 @@ class FuzzTest {
             case "compare" -> List.of("compare", config.toString(), "--strategies", "naive,er", "--seeds", "1", "--out", o);
             case "continue" -> List.of("continue", finishedRun.toString(), "--out", o);
             case "export" -> List.of("export", finishedRun.toString(), "--out", out.resolve("m.safetensors").toString());
-            case "predict" -> List.of("predict", out.resolve("m.safetensors").toString(), "--data", data.toString(), "--out",
+            case "predict" -> List.of("predict", model.toString(), "--data", data.toString(), "--out",
                     out.resolve("p.csv").toString());
             case "results" -> List.of("results", comparison.toString(), "--out", out.resolve("r.md").toString());
             case "list" -> List.of("list");
