@@ -152,8 +152,6 @@ final class CrashBenchmark implements Callable<Integer> {
         ProcessBuilder b = new ProcessBuilder(args).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolveSibling(dir.getFileName() + ".log").toFile()));
         b.environment().put("DJL_OFFLINE", "true");
-        b.environment().put("MKL_DYNAMIC", "FALSE"); // as bin/perennial sets it: results independent of the machine's load
-        b.environment().put("OMP_DYNAMIC", "FALSE");
         return b;
     }
 

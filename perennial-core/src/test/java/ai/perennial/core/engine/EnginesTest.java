@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class EnginesTest {
     /** The Java buffer a DJL PyTorch array uses as its storage, if any (null: the engine allocated it). */
@@ -69,6 +70,20 @@ class EnginesTest {
             assertThat(gradientAfterACollection(x, y -> Engines.dividedBy(y, 4))).containsExactly(0.25f, 0.25f, 0.25f, 0.25f);
             // with DJL's own y.mul(3f) in place of times, this pass gives 1e30, the value written over the freed memory
         }
+    }
+
+    /** The C library's own getenv: what the native libraries see, unlike System.getenv (a copy made at JVM start). */
+    private interface LibC extends com.sun.jna.Library {
+        String getenv(String name);
+    }
+
+    @Test
+    void nativeThreadCountsDoNotFollowTheMachinesLoad() {
+        assumeTrue(System.getenv("MKL_DYNAMIC") == null && System.getenv("OMP_DYNAMIC") == null, "set by the caller: kept");
+        Engines.pytorch();
+        LibC c = com.sun.jna.Native.load("c", LibC.class);
+        assertThat(c.getenv("MKL_DYNAMIC")).isEqualTo("FALSE");
+        assertThat(c.getenv("OMP_DYNAMIC")).isEqualTo("FALSE");
     }
 
     @Test
