@@ -52,12 +52,9 @@ public final class OutputDir {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new PerennialException("--out " + dir + " is a file; choose a directory");
         }
-        try {
-            Files.createDirectories(dir);
-            Path probe = Files.createTempFile(dir, ".write-test", ".tmp");
-            Files.delete(probe);
-        } catch (IOException e) {
-            throw new PerennialException("--out " + dir + " is not writable (" + e.getMessage() + "); choose a writable directory");
+        String problem = createAndProbe(dir);
+        if (problem != null) {
+            throw new PerennialException("--out " + dir + " is not writable (" + problem + "); choose a writable directory");
         }
     }
 
@@ -71,12 +68,20 @@ public final class OutputDir {
         if (Files.exists(parent) && !Files.isDirectory(parent)) {
             throw new PerennialException("--out " + file + ": " + parent + " is a file, not a directory");
         }
+        String problem = createAndProbe(parent);
+        if (problem != null) {
+            throw new PerennialException("--out " + file + " cannot be written (" + problem + "); choose a writable place");
+        }
+    }
+
+    /** Creates {@code dir} if needed and writes and deletes a file there; the failure's message, or null. */
+    private static String createAndProbe(Path dir) {
         try {
-            Files.createDirectories(parent);
-            Path probe = Files.createTempFile(parent, ".write-test", ".tmp");
-            Files.delete(probe);
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".write-test", ".tmp"));
+            return null;
         } catch (IOException e) {
-            throw new PerennialException("--out " + file + " cannot be written (" + e.getMessage() + "); choose a writable place");
+            return e.getMessage();
         }
     }
 
