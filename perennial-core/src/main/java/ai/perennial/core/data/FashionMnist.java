@@ -37,7 +37,7 @@ public final class FashionMnist {
             .source("Xiao, Rasul & Vollgraf 2017")
             .params(DEFAULT_DATA_DIR)
             .provides(DataSources.IMAGES)
-            .factory((v, seed) -> load(Path.of(v.get(DEFAULT_DATA_DIR)), 10).asSources());
+            .factory((v, seed) -> load(Path.of(v.get(DEFAULT_DATA_DIR))).asSources());
 
     @Registered
     public static final Component<Long, DataSources.Split> IDX = Component.of(DataSources.KIND, "idx")

@@ -2,6 +2,7 @@ package ai.perennial.core.data;
 
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.engine.Resources;
 import ai.perennial.core.state.StateDict;
 import java.lang.reflect.Array;
 import java.util.Arrays;
@@ -113,7 +114,7 @@ public abstract class HostDataset implements Dataset {
 
     /** A new row storage (same element type) for {@code rows} samples, e.g. for a replay buffer. */
     public Object newStorage(int rows) {
-        if ((long) rows * features > Integer.MAX_VALUE - 8) {
+        if ((long) rows * features > Resources.MAX_ARRAY) {
             throw new PerennialException(rows + " samples of " + features + " values exceed the 2^31 elements one Java array holds; "
                     + "store fewer samples");
         }

@@ -1,5 +1,6 @@
 package ai.perennial.core.data;
 
+import ai.perennial.core.engine.Resources;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,9 +19,6 @@ import java.util.zip.ZipException;
  * are decompressed on the fly. Every header field and the payload length are validated.
  */
 public record IdxFile(int[] dims, byte[] data) {
-
-    /** Payloads above this are refused rather than silently allocating absurd amounts of memory. */
-    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
     private static final int UNSIGNED_BYTE = 0x08;
 
@@ -77,7 +75,7 @@ public record IdxFile(int[] dims, byte[] data) {
                 throw new IdxFormatException(file, "dimension " + i + " is " + dims[i] + ", must be positive");
             }
             count *= dims[i];
-            if (count > MAX_ELEMENTS) {
+            if (count > Resources.MAX_ARRAY) {
                 throw new IdxFormatException(file, "dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1)) + " are too large");
             }
         }
