@@ -1,6 +1,7 @@
 package ai.perennial.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.perennial.cli.report.Png;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -157,7 +157,7 @@ public final class LrFindCommand implements Callable<Integer> {
         chart.addSeries("smoothed loss", lrs, smooth).setMarker(SeriesMarkers.NONE);
         chart.addSeries("steepest descent", new double[] {steepestLr}, new double[] {smooth[steepest]}).setMarker(SeriesMarkers.CIRCLE);
         chart.getStyler().setMarkerSize(8);
-        ResultWriter.writeBytes(out.resolve("lr_find.png"), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        Png.write(out.resolve("lr_find.png"), chart);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("suggested_lr_steepest", steepestLr);
         result.put("suggested_lr_min_over_10", minimumLr / 10);

@@ -1,5 +1,6 @@
 package ai.perennial.cli;
 
+import ai.perennial.cli.report.Png;
 import ai.perennial.cli.report.Svg;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.schedule.Schedule;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import picocli.CommandLine.Command;
@@ -81,7 +81,7 @@ public final class ScheduleCommand implements Runnable {
                 chart.getStyler().setXAxisDecimalPattern("#").setYAxisDecimalPattern("0.###E0");
                 chart.getStyler().setXAxisTickMarkSpacingHint(80).setYAxisTickMarkSpacingHint(50);
                 chart.addSeries("rate", x, y);
-                ai.perennial.core.run.ResultWriter.writeBytes(out, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+                Png.write(out, chart);
             } else {
                 throw new PerennialException("--out " + out + ": use a .png or .svg file name");
             }

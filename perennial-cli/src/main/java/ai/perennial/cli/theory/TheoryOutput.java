@@ -1,12 +1,11 @@
 package ai.perennial.cli.theory;
 
 import ai.perennial.cli.OutputDir;
-import ai.perennial.core.PerennialException;
+import ai.perennial.cli.report.Png;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.theory.Band;
 import java.awt.Color;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -86,11 +84,7 @@ final class TheoryOutput {
             }
             s.setShowInLegend(line.inLegend());
         }
-        try {
-            ResultWriter.writeBytes(dir.resolve(name), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
-        } catch (IOException e) {
-            throw new PerennialException("cannot draw " + dir.resolve(name) + " (" + e.getMessage() + ")");
-        }
+        Png.write(dir.resolve(name), chart);
     }
 
     /** result.json: the experiment's numbers plus provenance (config, seed, command, versions, git commit). */
