@@ -57,7 +57,7 @@ class RunCompareTest {
         assertThat(r.get("bwt").asDouble()).isLessThan(-0.5); // naive forgets in class-IL
         assertThat(r.get("continual_eval").get("points").size()).isGreaterThan(10);
         assertThat(r.get("provenance").get("config").get("dataset").get("name").asText()).isEqualTo("gaussian-clusters");
-        assertThat(Files.readAllLines(out.resolve("metrics.csv")).get(0)).isEqualTo("step,training_experience,eval_experience,accuracy");
+        assertThat(Files.readAllLines(out.resolve("metrics.csv")).get(0)).isEqualTo("step,training_experience,metric,subject,value");
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("<svg", "Accuracy matrix", "Continual evaluation", "Provenance").doesNotContain("<script");
         assertThat(o.out()).contains("ACC ", "BWT ");

@@ -236,7 +236,8 @@ public final class Experiment {
         ContinualRunner.Options options = new ContinualRunner.Options(config.training().get(ExperimentConfig.EPOCHS),
                 config.training().get(ExperimentConfig.BATCH_SIZE),
                 new ContinualRunner.EvalOptions(e.get(ExperimentConfig.EVERY_STEPS), e.get(ExperimentConfig.SUBSET_SIZE),
-                        e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW)),
+                        e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW),
+                        e.get(ExperimentConfig.PROBE_SIZE), e.get(ExperimentConfig.DIAGNOSTICS_EVERY)),
                 seed, config.training().get(ExperimentConfig.AVERAGE));
         return new ContinualRun(stream, m, o, s, options);
     }

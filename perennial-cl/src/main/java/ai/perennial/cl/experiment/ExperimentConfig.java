@@ -64,7 +64,12 @@ public final class ExperimentConfig {
     public static final Param<String> MATRIX = Param.choice("matrix", "full",
             "full: every experience after each round; diagonal: only the one just trained (long streams)", "full", "diagonal");
     public static final Param<Long> WINDOW = Param.whole("window", 100L, "window of the windowed-forgetting metric, in steps").atLeast(1);
-    public static final List<Param<?>> EVALUATION_PARAMS = List.of(EVERY_STEPS, SUBSET_SIZE, EVAL_BATCH_SIZE, MATRIX, WINDOW);
+    public static final Param<Integer> PROBE_SIZE = Param.integer("probe_size", 256,
+            "training samples of each experience in the plasticity-diagnostics probe batch (0 = no diagnostics)").nonNegative().atMost(100_000);
+    public static final Param<Integer> DIAGNOSTICS_EVERY = Param.integer("diagnostics_every", 0,
+            "plasticity diagnostics also every this many optimizer steps (0 = only at the end of each experience)").nonNegative();
+    public static final List<Param<?>> EVALUATION_PARAMS = List.of(EVERY_STEPS, SUBSET_SIZE, EVAL_BATCH_SIZE, MATRIX, WINDOW, PROBE_SIZE,
+            DIAGNOSTICS_EVERY);
 
     /** The component each section picks when it names none. */
     public static final Map<String, String> DEFAULTS = Map.of("dataset", FashionMnist.FASHION_MNIST.name(), "scenario",

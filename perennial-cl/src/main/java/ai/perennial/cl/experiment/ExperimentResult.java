@@ -1,5 +1,6 @@
 package ai.perennial.cl.experiment;
 
+import ai.perennial.cl.metrics.PlasticityPoint;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.scenario.Scenario;
@@ -38,6 +39,8 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         m.put("min_acc", num(r.minAccuracy()));
         m.put("wc_acc", num(r.worstCaseAccuracy()));
         m.put("windowed_forgetting", num(r.windowedForgetting()));
+        m.put("plasticity_drop", num(r.plasticityDrop()));
+        m.put("plasticity_slope", num(r.plasticitySlope()));
         ContinualResult.Compute k = r.compute();
         m.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
         m.put("experience_seconds", k.experienceSeconds());
@@ -79,6 +82,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         }
         continual.put("points", points);
         out.put("continual_eval", continual);
+        out.put("plasticity", plasticity(r));
         out.put("loss_curve", Map.of("steps", r.losses().stream().mapToLong(Trainer.LossPoint::step).toArray(),
                 "losses", r.losses().stream().mapToDouble(Trainer.LossPoint::loss).toArray()));
         ContinualResult.Compute k = r.compute();
@@ -114,16 +118,70 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         return file;
     }
 
-    /** The continual-evaluation curve in long format: one row per (point, experience), written atomically. */
+    /**
+     * Everything measured over the stream in long format, written atomically: one row per value, {@code metric} saying
+     * what it is and {@code subject} what it is of. The continual-evaluation curve gives {@code accuracy} rows (subject:
+     * the evaluated experience); the plasticity diagnostics give {@code online_accuracy} and {@code gradient_norm} rows
+     * (no subject) and one row per layer and diagnostic (subject: the layer).
+     */
     public void writeMetricsCsv(Path file) {
-        StringBuilder csv = new StringBuilder("step,training_experience,eval_experience,accuracy\n");
+        StringBuilder csv = new StringBuilder("step,training_experience,metric,subject,value\n");
         for (EvalPoint p : result.curve()) {
             for (int j = 0; j < p.accuracies().length; j++) {
-                csv.append(p.step()).append(',').append(p.trainingExperience()).append(',').append(j).append(',').append(p.accuracies()[j])
-                        .append('\n');
+                row(csv, p.step(), p.trainingExperience(), "accuracy", Integer.toString(j), p.accuracies()[j]);
+            }
+        }
+        for (PlasticityPoint p : result.diagnostics()) {
+            row(csv, p.step(), p.experience(), "online_accuracy", "", p.onlineAccuracy());
+            row(csv, p.step(), p.experience(), "gradient_norm", "", p.gradientNorm());
+            for (PlasticityPoint.Layer l : p.layers()) {
+                double[] values = l.values();
+                for (int k = 0; k < values.length; k++) {
+                    row(csv, p.step(), p.experience(), PlasticityPoint.FIELDS.get(k), l.name(), values[k]);
+                }
             }
         }
         ResultWriter.writeText(file, csv.toString());
+    }
+
+    private static void row(StringBuilder csv, long step, int experience, String metric, String subject, double value) {
+        csv.append(step).append(',').append(experience).append(',').append(metric).append(',').append(subject).append(',')
+                .append(Double.isNaN(value) ? "" : Double.toString(value)).append('\n');
+    }
+
+    /**
+     * The plasticity section: task-end accuracy per trained experience, online accuracy per training round (the last
+     * diagnostic point of each round), and every diagnostic point.
+     */
+    private static Map<String, Object> plasticity(ContinualResult r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("task_end_accuracy", r.taskEndAccuracy());
+        double[] online = new double[r.trainedExperiences().length];
+        Arrays.fill(online, Double.NaN);
+        for (PlasticityPoint p : r.diagnostics()) {
+            if (p.experience() >= 0 && p.experience() < online.length) {
+                online[p.experience()] = p.onlineAccuracy();
+            }
+        }
+        out.put("online_accuracy", Arrays.stream(online).mapToObj(ExperimentResult::num).toList());
+        out.put("first_last_window", ContinualResult.PLASTICITY_WINDOW);
+        out.put("fields", PlasticityPoint.FIELDS);
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (PlasticityPoint p : r.diagnostics()) {
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("step", p.step());
+            point.put("training_experience", p.experience());
+            point.put("online_accuracy", num(p.onlineAccuracy()));
+            point.put("gradient_norm", num(p.gradientNorm()));
+            Map<String, Object> layers = new LinkedHashMap<>();
+            for (PlasticityPoint.Layer l : p.layers()) {
+                layers.put(l.name(), Arrays.stream(l.values()).mapToObj(ExperimentResult::num).toList());
+            }
+            point.put("layers", layers);
+            points.add(point);
+        }
+        out.put("diagnostics", points);
+        return out;
     }
 
     static Double num(double v) {

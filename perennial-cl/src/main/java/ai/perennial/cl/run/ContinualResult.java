@@ -1,6 +1,8 @@
 package ai.perennial.cl.run;
 
 import ai.perennial.cl.metrics.ContinualMetrics;
+import ai.perennial.cl.metrics.PlasticityMetrics;
+import ai.perennial.cl.metrics.PlasticityPoint;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.metrics.StabilityMetrics;
 import ai.perennial.core.train.Trainer;
@@ -12,7 +14,8 @@ import java.util.List;
  * is the global step at which the stream moved past experience k.
  */
 public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperiences, double[] randomInitAccuracy,
-        List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, String weightsSha256, Compute compute) {
+        List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, List<PlasticityPoint> diagnostics, String weightsSha256,
+        Compute compute) {
 
     /**
      * Cost of the run: {@code trainSeconds} is the optimizer steps alone, {@code experienceSeconds} the
@@ -63,6 +66,31 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
     public double learningAccuracy() {
         return ContinualMetrics.learningAccuracy(seen());
     }
+
+    /**
+     * Each trained experience's accuracy on its own test set right after training on it (the accuracy-matrix diagonal,
+     * in training order): the plasticity curve of a long stream.
+     */
+    public double[] taskEndAccuracy() {
+        double[] out = new double[trainedExperiences.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = accuracyMatrix[i][trainedExperiences[i]];
+        }
+        return out;
+    }
+
+    /** Mean task-end accuracy of the first ten trained experiences minus that of the last ten (positive: plasticity lost). */
+    public double plasticityDrop() {
+        return PlasticityMetrics.firstLastDrop(taskEndAccuracy(), PLASTICITY_WINDOW);
+    }
+
+    /** Least-squares slope of the task-end accuracy per experience. */
+    public double plasticitySlope() {
+        return PlasticityMetrics.slope(taskEndAccuracy());
+    }
+
+    /** Experiences at each end of the stream compared by {@link #plasticityDrop}. */
+    public static final int PLASTICITY_WINDOW = 10;
 
     public double minAccuracy() {
         return curve.isEmpty() ? Double.NaN : StabilityMetrics.minAccuracy(curve, endSteps);

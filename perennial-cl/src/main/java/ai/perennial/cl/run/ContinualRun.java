@@ -47,6 +47,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     private final Model model;
     private final Trainer trainer;
     private final ContinualEvaluation continual;
+    private final PlasticityProbe probe;
     private final WeightAverage average;
 
     private boolean started;
@@ -89,12 +90,17 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                     Seeds.derive(options.seed(), "init")));
             Optimizer opt = new Optimizer("optimizer", optimizer.create(totalSteps), this.model.parameters());
             List<TrainingHook> hooks = new ArrayList<>();
+            ContinualRunner.EvalOptions eval = options.eval();
+            // first, so it sees the loader's batch and the task gradient before any strategy changes them
+            this.probe = eval.probeSize() > 0 ? new PlasticityProbe(this.model, eval.probeSize(), eval.diagnosticsEvery()) : null;
+            if (probe != null) {
+                hooks.add(probe);
+            }
             hooks.add(strategy);
             this.average = options.average() == null ? null : WeightAverage.parse(options.average());
             if (average != null) {
                 hooks.add(average);
             }
-            ContinualRunner.EvalOptions eval = options.eval();
             this.continual = eval.everySteps() > 0 ? new ContinualEvaluation(strategy, this.model,
                     ContinualRunner.evaluationSubsets(stream, eval.subsetSize(), options.seed()), eval.everySteps(), eval.batchSize(), manager)
                     : null;
@@ -220,11 +226,15 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             train -= continual.seconds();
             eval += continual.seconds();
         }
+        if (probe != null) {
+            train -= probe.seconds();
+            eval += probe.seconds();
+        }
         ContinualResult.Compute compute = new ContinualResult.Compute(trainer.context().globalStep(), samples, train, experienceSeconds,
                 eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes());
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
-                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), Parameters.sha256(model.parameters()), compute);
+                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(), Parameters.sha256(model.parameters()), compute);
     }
 
     public String strategyName() {

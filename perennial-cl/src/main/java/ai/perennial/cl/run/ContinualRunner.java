@@ -30,12 +30,21 @@ public final class ContinualRunner {
      * @param subsetSize samples per experience in the continual-evaluation subsets
      * @param fullMatrix evaluate every experience after each round (else only the one just trained)
      * @param window window of the windowed-forgetting metric, in steps
+     * @param probeSize training samples of each experience in the plasticity probe batch, 0 for no plasticity diagnostics
+     * @param diagnosticsEvery plasticity diagnostics also every this many steps (0: only at the end of each experience)
      */
-    public record EvalOptions(int everySteps, int subsetSize, int batchSize, boolean fullMatrix, long window) {
+    public record EvalOptions(int everySteps, int subsetSize, int batchSize, boolean fullMatrix, long window, int probeSize,
+            int diagnosticsEvery) {
         public EvalOptions {
-            if (everySteps < 0 || subsetSize <= 0 || batchSize <= 0 || window <= 0) {
-                throw new PerennialException("evaluation: every_steps must be >= 0 and subset_size, batch_size, window positive");
+            if (everySteps < 0 || subsetSize <= 0 || batchSize <= 0 || window <= 0 || probeSize < 0 || diagnosticsEvery < 0) {
+                throw new PerennialException("evaluation: every_steps, probe_size and diagnostics_every must be >= 0 and subset_size,"
+                        + " batch_size, window positive");
             }
+        }
+
+        /** Without plasticity diagnostics. */
+        public EvalOptions(int everySteps, int subsetSize, int batchSize, boolean fullMatrix, long window) {
+            this(everySteps, subsetSize, batchSize, fullMatrix, window, 0, 0);
         }
     }
 

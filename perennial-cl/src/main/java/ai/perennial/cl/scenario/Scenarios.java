@@ -78,9 +78,9 @@ public final class Scenarios {
 
     @Registered
     public static final Component<Scenario.Context, Scenario> LONG = Component.of(Scenario.KIND, "long")
-            .summary("a long stream of small tasks for plasticity studies: permuted subsets, or random labels to memorize")
-            .source("Dohare et al. 2024")
-            .params(Param.choice("kind", "permuted", "what changes between tasks", "permuted", "random-label"),
+            .summary("a long stream of small tasks for plasticity studies: permuted inputs, permuted labels, or random labels to memorize")
+            .source("Dohare et al. 2024; Elsayed & Mahmood 2024")
+            .params(Param.choice("kind", "permuted", "what changes between tasks", "permuted", "label-permuted", "random-label"),
                     Param.integer("tasks", 100, "number of tasks").atLeast(1).atMost(1_000_000),
                     Param.integer("samples_per_task", 500, "training samples per task").atLeast(1))
             .provides(Scenario.DOMAIN_INCREMENTAL)
@@ -269,7 +269,9 @@ public final class Scenarios {
     /**
      * A long stream of small tasks for plasticity studies. {@code permuted}: each task is a random subset of
      * {@code samplesPerTask} training samples under a fresh input permutation, tested on test samples
-     * under the same permutation. {@code random-label}: each task is a random subset with fresh uniformly
+     * under the same permutation. {@code label-permuted}: each task is a random subset whose class labels go through a
+     * fresh permutation of the classes, tested on test samples under the same relabelling (the inputs never change,
+     * what they mean does). {@code random-label}: each task is a random subset with fresh uniformly
      * random labels, tested on the same samples (how well the network can still memorize).
      */
     public static Scenario longStream(Dataset train, Dataset test, String kind, int tasks, int samplesPerTask, long seed) {
@@ -293,6 +295,12 @@ public final class Scenarios {
                     int[] testPick = Arrays.copyOf(shuffled(range(test.size()), rng), Math.min(samplesPerTask, test.size()));
                     te = test.select(testPick).permuteFeatures(perm).named(name);
                 }
+                case "label-permuted" -> {
+                    int[] relabel = shuffled(range(classes), rng);
+                    tr = relabelled(train.select(pick), relabel).named(name);
+                    int[] testPick = Arrays.copyOf(shuffled(range(test.size()), rng), Math.min(samplesPerTask, test.size()));
+                    te = relabelled(test.select(testPick), relabel).named(name);
+                }
                 case "random-label" -> {
                     int[] labels = new int[samplesPerTask];
                     for (int i = 0; i < labels.length; i++) {
@@ -302,7 +310,7 @@ public final class Scenarios {
                     te = tr;
                 }
                 default -> throw new PerennialException("scenario.kind: unknown long-stream kind '" + kind
-                        + "'; choose permuted or random-label");
+                        + "'; choose permuted, label-permuted or random-label");
             }
             experiences.add(new Experience(t, tr, te, t, range(classes)));
         }
@@ -337,6 +345,14 @@ public final class Scenarios {
         settings.put("first", earlier.settings());
         settings.put("then", later.settings());
         return new Scenario(earlier.name() + ", then " + later.name(), all, earlier.outputs(), 1, later.setting(), settings);
+    }
+
+    private static Dataset relabelled(Dataset data, int[] relabel) {
+        int[] labels = new int[data.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = relabel[data.label(i)];
+        }
+        return data.withLabels(labels, relabel.length);
     }
 
     private static Scenario withSetting(Scenario s, String key, Object value) {

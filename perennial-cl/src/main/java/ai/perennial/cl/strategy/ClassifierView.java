@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Units;
 import java.util.List;
 
 /** A trained model read out by a different classifier: everything but {@code forward} is the model's. */
@@ -22,6 +23,22 @@ public abstract class ClassifierView implements Model {
     @Override
     public NDArray features(NDArray inputs) {
         return model.features(inputs);
+    }
+
+    @Override
+    public List<NDArray> hidden(NDArray inputs) {
+        return model.hidden(inputs);
+    }
+
+    /** The view's own logits with the model's hidden activations (a second trunk pass; views are for evaluation). */
+    @Override
+    public Pass forwardWithHidden(NDArray inputs, int[] tasks) {
+        return new Pass(forward(inputs, tasks), model.hidden(inputs));
+    }
+
+    @Override
+    public List<Units> units() {
+        return model.units();
     }
 
     @Override

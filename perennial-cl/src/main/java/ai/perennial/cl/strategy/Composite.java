@@ -87,6 +87,16 @@ public final class Composite implements Strategy {
     }
 
     @Override
+    public boolean readsHidden() {
+        return parts.stream().anyMatch(Strategy::readsHidden);
+    }
+
+    @Override
+    public void afterHidden(TrainingContext c, Batch batch, List<NDArray> hidden) {
+        parts.stream().filter(Strategy::readsHidden).forEach(s -> s.afterHidden(c, batch, hidden));
+    }
+
+    @Override
     public NDArray extraLoss(TrainingContext c, Batch batch, NDArray logits) {
         NDArray total = null;
         for (Strategy s : parts) {

@@ -57,6 +57,6 @@ class ReadmeExampleTest {
         assertThat(Double.parseDouble(acc.group(1))).as(text).isGreaterThan(0.5);
         assertThat(Files.readString(workDir.resolve("result.json"))).contains("\"accuracy_matrix\"", "\"provenance\"", "\"ewc+er\"");
         List<String> csv = Files.readAllLines(workDir.resolve("metrics.csv"));
-        assertThat(csv.get(0)).isEqualTo("step,training_experience,eval_experience,accuracy");
+        assertThat(csv.get(0)).isEqualTo("step,training_experience,metric,subject,value");
     }
 }

@@ -49,7 +49,7 @@ class ResumeTest {
     /** Small memories and samples so every strategy runs in a moment; the rest stays at the declared defaults. */
     static Map<String, Object> small(String name) {
         Map<String, Object> smallValues = Map.of("memory", 60, "fisher_samples", 40, "samples", 40, "patterns_per_experience", 30,
-                "sample_size", 30, "passes", 2, "validation_per_class", 5);
+                "sample_size", 30, "passes", 2, "validation_per_class", 5, "maturity", 5, "every_steps", 10, "tau", 0.5);
         Map<String, Object> out = new LinkedHashMap<>();
         Component<Long, Strategy> c = Registry.global().get(Strategy.KIND, name, "strategy");
         for (Param<?> p : c.params()) {
@@ -72,7 +72,7 @@ class ResumeTest {
     }
 
     static ContinualRun build(String name) {
-        ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20), 5,
+        ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20, 40, 9), 5,
                 "swa:start=4,every=3");
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
                 steps -> Optimizers.adamw(Schedule.warmup(5, Schedule.cosine(0.01, steps - 5, 0)), 0.9, 0.999, 1e-8, 0.01, Optimizers.ALL),
@@ -134,6 +134,7 @@ class ResumeTest {
         assertThat(actual.result().curve()).as(name + " curve").usingRecursiveFieldByFieldElementComparator()
                 .isEqualTo(expected.result().curve());
         assertThat(actual.result().endSteps()).isEqualTo(expected.result().endSteps());
+        assertThat(actual.result().diagnostics()).as(name + " plasticity diagnostics").isEqualTo(expected.result().diagnostics()).isNotEmpty();
         assertThat(actual.result().losses()).as(name + " loss curve").isEqualTo(expected.result().losses()).isNotEmpty();
         assertThat(actual.result().compute().samples()).isEqualTo(expected.result().compute().samples());
         StateDict a = withoutTimes(expected.state());
@@ -168,6 +169,7 @@ class ResumeTest {
         List<String> names = new ArrayList<>(Registry.global().names(Strategy.KIND));
         names.remove("toy-scaling"); // the test-only toy keeps no state
         names.add("ewc+derpp");
+        names.add("cbp+er");
         for (String name : names) {
             Outcome reference = uninterrupted(name);
             long steps = reference.result().compute().steps();

@@ -38,6 +38,35 @@ abstract class HeadedModel implements Model {
     @Override
     public abstract NDArray features(NDArray inputs);
 
+    /** The representation the heads read, given the hidden activations of the same pass. */
+    abstract NDArray features(NDArray inputs, List<NDArray> hidden);
+
+    /** Hidden layers, input side first, each reading the previous one. */
+    abstract List<Units> trunkUnits();
+
+    @Override
+    public final Pass forwardWithHidden(NDArray inputs, int[] tasks) {
+        List<NDArray> hidden = hidden(inputs);
+        return new Pass(route(features(inputs, hidden), tasks), hidden);
+    }
+
+    @Override
+    public final List<Units> units() {
+        List<Units> trunk = trunkUnits();
+        if (trunk.isEmpty()) {
+            return trunk;
+        }
+        // the last hidden layer feeds every head
+        List<Units> out = new ArrayList<>(trunk);
+        Units last = out.remove(out.size() - 1);
+        List<Integer> headWeights = new ArrayList<>();
+        for (int h = 0; h < heads.length; h++) {
+            headWeights.add(parameters.indexOf(heads[h][0]));
+        }
+        out.add(new Units(last.layer(), last.count(), last.inputWeight(), last.inputBias(), headWeights, last.fanIn()));
+        return Collections.unmodifiableList(out);
+    }
+
     @Override
     public final List<Parameter> parameters() {
         return parameters;
@@ -50,7 +79,10 @@ abstract class HeadedModel implements Model {
 
     @Override
     public final NDArray forward(NDArray inputs, int[] tasks) {
-        NDArray f = features(inputs);
+        return route(features(inputs), tasks);
+    }
+
+    private NDArray route(NDArray f, int[] tasks) {
         if (heads.length == 1) {
             return head(f, 0);
         }

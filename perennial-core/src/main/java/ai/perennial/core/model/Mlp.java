@@ -68,11 +68,39 @@ public final class Mlp extends HeadedModel {
 
     @Override
     public NDArray features(NDArray x) {
-        NDArray h = x.getShape().dimension() == 2 ? x : x.reshape(x.getShape().get(0), inputs);
+        return features(x, hidden(x));
+    }
+
+    @Override
+    NDArray features(NDArray x, List<NDArray> activations) {
+        return activations.isEmpty() ? flat(x) : activations.get(activations.size() - 1);
+    }
+
+    @Override
+    public List<NDArray> hidden(NDArray x) {
+        List<NDArray> out = new ArrayList<>(hidden.length);
+        NDArray h = flat(x);
         for (int l = 0; l < hidden.length; l++) {
             h = Activation.relu(Linear.linear(h, trunk[2 * l].array(), trunk[2 * l + 1].array()).singletonOrThrow());
+            out.add(h);
         }
-        return h;
+        return out;
+    }
+
+    private NDArray flat(NDArray x) {
+        return x.getShape().dimension() == 2 ? x : x.reshape(x.getShape().get(0), inputs);
+    }
+
+    @Override
+    List<Units> trunkUnits() {
+        List<Units> out = new ArrayList<>();
+        long fanIn = inputs;
+        for (int l = 0; l < hidden.length; l++) {
+            List<Integer> next = l + 1 < hidden.length ? List.of(2 * (l + 1)) : List.of();
+            out.add(new Units("layer" + l, hidden[l], 2 * l, 2 * l + 1, next, fanIn));
+            fanIn = hidden[l];
+        }
+        return out;
     }
 
     @Override

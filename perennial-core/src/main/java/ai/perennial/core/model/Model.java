@@ -40,6 +40,23 @@ public interface Model {
     NDArray features(NDArray inputs);
 
     /**
+     * The output of every hidden layer after its nonlinearity, input side first: {@code (batch, units)} for a dense layer,
+     * {@code (batch, channels, height, width)} for a convolution. Unit-level methods (dormant-unit resets, continual
+     * backprop) and plasticity diagnostics read them.
+     */
+    List<NDArray> hidden(NDArray inputs);
+
+    /** The logits of {@link #forward} together with the {@link #hidden} activations of the same pass. */
+    Pass forwardWithHidden(NDArray inputs, int[] tasks);
+
+    /** One forward pass: logits and the hidden activations that produced them. */
+    record Pass(NDArray logits, List<NDArray> hidden) {
+    }
+
+    /** Where each hidden layer's units live among the parameters, aligned with {@link #hidden}. */
+    List<Units> units();
+
+    /**
      * Logits of head {@code head} for already computed {@code features}: with {@link #features} this reads several heads
      * from one trunk pass.
      */

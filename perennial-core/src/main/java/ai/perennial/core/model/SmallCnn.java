@@ -64,11 +64,30 @@ public final class SmallCnn extends HeadedModel {
 
     @Override
     public NDArray features(NDArray x) {
+        return features(x, hidden(x));
+    }
+
+    @Override
+    NDArray features(NDArray x, List<NDArray> activations) {
+        return activations.get(2);
+    }
+
+    @Override
+    public List<NDArray> hidden(NDArray x) {
         NDArray h = x.getShape().dimension() == 4 ? x : x.reshape(new Shape(x.getShape().get(0)).addAll(inputShape));
-        h = block(h, trunk[0], trunk[1]);
-        h = block(h, trunk[2], trunk[3]);
-        h = h.reshape(h.getShape().get(0), -1);
-        return Activation.relu(Linear.linear(h, trunk[4].array(), trunk[5].array()).singletonOrThrow());
+        NDArray first = block(h, trunk[0], trunk[1]);
+        NDArray second = block(first, trunk[2], trunk[3]);
+        NDArray flat = second.reshape(second.getShape().get(0), -1);
+        return List.of(first, second, Activation.relu(Linear.linear(flat, trunk[4].array(), trunk[5].array()).singletonOrThrow()));
+    }
+
+    @Override
+    List<Units> trunkUnits() {
+        long channels = inputShape.get(0);
+        long flat = trunk[4].array().getShape().get(1);
+        return List.of(new Units("conv1", 32, 0, 1, List.of(2), channels * 9),
+                new Units("conv2", 64, 2, 3, List.of(4), 32 * 9L),
+                new Units("dense", 128, 4, 5, List.of(), flat));
     }
 
     private static NDArray block(NDArray x, Parameter w, Parameter b) {

@@ -38,7 +38,7 @@ public final class NoisyTransforms {
     public static final Component<Optimizers.Context, GradientTransform> UPGD = Component.of(Optimizers.KIND, "upgd")
             .summary("utility-based perturbed gradient descent: useful weights are protected, the rest get noisy steps (plasticity)")
             .source("Elsayed & Mahmood 2024")
-            .family("noisy")
+            .family("plasticity")
             .params(UTILITY_DECAY, NOISE, DECAY)
             .factory((v, c) -> upgd(c.lr(), v.get(UTILITY_DECAY), v.get(NOISE), v.get(DECAY), c.seed()));
 

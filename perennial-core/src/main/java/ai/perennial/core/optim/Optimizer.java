@@ -39,6 +39,15 @@ public final class Optimizer {
         }
     }
 
+    /**
+     * Forgets what the optimizer accumulated for some entries of parameter {@code param} (e.g. units that were just
+     * reinitialized): its per-parameter buffers are multiplied by {@code keep}, 0 where an entry starts afresh,
+     * broadcast to the parameter's shape.
+     */
+    public void resetEntries(int param, NDArray keep) {
+        state.resetEntries(param, params.get(param).array().getShape(), keep);
+    }
+
     /** Number of updates applied so far. */
     public long steps() {
         return state.count();

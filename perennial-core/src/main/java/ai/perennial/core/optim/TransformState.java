@@ -64,6 +64,22 @@ public final class TransformState {
         count++;
     }
 
+    /**
+     * Multiplies every per-parameter buffer of parameter {@code param} (those shaped like it, e.g. momenta and second
+     * moments) by {@code keep}, in this state and its children: entries where {@code keep} is 0 start afresh. Buffers of
+     * other shapes (factored moments) and the step counters are left as they are.
+     */
+    public void resetEntries(int param, Shape shape, NDArray keep) {
+        for (List<NDArray> arrays : buffers.values()) {
+            if (param < arrays.size() && arrays.get(param).getShape().equals(shape)) {
+                arrays.get(param).muli(keep);
+            }
+        }
+        for (TransformState child : children) {
+            child.resetEntries(param, shape, keep);
+        }
+    }
+
     public void exportTo(StateDict out, String prefix) {
         out.putCounter(prefix + "count", count);
         for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {

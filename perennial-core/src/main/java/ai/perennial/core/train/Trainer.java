@@ -34,6 +34,7 @@ public final class Trainer {
     private final Model model;
     private final Optimizer optimizer;
     private final List<TrainingHook> hooks;
+    private final boolean readsHidden;
     private final NDManager manager;
     private final List<Parameter> params;
     private final TrainingContext context;
@@ -106,6 +107,7 @@ public final class Trainer {
         this.model = model;
         this.optimizer = optimizer;
         this.hooks = List.copyOf(hooks);
+        this.readsHidden = this.hooks.stream().anyMatch(TrainingHook::readsHidden);
         this.manager = manager;
         Engines.pytorch(); // fails here, before any work, if the native library cannot load
         this.params = model.parameters();
@@ -267,10 +269,15 @@ public final class Trainer {
      */
     private NDArray backward(Batch batch, boolean first) {
         try (GradientCollector collector = Engines.newGradientCollector()) {
-            NDArray logits = model.forward(batch.inputs(), batch.tasks());
+            Model.Pass pass = first && readsHidden ? model.forwardWithHidden(batch.inputs(), batch.tasks())
+                    : new Model.Pass(model.forward(batch.inputs(), batch.tasks()), List.of());
+            NDArray logits = pass.logits();
             if (first) {
                 for (TrainingHook h : hooks) {
                     h.afterForward(context, batch, logits);
+                    if (h.readsHidden()) {
+                        h.afterHidden(context, batch, pass.hidden());
+                    }
                 }
             }
             NDArray taskLoss = Losses.crossEntropy(logits, batch.labels());

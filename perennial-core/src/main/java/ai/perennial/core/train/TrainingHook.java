@@ -8,7 +8,7 @@ import java.util.List;
  * The points where a continual-learning strategy (or any other extension) plugs into the training
  * loop. Every method has a do-nothing default, so a strategy overrides only what it needs.
  *
- * <p>Order within one step: {@link #adaptBatch} → forward → {@link #afterForward} → loss + {@link #extraLoss} →
+ * <p>Order within one step: {@link #adaptBatch} → forward → {@link #afterForward} ({@link #afterHidden}) → loss + {@link #extraLoss} →
  * backward → {@link #transformGradients} → optimizer update → {@link #afterUpdate}. {@link #onExperienceStart} and
  * {@link #onExperienceEnd} bracket each call of {@link Trainer#train}.
  *
@@ -46,6 +46,21 @@ public interface TrainingHook {
      * store them with the samples. Runs inside the gradient recording; detach what you keep.
      */
     default void afterForward(TrainingContext context, Batch batch, NDArray logits) {
+    }
+
+    /**
+     * Whether the hook reads hidden activations ({@link #afterHidden}); when any hook does, the step's forward pass
+     * keeps them, at no extra cost.
+     */
+    default boolean readsHidden() {
+        return false;
+    }
+
+    /**
+     * Once per step, with {@link #afterForward}, when {@link #readsHidden}: the model's hidden activations on the
+     * (adapted) batch, as {@link ai.perennial.core.model.Model#hidden} gives them. Detach what you keep.
+     */
+    default void afterHidden(TrainingContext context, Batch batch, List<NDArray> hidden) {
     }
 
     /**

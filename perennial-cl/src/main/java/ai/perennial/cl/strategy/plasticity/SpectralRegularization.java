@@ -1,4 +1,4 @@
-package ai.perennial.cl.strategy.regularization;
+package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -27,7 +27,7 @@ public final class SpectralRegularization implements Strategy {
     public static final Component<Long, Strategy> SPECTRAL = Component.of(KIND, "spectral")
             .summary("spectral regularization: λ Σ_l (σ_max(W_l)^k − 1)², keeping each layer's top singular value near 1")
             .source("Lewandowski et al. 2024")
-            .family("regularization")
+            .family("plasticity")
             .params(Param.number("lambda", 1e-3, "penalty strength λ").positive(),
                     Param.integer("power", 2, "exponent k").atLeast(1).atMost(16))
             .factory((v, seed) -> new SpectralRegularization(v.number("lambda"), v.integer("power"), seed));

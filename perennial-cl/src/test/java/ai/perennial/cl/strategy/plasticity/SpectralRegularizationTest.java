@@ -1,4 +1,4 @@
-package ai.perennial.cl.strategy.regularization;
+package ai.perennial.cl.strategy.plasticity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;

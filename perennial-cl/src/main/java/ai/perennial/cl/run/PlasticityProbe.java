@@ -1,0 +1,236 @@
+package ai.perennial.cl.run;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.perennial.cl.metrics.PlasticityDiagnostics;
+import ai.perennial.cl.metrics.PlasticityPoint;
+import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Units;
+import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.TrainingContext;
+import ai.perennial.core.train.TrainingHook;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Records {@link PlasticityPoint}s: at the end of every experience, and every {@code everySteps} steps when that is
+ * positive. The probe batch is the first {@code probeSize} training samples of the current experience. It runs before
+ * every other hook, so it sees the batch as the data loader gave it and the task gradient before any strategy changes
+ * it; online accuracy and gradient norm accumulate on the device and are read back only when a point is recorded.
+ */
+final class PlasticityProbe implements TrainingHook {
+    /** τ of the dormant-unit share (Sokar et al. 2023 report τ = 0.1 and 0.025; ReDo resets at its own τ). */
+    static final double DORMANT_TAU = 0.1;
+    /** δ of srank: the singular values that hold 99% of the total. */
+    static final double SRANK_DELTA = 0.01;
+
+    private final Model model;
+    private final int probeSize;
+    private final int everySteps;
+    private final List<PlasticityPoint> points = new ArrayList<>();
+    private List<NDArray> initialWeights;
+    private NDArray correct;
+    private long seen;
+    private NDArray gradientNorms;
+    private long gradientSteps;
+    private int batchSize;
+    private double seconds;
+
+    PlasticityProbe(Model model, int probeSize, int everySteps) {
+        this.model = model;
+        this.probeSize = probeSize;
+        this.everySteps = everySteps;
+    }
+
+    @Override
+    public String name() {
+        return "plasticity diagnostics";
+    }
+
+    @Override
+    public void onExperienceStart(TrainingContext c) {
+        if (initialWeights == null) {
+            initialWeights = new ArrayList<>();
+            for (Units u : model.units()) {
+                NDArray w = model.parameters().get(u.inputWeight()).array().stopGradient().duplicate();
+                NDScope.unregister(w);
+                initialWeights.add(w);
+            }
+        }
+        resetAccumulators(c);
+    }
+
+    private void resetAccumulators(TrainingContext c) {
+        Tensors.close(Arrays.asList(correct, gradientNorms).stream().filter(a -> a != null).toList());
+        correct = c.stateManager().zeros(new ai.djl.ndarray.types.Shape());
+        gradientNorms = c.stateManager().zeros(new ai.djl.ndarray.types.Shape());
+        NDScope.unregister(correct, gradientNorms);
+        seen = 0;
+        gradientSteps = 0;
+    }
+
+    @Override
+    public Batch adaptBatch(TrainingContext c, Batch batch) {
+        batchSize = batch.indices().length;
+        return batch;
+    }
+
+    @Override
+    public void afterForward(TrainingContext c, Batch batch, NDArray logits) {
+        NDIndex own = new NDIndex("0:" + batchSize);
+        NDArray predicted = logits.stopGradient().get(own).argMax(1);
+        correct.addi(predicted.eq(batch.labels().get(own)).sum().toType(DataType.FLOAT32, false));
+        seen += batchSize;
+    }
+
+    @Override
+    public List<NDArray> transformGradients(TrainingContext c, List<NDArray> grads) {
+        NDArray squares = null;
+        for (NDArray g : grads) {
+            NDArray s = g.square().sum();
+            squares = squares == null ? s : squares.addi(s);
+        }
+        gradientNorms.addi(squares.sqrt());
+        gradientSteps++;
+        return grads;
+    }
+
+    @Override
+    public void afterUpdate(TrainingContext c, Batch batch) {
+        if (everySteps > 0 && c.globalStep() % everySteps == 0) {
+            record(c);
+        }
+    }
+
+    @Override
+    public void onExperienceEnd(TrainingContext c) {
+        record(c);
+    }
+
+    private void record(TrainingContext c) {
+        if (!points.isEmpty() && points.get(points.size() - 1).step() == c.globalStep()) {
+            return;
+        }
+        long start = System.nanoTime();
+        double online = seen == 0 ? Double.NaN : correct.getFloat() / seen;
+        double gradient = gradientSteps == 0 ? Double.NaN : gradientNorms.getFloat() / gradientSteps;
+        gradientNorms.subi(gradientNorms);
+        gradientSteps = 0;
+        List<PlasticityPoint.Layer> layers = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            Dataset data = c.experienceData();
+            NDArray probe = data.inputs(c.stateManager(), Shuffle.range(Math.min(probeSize, data.size())));
+            List<NDArray> hidden = model.hidden(probe);
+            List<Units> units = model.units();
+            for (int l = 0; l < units.size(); l++) {
+                layers.add(layer(units.get(l), hidden.get(l), initialWeights.get(l)));
+            }
+        }
+        points.add(new PlasticityPoint(c.globalStep(), c.experienceIndex(), online, gradient, layers));
+        seconds += (System.nanoTime() - start) / 1e9;
+    }
+
+    private PlasticityPoint.Layer layer(Units u, NDArray h, NDArray initial) {
+        int n = (int) h.getShape().get(0);
+        // a channel's activity is its mean over positions (non-negative after ReLU, so zero exactly when it never fires)
+        NDArray activity = h.getShape().dimension() == 2 ? h : h.reshape(n, u.count(), -1).mean(new int[] {2});
+        float[] flat = activity.toFloatArray();
+        float[][] a = new float[n][];
+        for (int i = 0; i < n; i++) {
+            a[i] = Arrays.copyOfRange(flat, i * u.count(), (i + 1) * u.count());
+        }
+        double[] sv = singularValues(activity);
+        NDArray w = model.parameters().get(u.inputWeight()).array().stopGradient().reshape(u.count(), -1);
+        double norm = w.norm().getFloat();
+        double change = w.sub(initial.reshape(u.count(), -1)).norm().getFloat();
+        double sigmaMax = singularValues(w)[0];
+        return new PlasticityPoint.Layer(u.layer(), PlasticityDiagnostics.deadFraction(a), PlasticityDiagnostics.dormantFraction(a, DORMANT_TAU),
+                PlasticityDiagnostics.saturatedFraction(a), PlasticityDiagnostics.effectiveRank(sv), PlasticityDiagnostics.srank(sv, SRANK_DELTA),
+                norm, change, sigmaMax);
+    }
+
+    /** Singular values of a 2-D array through the smaller of its two Gram matrices, formed on the device. */
+    private static double[] singularValues(NDArray m) {
+        long rows = m.getShape().get(0);
+        long columns = m.getShape().get(1);
+        NDArray gram = rows <= columns ? m.matMul(m.transpose()) : m.transpose().matMul(m);
+        return PlasticityDiagnostics.singularValuesFromGram(gram.toFloatArray(), (int) Math.min(rows, columns));
+    }
+
+    List<PlasticityPoint> points() {
+        return List.copyOf(points);
+    }
+
+    double seconds() {
+        return seconds;
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        out.putCounter("started", initialWeights == null ? 0 : 1);
+        if (initialWeights != null) {
+            for (int l = 0; l < initialWeights.size(); l++) {
+                out.putArray("initial." + l, initialWeights.get(l));
+            }
+            out.putArray("correct", correct);
+            out.putArray("gradient_norms", gradientNorms);
+        }
+        out.putCounter("seen", seen);
+        out.putCounter("gradient_steps", gradientSteps);
+        out.putNumber("seconds", seconds);
+        out.putLongs("steps", points.stream().mapToLong(PlasticityPoint::step).toArray());
+        out.putInts("experiences", points.stream().mapToInt(PlasticityPoint::experience).toArray());
+        out.putDoubles("online", points.stream().mapToDouble(PlasticityPoint::onlineAccuracy).toArray());
+        out.putDoubles("gradient", points.stream().mapToDouble(PlasticityPoint::gradientNorm).toArray());
+        out.putDoubles("layers", points.stream().flatMap(p -> p.layers().stream()).flatMapToDouble(l -> Arrays.stream(l.values())).toArray());
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        Tensors.close(initialWeights);
+        initialWeights = null;
+        if (in.counter("started") == 1) {
+            initialWeights = new ArrayList<>();
+            List<Units> units = model.units();
+            for (int l = 0; l < units.size(); l++) {
+                NDArray w = c.stateManager().zeros(model.parameters().get(units.get(l).inputWeight()).array().getShape());
+                NDScope.unregister(w);
+                in.copyInto("initial." + l, w);
+                initialWeights.add(w);
+            }
+            resetAccumulators(c);
+            in.copyInto("correct", correct);
+            in.copyInto("gradient_norms", gradientNorms);
+        }
+        seen = in.counter("seen");
+        gradientSteps = in.counter("gradient_steps");
+        seconds = in.number("seconds");
+        points.clear();
+        long[] steps = in.longs("steps");
+        int[] experiences = in.ints("experiences");
+        double[] online = in.doubles("online");
+        double[] gradient = in.doubles("gradient");
+        double[] values = in.doubles("layers");
+        List<Units> units = model.units();
+        int width = PlasticityPoint.FIELDS.size();
+        int k = 0;
+        for (int i = 0; i < steps.length; i++) {
+            List<PlasticityPoint.Layer> layers = new ArrayList<>();
+            for (Units u : units) {
+                layers.add(PlasticityPoint.Layer.of(u.layer(), Arrays.copyOfRange(values, k, k + width)));
+                k += width;
+            }
+            points.add(new PlasticityPoint(steps[i], experiences[i], online[i], gradient[i], layers));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package ai.perennial.cl.strategy.plasticity;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Param;
+import ai.perennial.core.registry.Registered;
+import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.TrainingContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Wasserstein regularization towards the initial weight distribution (Lewandowski et al. 2024): λ Σ_l Σ_k
+ * (sort(θ_l)_k − sort(θ_l,0)_k)² per parameter tensor, the squared 1-D Wasserstein-2 distance between the current and
+ * the initial values. It constrains only the distribution, not which weight holds which value. Its gradient is
+ * 2λ(θ_i − sort(θ₀)_{rank(θ_i)}): each weight is pulled towards the initial value of the same rank, added to the task
+ * gradient directly (one sort per tensor and step).
+ */
+public final class WassersteinInit implements Strategy {
+    @Registered
+    public static final Component<Long, Strategy> W_INIT = Component.of(KIND, "w-init")
+            .summary("Wasserstein regularization towards the initial weight distribution: λ Σ (sort(θ) − sort(θ₀))² per tensor")
+            .source("Lewandowski et al. 2024")
+            .family("plasticity")
+            .params(Param.number("lambda", 1e-2, "penalty strength λ").positive())
+            .factory((v, seed) -> new WassersteinInit(v.number("lambda")));
+
+    private final double lambda;
+    private List<NDArray> sortedInit;
+
+    public WassersteinInit(double lambda) {
+        this.lambda = lambda;
+    }
+
+    @Override
+    public String name() {
+        return "w-init";
+    }
+
+    @Override
+    public void onExperienceStart(TrainingContext c) {
+        if (sortedInit == null) {
+            sortedInit = new ArrayList<>();
+            for (Parameter p : c.model().parameters()) {
+                NDArray s = p.array().stopGradient().flatten().sort();
+                NDScope.unregister(s);
+                sortedInit.add(s);
+            }
+        }
+    }
+
+    @Override
+    public List<NDArray> transformGradients(TrainingContext c, List<NDArray> grads) {
+        List<NDArray> out = new ArrayList<>(grads.size());
+        List<Parameter> params = c.model().parameters();
+        for (int i = 0; i < grads.size(); i++) {
+            out.add(grads.get(i).add(gradient(params.get(i).array().stopGradient(), sortedInit.get(i), lambda)));
+        }
+        return out;
+    }
+
+    /** 2λ(θ − sort(θ₀)[rank(θ)]), shaped like {@code theta}. */
+    static NDArray gradient(NDArray theta, NDArray sortedInit, double lambda) {
+        NDArray flat = theta.flatten();
+        NDArray rank = flat.argSort().argSort();
+        return flat.sub(sortedInit.get(rank)).muli((float) (2 * lambda)).reshape(theta.getShape());
+    }
+
+    /** The penalty λ Σ (sort(θ) − sort(θ₀))² (a host read; for tests and reports). */
+    double value(List<Parameter> params) {
+        double sum = 0;
+        for (int i = 0; i < params.size(); i++) {
+            try (NDScope scope = new NDScope()) {
+                sum += params.get(i).array().stopGradient().flatten().sort().sub(sortedInit.get(i)).square().sum().getFloat();
+            }
+        }
+        return lambda * sum;
+    }
+
+    @Override
+    public StateDict exportState() {
+        StateDict out = new StateDict();
+        out.putCounter("active", sortedInit == null ? 0 : 1);
+        if (sortedInit != null) {
+            for (int i = 0; i < sortedInit.size(); i++) {
+                out.putArray("sorted_init." + i, sortedInit.get(i));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void importState(StateDict in, TrainingContext c) {
+        Tensors.close(sortedInit);
+        sortedInit = null;
+        if (in.counter("active") == 1) {
+            sortedInit = new ArrayList<>();
+            for (int i = 0; i < c.model().parameters().size(); i++) {
+                NDArray s = c.stateManager().zeros(new ai.djl.ndarray.types.Shape(c.model().parameters().get(i).array().getShape().size()));
+                NDScope.unregister(s);
+                in.copyInto("sorted_init." + i, s);
+                sortedInit.add(s);
+            }
+        }
+    }
+}
