@@ -141,6 +141,7 @@ public final class CompareCommand implements Callable<Integer> {
         Engines.pytorch();
         Map<String, Map<Long, Map<String, Object>>> metrics = new LinkedHashMap<>();
         List<String> curves = new ArrayList<>();
+        Map<String, List<JsonNode>> plasticity = new LinkedHashMap<>();
         Map<String, Object> provenanceConfig = new LinkedHashMap<>();
         Experiment[] current = new Experiment[1];
         try (Signals signals = Signals.install(() -> {
@@ -161,6 +162,7 @@ public final class CompareCommand implements Callable<Integer> {
                         });
                         System.err.printf("%s seed %d: finished earlier, kept%n", s, seed);
                         metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, metricsOf(finished));
+                        plasticity.computeIfAbsent(s, k -> new ArrayList<>()).add(finished.path("plasticity"));
                         if (seed == seeds.get(0) && finished.at("/continual_eval/points").size() > 0) {
                             curves.add(curveOf(s, finished));
                         }
@@ -182,7 +184,9 @@ public final class CompareCommand implements Callable<Integer> {
                     ExperimentResult result = experiment.runDurably(scenario, dir, resumeThis, label -> new Progress(s + " " + label),
                             System.err::println, Map.of("provenance", p));
                     current[0] = null;
-                    ResultWriter.write(dir, "result.json", result.toJson(p));
+                    Map<String, Object> json = result.toJson(p);
+                    ResultWriter.write(dir, "result.json", json);
+                    plasticity.computeIfAbsent(s, k -> new ArrayList<>()).add(new ObjectMapper().valueToTree(json.get("plasticity")));
                     result.writeMetricsCsv(dir.resolve("metrics.csv"));
                     if (result.status().equals(ExperimentResult.INTERRUPTED)) {
                         System.err.println("stopped by SIG" + signals.received() + " during " + s + " seed " + seed + " (checkpoint "
@@ -214,7 +218,7 @@ public final class CompareCommand implements Callable<Integer> {
         ResultWriter.write(out, "summary.json", summary);
         Provenance provenance = Provenance.capture(provenanceConfig, seeds.get(0), commandLine());
         CompareReport.write(out.resolve("report.html"), configs.get(strategies.get(0)).get(seeds.get(0)).name() + " — comparison",
-                strategies, seeds, table, curves, ResultWriter.toJson(provenance));
+                strategies, seeds, table, curves, plasticity, ResultWriter.toJson(provenance));
         System.out.println(renderTable(table));
         System.out.println("-> " + out.resolve("report.html"));
         return 0;

@@ -33,12 +33,19 @@ public final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Markdown file to write")
     Path out;
 
+    @Option(names = "--plasticity", description = "Render the plasticity table of long streams instead: first and last ten experiences'"
+            + " accuracy, their drop and the slope with 95%% bootstrap intervals over seeds, diagnostics at the end")
+    boolean plasticity;
+
     @Override
     public Integer call() throws IOException {
         OutputDir.writableFile(out);
         StringBuilder md = new StringBuilder();
         ObjectMapper json = new ObjectMapper();
-        for (Path dir : dirs) {
+        if (plasticity) {
+            md.append(PlasticityTable.render(dirs, json));
+        }
+        for (Path dir : plasticity ? List.<Path>of() : dirs) {
             Path file = dir.resolve("summary.json");
             md.append(table(Files.isRegularFile(file) ? json.readTree(file.toFile()) : fromRuns(dir, json)));
         }
@@ -137,7 +144,7 @@ public final class ResultsCommand implements Callable<Integer> {
     }
 
     private static final List<String> METRICS = List.of("average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc",
-            "wc_acc", "windowed_forgetting", "ms_per_step", "experience_seconds");
+            "wc_acc", "windowed_forgetting", "plasticity_drop", "plasticity_slope", "ms_per_step", "experience_seconds");
 
     private static String cell(JsonNode metrics, String metric, String strategy) {
         JsonNode c = metrics.path(metric).path(strategy);

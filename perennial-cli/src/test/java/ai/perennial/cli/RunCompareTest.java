@@ -57,7 +57,13 @@ class RunCompareTest {
         assertThat(r.get("bwt").asDouble()).isLessThan(-0.5); // naive forgets in class-IL
         assertThat(r.get("continual_eval").get("points").size()).isGreaterThan(10);
         assertThat(r.get("provenance").get("config").get("dataset").get("name").asText()).isEqualTo("gaussian-clusters");
-        assertThat(Files.readAllLines(out.resolve("metrics.csv")).get(0)).isEqualTo("step,training_experience,metric,subject,value");
+        java.util.List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertThat(csv.get(0)).isEqualTo("step,training_experience,metric,subject,value");
+        assertThat(csv).anyMatch(l -> l.matches("\\d+,1,dormant_fraction,layer0,[0-9.]+"));
+        JsonNode plasticity = r.get("plasticity");
+        assertThat(plasticity.get("task_end_accuracy")).hasSize(2);
+        assertThat(plasticity.get("diagnostics")).hasSize(2); // one point at the end of each experience
+        assertThat(plasticity.get("diagnostics").get(1).get("layers").get("layer0")).hasSize(8);
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("<svg", "Accuracy matrix", "Continual evaluation", "Provenance").doesNotContain("<script");
         assertThat(o.out()).contains("ACC ", "BWT ");
@@ -74,6 +80,26 @@ class RunCompareTest {
             assertThat(r.get("strategy").asText()).isEqualTo(strategy);
             assertThat(r.get("average_accuracy").asDouble()).as(strategy).isGreaterThan(0.3);
         }
+    }
+
+    /** A comparison on a long stream: the plasticity panel in its report and the table of 'results --plasticity'. */
+    @Test
+    void plasticityPanelAndTableOnALongStream() throws IOException {
+        Path out = dir.resolve("long");
+        CliTest.Outcome o = CliTest.run("compare", config().toString(), "--strategies", "naive,cbp", "--seeds", "1,2",
+                "--set", "scenario={name: long, kind: permuted, tasks: 24, samples_per_task: 60}", "--set", "evaluation.every_steps=0",
+                "--set", "evaluation.matrix=diagonal", "--set", "training.epochs=1", "--set", "training.batch_size=20", "--out", out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("<h2>Plasticity</h2>", "accuracy at the end of each experience", "dormant units", "effective rank");
+        Path table = dir.resolve("plasticity.md");
+        CliTest.Outcome r = CliTest.run("results", "--plasticity", out.toString(), "--out", table.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String md = Files.readString(table);
+        assertThat(md).contains("| method | seeds | first 10 | last 10 | drop (first − last) [95% CI]", "| naive | 2 |", "| cbp | 2 |",
+                "| 1.00× |", "--strategies naive,cbp");
+        CliTest.assertOneLineError(CliTest.run("results", "--plasticity", dir.resolve("nothing").toString(), "--out", table.toString()),
+                "no DIR/STRATEGY/seed-N/result.json runs under");
     }
 
     @Test

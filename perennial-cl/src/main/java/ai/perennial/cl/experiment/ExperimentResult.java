@@ -153,7 +153,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
      * The plasticity section: task-end accuracy per trained experience, online accuracy per training round (the last
      * diagnostic point of each round), and every diagnostic point.
      */
-    private static Map<String, Object> plasticity(ContinualResult r) {
+    public static Map<String, Object> plasticity(ContinualResult r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("task_end_accuracy", r.taskEndAccuracy());
         double[] online = new double[r.trainedExperiences().length];

@@ -1,5 +1,6 @@
 package ai.perennial.cli.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +17,10 @@ public final class CompareReport {
     /**
      * @param table metric → strategy → cell, in display order
      * @param curves one SVG per strategy (continual evaluation of the first seed), may be empty
+     * @param plasticity strategy → the plasticity section of each seed's result.json
      */
     public static void write(Path file, String title, List<String> strategies, List<Long> seeds,
-            Map<String, Map<String, Cell>> table, List<String> curves, String provenanceJson) {
+            Map<String, Map<String, Cell>> table, List<String> curves, Map<String, List<JsonNode>> plasticity, String provenanceJson) {
         StringBuilder body = new StringBuilder();
         body.append("<p class='note'>Strategies ").append(Svg.esc(String.join(", ", strategies))).append(" on the same stream for seeds ")
                 .append(Svg.esc(seeds.toString())).append("; mean ± standard deviation over seeds (n/a: the metric does not ")
@@ -41,6 +43,7 @@ public final class CompareReport {
             double[] stds = strategies.stream().mapToDouble(s -> row.getValue().get(s).std()).toArray();
             body.append(Svg.barChart(row.getKey(), strategies, means, stds, row.getKey()));
         }
+        body.append(PlasticityPanel.html(plasticity));
         if (!curves.isEmpty()) {
             body.append("<h2>Continual evaluation (first seed)</h2>");
             curves.forEach(body::append);

@@ -1,8 +1,10 @@
 package ai.perennial.cli.report;
 
+import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.scenario.Scenario;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,6 +60,7 @@ public final class RunReport {
             body.append("<h2>Forgetting per experience</h2><p class='note'>Best accuracy before the end minus final accuracy.</p>");
             body.append(Svg.barChart("forgetting", labels, forgetting, null, "forgetting"));
         }
+        body.append(PlasticityPanel.html(Map.of(title, List.of(new ObjectMapper().valueToTree(ExperimentResult.plasticity(r))))));
         body.append("<h2>Compute</h2><table><tr><th>steps</th><th>samples</th><th>train s</th><th>per-experience s</th><th>eval s</th><th>wall s</th>")
                 .append("<th>peak RSS MiB</th><th>buffer bytes</th></tr><tr>");
         ContinualResult.Compute c = r.compute();

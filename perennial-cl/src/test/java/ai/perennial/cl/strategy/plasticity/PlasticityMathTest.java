@@ -368,25 +368,30 @@ class PlasticityMathTest {
     @Test
     void wassersteinInitAddsItsGradientToTheTaskGradient() {
         double lambda = 0.2;
-        List<Step> run = train(new WassersteinInit(lambda), sgd(0), 3, 3);
-        float[][] init = run.get(0).before();
-        for (Step s : run) {
-            for (int p = 0; p < init.length; p++) {
-                double[] sortedInit = new double[init[p].length];
-                for (int i = 0; i < sortedInit.length; i++) {
-                    sortedInit[i] = init[p][i];
-                }
-                Arrays.sort(sortedInit);
-                Integer[] order = new Integer[init[p].length];
-                for (int i = 0; i < order.length; i++) {
-                    order[i] = i;
-                }
-                float[] theta = s.before()[p];
-                Arrays.sort(order, (a, b) -> Float.compare(theta[a], theta[b]));
-                for (int r = 0; r < order.length; r++) {
-                    int i = order[r];
-                    double expected = s.rawGradients()[p][i] + 2 * lambda * (theta[i] - sortedInit[r]);
-                    assertThat((double) s.gradients()[p][i]).isCloseTo(expected, offset(1e-5));
+        for (int rankEvery : new int[] {1, 2}) {
+            // large steps, so ranks change between steps and a stale matching differs from a fresh one
+            List<Step> run = train(new WassersteinInit(lambda, rankEvery), Optimizers.sgd(Schedule.constant(3), 0, false, 0), 4, 4);
+            float[][] init = run.get(0).before();
+            for (int t = 0; t < run.size(); t++) {
+                Step s = run.get(t);
+                float[][] matchedAt = run.get(t - t % rankEvery).before(); // ranks as of the last matching
+                for (int p = 0; p < init.length; p++) {
+                    double[] sortedInit = new double[init[p].length];
+                    for (int i = 0; i < sortedInit.length; i++) {
+                        sortedInit[i] = init[p][i];
+                    }
+                    Arrays.sort(sortedInit);
+                    Integer[] order = new Integer[init[p].length];
+                    for (int i = 0; i < order.length; i++) {
+                        order[i] = i;
+                    }
+                    float[] ranked = matchedAt[p];
+                    Arrays.sort(order, (a, b) -> Float.compare(ranked[a], ranked[b]));
+                    for (int r = 0; r < order.length; r++) {
+                        int i = order[r];
+                        double expected = s.rawGradients()[p][i] + 2 * lambda * (s.before()[p][i] - sortedInit[r]);
+                        assertThat((double) s.gradients()[p][i]).as("rank_every %d, step %d", rankEvery, t).isCloseTo(expected, offset(1e-5));
+                    }
                 }
             }
         }

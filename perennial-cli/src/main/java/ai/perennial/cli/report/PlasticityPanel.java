@@ -1,0 +1,146 @@
+package ai.perennial.cli.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The "plasticity" panel of a report: each experience's accuracy right after training on it, the online accuracy
+ * during it, and the diagnostics at its end (dormant units, effective rank, weight and gradient norms), against the
+ * experience index; one line per run or per strategy of a comparison (the mean over its seeds). Reads the
+ * {@code plasticity} section of result.json, so finished and new runs draw alike.
+ */
+public final class PlasticityPanel {
+    private static final int DORMANT = 1;
+    private static final int EFFECTIVE_RANK = 3;
+    private static final int WEIGHT_NORM = 5;
+
+    private PlasticityPanel() {
+    }
+
+    /** The panel for {@code sections} (label → the plasticity section of each seed's result.json); empty when there is nothing to show. */
+    public static String html(Map<String, List<JsonNode>> sections) {
+        List<Svg.Series> taskEnd = new ArrayList<>();
+        List<Svg.Series> online = new ArrayList<>();
+        List<Svg.Series> dormant = new ArrayList<>();
+        List<Svg.Series> rank = new ArrayList<>();
+        List<Svg.Series> weights = new ArrayList<>();
+        List<Svg.Series> gradients = new ArrayList<>();
+        double maxRank = 1;
+        double maxWeight = 1e-9;
+        double maxGradient = 1e-9;
+        boolean diagnostics = false;
+        for (Map.Entry<String, List<JsonNode>> e : sections.entrySet()) {
+            String label = e.getKey();
+            taskEnd.add(series(label, mean(e.getValue(), s -> values(s.get("task_end_accuracy")))));
+            online.add(series(label, mean(e.getValue(), s -> values(s.get("online_accuracy")))));
+            double[] d = mean(e.getValue(), s -> atExperienceEnds(s, p -> layerMean(p, DORMANT)));
+            double[] r = mean(e.getValue(), s -> atExperienceEnds(s, p -> layerMean(p, EFFECTIVE_RANK)));
+            double[] w = mean(e.getValue(), s -> atExperienceEnds(s, p -> layerNorm(p)));
+            double[] g = mean(e.getValue(), s -> atExperienceEnds(s, p -> p.path("gradient_norm").asDouble(Double.NaN)));
+            diagnostics |= d.length > 0;
+            maxRank = Math.max(maxRank, max(r));
+            maxWeight = Math.max(maxWeight, max(w));
+            maxGradient = Math.max(maxGradient, max(g));
+            dormant.add(series(label, d));
+            rank.add(series(label, r));
+            weights.add(series(label, w));
+            gradients.add(series(label, g));
+        }
+        if (taskEnd.stream().allMatch(s -> s.x().length < 2)) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("<h2>Plasticity</h2><p class='note'>Against the experience index: accuracy on each ")
+                .append("experience's test set right after training on it, and the online accuracy on its training batches (before ")
+                .append("each update). A falling line is lost plasticity. Diagnostics at the end of each experience on a probe batch of ")
+                .append("its training data, averaged over the hidden layers; definitions in docs/plasticity.md.</p>");
+        b.append(Svg.lineChart("accuracy at the end of each experience", taskEnd, new long[0], "experience", "accuracy", 0, 1));
+        b.append(Svg.lineChart("online accuracy during each experience", online, new long[0], "experience", "accuracy", 0, 1));
+        if (diagnostics) {
+            b.append(Svg.lineChart("dormant units (τ = 0.1), share", dormant, new long[0], "experience", "share", 0, 1));
+            b.append(Svg.lineChart("effective rank of the features", rank, new long[0], "experience", "effective rank", 0, maxRank * 1.05));
+            b.append(Svg.lineChart("norm of the hidden weights", weights, new long[0], "experience", "‖W‖", 0, maxWeight * 1.05));
+            b.append(Svg.lineChart("gradient norm (mean over the experience)", gradients, new long[0], "experience", "‖g‖", 0,
+                    maxGradient * 1.05));
+        }
+        return b.toString();
+    }
+
+    private static Svg.Series series(String label, double[] y) {
+        double[] x = new double[y.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i + 1;
+        }
+        return new Svg.Series(label, x, y);
+    }
+
+    private static double[] values(JsonNode array) {
+        if (array == null) {
+            return new double[0];
+        }
+        double[] out = new double[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).isNumber() ? array.get(i).asDouble() : Double.NaN;
+        }
+        return out;
+    }
+
+    /** One value per training round: from the last diagnostic point of each round. */
+    private static double[] atExperienceEnds(JsonNode section, ToDoubleFunction<JsonNode> value) {
+        List<Double> out = new ArrayList<>();
+        for (JsonNode p : section.path("diagnostics")) {
+            int round = p.path("training_experience").asInt();
+            while (out.size() <= round) {
+                out.add(Double.NaN);
+            }
+            out.set(round, value.applyAsDouble(p));
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double layerMean(JsonNode point, int field) {
+        double sum = 0;
+        int n = 0;
+        for (JsonNode layer : point.path("layers")) {
+            if (layer.get(field).isNumber()) {
+                sum += layer.get(field).asDouble();
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** √(Σ over layers of ‖W_l‖²). */
+    private static double layerNorm(JsonNode point) {
+        double sum = 0;
+        for (JsonNode layer : point.path("layers")) {
+            sum += Math.pow(layer.get(WEIGHT_NORM).asDouble(), 2);
+        }
+        return Math.sqrt(sum);
+    }
+
+    /** Element-wise mean over seeds, as long as the shortest. */
+    private static double[] mean(List<JsonNode> sections, java.util.function.Function<JsonNode, double[]> extract) {
+        List<double[]> all = sections.stream().map(extract).toList();
+        int n = all.stream().mapToInt(a -> a.length).min().orElse(0);
+        double[] out = new double[n];
+        for (double[] a : all) {
+            for (int i = 0; i < n; i++) {
+                out[i] += a[i] / all.size();
+            }
+        }
+        return out;
+    }
+
+    private static double max(double[] v) {
+        double m = 0;
+        for (double x : v) {
+            if (!Double.isNaN(x)) {
+                m = Math.max(m, x);
+            }
+        }
+        return m;
+    }
+}
