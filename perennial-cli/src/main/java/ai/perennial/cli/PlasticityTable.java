@@ -2,7 +2,9 @@ package ai.perennial.cli;
 
 import ai.perennial.cl.metrics.PlasticityMetrics;
 import ai.perennial.cl.run.ContinualResult;
+import ai.perennial.cli.report.PlasticityPanel;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -33,11 +35,19 @@ final class PlasticityTable {
     record Row(String label, double[] first, double[] last, double[] drop, double[] slope, double[] dormant, double[] rank, double msPerStep) {
     }
 
-    static String render(List<Path> dirs, ObjectMapper json) throws IOException {
+    /** Experiences averaged in each point of the figure. */
+    static final int FIGURE_WINDOW = 10;
+
+    /**
+     * The table as markdown, and the figure (task-end accuracy per method, {@value #FIGURE_WINDOW}-experience means) in
+     * {@code figure}, which the markdown shows by its file name.
+     */
+    static String render(List<Path> dirs, ObjectMapper json, Path figure) throws IOException {
         if (dirs == null || dirs.isEmpty()) {
             throw new PerennialException("results --plasticity: name at least one compare --out directory");
         }
         List<Row> rows = new ArrayList<>();
+        Map<String, List<JsonNode>> sections = new LinkedHashMap<>();
         String firstOptimizer = null;
         StringBuilder commands = new StringBuilder();
         for (Path dir : dirs) {
@@ -48,6 +58,7 @@ final class PlasticityTable {
                 firstOptimizer = firstOptimizer == null ? optimizer : firstOptimizer;
                 String label = e.getKey() + (optimizer.equals(firstOptimizer) ? "" : " (" + optimizer + ")");
                 rows.add(row(label, e.getValue()));
+                sections.put(label, e.getValue().stream().map(r -> r.path("plasticity")).toList());
             }
             String command = runs.values().iterator().next().get(0).at("/provenance/command").asText("");
             commands.append(Text.printable(command).replace("```", "` ``")).append('\n');
@@ -67,6 +78,8 @@ final class PlasticityTable {
                     .append(" | ").append(f(mean(r.dormant()))).append(" | ").append(String.format(Locale.ROOT, "%.1f", mean(r.rank())))
                     .append(" | ").append(String.format(Locale.ROOT, "%.2f×", r.msPerStep() / rows.get(0).msPerStep())).append(" |\n");
         }
+        ResultWriter.writeText(figure, PlasticityPanel.taskEndChart(sections, FIGURE_WINDOW));
+        b.append("\n![task-end accuracy per method](").append(figure.getFileName()).append(")\n");
         return b.append('\n').toString();
     }
 

@@ -34,7 +34,8 @@ public final class ResultsCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--plasticity", description = "Render the plasticity table of long streams instead: first and last ten experiences'"
-            + " accuracy, their drop and the slope with 95%% bootstrap intervals over seeds, diagnostics at the end")
+            + " accuracy, their drop and the slope with 95%% bootstrap intervals over seeds, diagnostics at the end; the accuracy figure"
+            + " goes to NAME-accuracy.svg beside the markdown")
     boolean plasticity;
 
     @Override
@@ -43,7 +44,8 @@ public final class ResultsCommand implements Callable<Integer> {
         StringBuilder md = new StringBuilder();
         ObjectMapper json = new ObjectMapper();
         if (plasticity) {
-            md.append(PlasticityTable.render(dirs, json));
+            String name = out.getFileName().toString().replaceFirst("\\.md$", "");
+            md.append(PlasticityTable.render(dirs, json, out.resolveSibling(name + "-accuracy.svg")));
         }
         for (Path dir : plasticity ? List.<Path>of() : dirs) {
             Path file = dir.resolve("summary.json");

@@ -22,7 +22,7 @@ public final class PlasticityPanel {
 
     /** The panel for {@code sections} (label → the plasticity section of each seed's result.json); empty when there is nothing to show. */
     public static String html(Map<String, List<JsonNode>> sections) {
-        List<Svg.Series> taskEnd = new ArrayList<>();
+        List<Svg.Series> taskEnd = new ArrayList<>(); // only to tell whether there is a stream to show
         List<Svg.Series> online = new ArrayList<>();
         List<Svg.Series> dormant = new ArrayList<>();
         List<Svg.Series> rank = new ArrayList<>();
@@ -56,7 +56,7 @@ public final class PlasticityPanel {
                 .append("experience's test set right after training on it, and the online accuracy on its training batches (before ")
                 .append("each update). A falling line is lost plasticity. Diagnostics at the end of each experience on a probe batch of ")
                 .append("its training data, averaged over the hidden layers; definitions in docs/plasticity.md.</p>");
-        b.append(Svg.lineChart("accuracy at the end of each experience", taskEnd, new long[0], "experience", "accuracy", 0, 1));
+        b.append(taskEndChart(sections, 1));
         b.append(Svg.lineChart("online accuracy during each experience", online, new long[0], "experience", "accuracy", 0, 1));
         if (diagnostics) {
             b.append(Svg.lineChart("dormant units (τ = 0.1), share", dormant, new long[0], "experience", "share", 0, 1));
@@ -66,6 +66,26 @@ public final class PlasticityPanel {
                     maxGradient * 1.05));
         }
         return b.toString();
+    }
+
+    /**
+     * Task-end accuracy against the experience index, one line per label (mean over its seeds), each point the mean of
+     * the {@code window} experiences ending there (1: the raw values): the figure of a long-stream comparison.
+     */
+    public static String taskEndChart(Map<String, List<JsonNode>> sections, int window) {
+        List<Svg.Series> lines = new ArrayList<>();
+        for (Map.Entry<String, List<JsonNode>> e : sections.entrySet()) {
+            double[] y = mean(e.getValue(), s -> values(s.get("task_end_accuracy")));
+            double[] smooth = new double[y.length];
+            double sum = 0;
+            for (int i = 0; i < y.length; i++) {
+                sum += y[i] - (i >= window ? y[i - window] : 0);
+                smooth[i] = sum / Math.min(i + 1, window);
+            }
+            lines.add(series(e.getKey(), smooth));
+        }
+        String title = "accuracy at the end of each experience" + (window > 1 ? " (mean of the last " + window + ")" : "");
+        return Svg.lineChart(title, lines, new long[0], "experience", "accuracy", 0, 1);
     }
 
     private static Svg.Series series(String label, double[] y) {

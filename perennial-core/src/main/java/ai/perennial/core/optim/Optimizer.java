@@ -2,6 +2,7 @@ package ai.perennial.core.optim;
 
 import ai.perennial.core.state.StateDict;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.perennial.core.model.Parameter;
 import java.util.List;
 
@@ -40,12 +41,11 @@ public final class Optimizer {
     }
 
     /**
-     * Forgets what the optimizer accumulated for some entries of parameter {@code param} (e.g. units that were just
-     * reinitialized): its per-parameter buffers are multiplied by {@code keep}, 0 where an entry starts afresh,
-     * broadcast to the parameter's shape.
+     * Forgets what the optimizer accumulated for the entries {@code where} of parameter {@code param} (e.g. a unit that
+     * was just reinitialized): they are set to 0 in its per-parameter buffers.
      */
-    public void resetEntries(int param, NDArray keep) {
-        state.resetEntries(param, params.get(param).array().getShape(), keep);
+    public void resetEntries(int param, NDIndex where) {
+        state.resetEntries(param, params.get(param).array().getShape(), where);
     }
 
     /** Number of updates applied so far. */

@@ -3,6 +3,7 @@ package ai.perennial.core.optim;
 import ai.perennial.core.state.StateDict;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
@@ -65,18 +66,18 @@ public final class TransformState {
     }
 
     /**
-     * Multiplies every per-parameter buffer of parameter {@code param} (those shaped like it, e.g. momenta and second
-     * moments) by {@code keep}, in this state and its children: entries where {@code keep} is 0 start afresh. Buffers of
-     * other shapes (factored moments) and the step counters are left as they are.
+     * Sets the entries {@code where} of every per-parameter buffer of parameter {@code param} (those shaped like it, e.g.
+     * momenta and second moments) to 0, in this state and its children: those entries start afresh. Buffers of other
+     * shapes (factored moments) and the step counters are left as they are.
      */
-    public void resetEntries(int param, Shape shape, NDArray keep) {
+    public void resetEntries(int param, Shape shape, NDIndex where) {
         for (List<NDArray> arrays : buffers.values()) {
             if (param < arrays.size() && arrays.get(param).getShape().equals(shape)) {
-                arrays.get(param).muli(keep);
+                arrays.get(param).set(where, 0f);
             }
         }
         for (TransformState child : children) {
-            child.resetEntries(param, shape, keep);
+            child.resetEntries(param, shape, where);
         }
     }
 

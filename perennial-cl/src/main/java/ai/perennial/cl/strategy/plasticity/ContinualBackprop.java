@@ -2,6 +2,8 @@ package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Tensors;
 import ai.perennial.core.model.Units;
@@ -109,8 +111,8 @@ public final class ContinualBackprop implements Strategy {
             pending[l] -= Math.floor(pending[l]);
             int[] chosen = lowestUtility(utility.get(l).toFloatArray(), ages[l], maturity, replace);
             UnitReset.reset(c, layer, chosen, rng);
-            utility.get(l).muli(UnitReset.keep(utility.get(l), chosen, layer.count(), 0));
             for (int j : chosen) {
+                utility.get(l).set(new NDIndex(j), 0f);
                 ages[l][j] = 0;
             }
         }
@@ -130,7 +132,7 @@ public final class ContinualBackprop implements Strategy {
         ages = new int[layers.size()][];
         pending = new double[layers.size()];
         for (int l = 0; l < layers.size(); l++) {
-            NDArray u = c.stateManager().zeros(new ai.djl.ndarray.types.Shape(layers.get(l).count()));
+            NDArray u = c.stateManager().zeros(new Shape(layers.get(l).count()));
             NDScope.unregister(u);
             utility.add(u);
             ages[l] = new int[layers.get(l).count()];

@@ -1,12 +1,12 @@
 package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Units;
 import ai.perennial.core.state.Rng;
 import ai.perennial.core.train.TrainingContext;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,50 +20,34 @@ final class UnitReset {
 
     /** Resets {@code units} (indices into the layer, distinct) of {@code layer}; the fresh weights come from {@code rng}. */
     static void reset(TrainingContext c, Units layer, int[] units, Rng rng) {
-        if (units.length == 0) {
-            return;
-        }
         List<Parameter> params = c.model().parameters();
         NDArray weight = params.get(layer.inputWeight()).array();
-        int count = layer.count();
-        int row = Math.toIntExact(weight.getShape().size() / count);
+        NDArray bias = params.get(layer.inputBias()).array();
+        Shape row = weight.getShape().slice(1);
         double bound = 1 / Math.sqrt(layer.fanIn());
-        float[] fresh = new float[count * row];
+        // only the touched slices are written: a whole-matrix mask costs more than the step on wide layers
         for (int j : units) {
-            for (int k = 0; k < row; k++) {
-                fresh[j * row + k] = (float) ((2 * rng.nextDouble() - 1) * bound);
+            float[] fresh = new float[Math.toIntExact(row.size())];
+            for (int k = 0; k < fresh.length; k++) {
+                fresh[k] = (float) ((2 * rng.nextDouble() - 1) * bound);
             }
-        }
-        NDArray keepRows = keep(weight, units, count, 0);
-        weight.muli(keepRows).addi(weight.getManager().create(fresh, weight.getShape()));
-        c.optimizer().resetEntries(layer.inputWeight(), keepRows);
-        NDArray keepBias = keep(params.get(layer.inputBias()).array(), units, count, 0);
-        params.get(layer.inputBias()).array().muli(keepBias);
-        c.optimizer().resetEntries(layer.inputBias(), keepBias);
-        for (int out : layer.outputWeights()) {
-            NDArray next = params.get(out).array();
-            NDArray keepColumns = keep(next, units, count, 1);
-            next.muli(keepColumns);
-            c.optimizer().resetEntries(out, keepColumns);
+            NDIndex unit = new NDIndex(j);
+            weight.set(unit, weight.getManager().create(fresh, row));
+            bias.set(unit, 0f);
+            c.optimizer().resetEntries(layer.inputWeight(), unit);
+            c.optimizer().resetEntries(layer.inputBias(), unit);
+            for (int out : layer.outputWeights()) {
+                NDArray next = params.get(out).array();
+                NDIndex columns = columns(next, j, layer.count());
+                next.set(columns, 0f);
+                c.optimizer().resetEntries(out, columns);
+            }
         }
     }
 
-    /**
-     * A 0/1 mask broadcastable to {@code like}, 0 on the slices of {@code units} along {@code axis}; that axis holds
-     * {@code count} units, each a block of equal width (a flattened channel spans several columns).
-     */
-    static NDArray keep(NDArray like, int[] units, int count, int axis) {
-        Shape shape = like.getShape();
-        int length = Math.toIntExact(shape.get(axis));
-        int block = length / count;
-        float[] mask = new float[length];
-        Arrays.fill(mask, 1f);
-        for (int j : units) {
-            Arrays.fill(mask, j * block, (j + 1) * block, 0f);
-        }
-        long[] dims = new long[shape.dimension()];
-        Arrays.fill(dims, 1);
-        dims[axis] = length;
-        return like.getManager().create(mask, new Shape(dims));
+    /** The slice along axis 1 of {@code next} that unit {@code j} of {@code count} feeds (a flattened channel spans several columns). */
+    static NDIndex columns(NDArray next, int j, int count) {
+        long block = next.getShape().get(1) / count;
+        return new NDIndex(":, " + (j * block) + ":" + ((j + 1) * block));
     }
 }
