@@ -3,6 +3,7 @@ package ai.perennial.cli;
 import ai.perennial.cl.experiment.Experiment;
 import ai.perennial.cl.experiment.ExperimentConfig;
 import ai.perennial.cl.experiment.ExperimentResult;
+import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.RunReport;
@@ -119,12 +120,15 @@ public final class RunCommand implements Callable<Integer> {
                     : "; the last good checkpoint is " + result.checkpoint()));
             default -> {
                 Map<String, Object> m = result.metrics();
-                System.out.printf("%sACC %s  BWT %s  FWT %s  forgetting %s  min-ACC %s  WC-ACC %s  (%d steps, %.1f s) -> %s%n",
+                // a long stream's headline is whether it still learns at the end
+                boolean longStream = result.result().trainedExperiences().length >= 2 * ContinualResult.PLASTICITY_WINDOW;
+                System.out.printf("%sACC %s  BWT %s  FWT %s  forgetting %s  min-ACC %s  WC-ACC %s%s  (%d steps, %.1f s) -> %s%n",
                         result.status().equals(ExperimentResult.STOPPED) ? "stopped after " + result.result().accuracyMatrix().length
                                 + " experiences (training.stop_after): " : "",
                         f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), f(m.get("min_acc")),
-                        f(m.get("wc_acc")), result.result().compute().steps(), result.result().compute().wallSeconds(),
-                        dir.resolve("report.html"));
+                        f(m.get("wc_acc")), longStream ? "  plasticity drop " + f(m.get("plasticity_drop")) + " (first " + ContinualResult.PLASTICITY_WINDOW
+                                + " − last " + ContinualResult.PLASTICITY_WINDOW + " task-end accuracy)" : "",
+                        result.result().compute().steps(), result.result().compute().wallSeconds(), dir.resolve("report.html"));
                 return 0;
             }
         }

@@ -74,7 +74,7 @@ public final class ContinualBackprop implements Strategy {
     /** Mean |h| per unit over the batch (and over positions, for a convolution's channels). */
     static NDArray meanAbsolute(NDArray h) {
         NDArray a = h.abs();
-        return h.getShape().dimension() == 2 ? a.mean(new int[] {0}) : a.reshape(h.getShape().get(0), h.getShape().get(1), -1).mean(new int[] {0, 2});
+        return h.getShape().dimension() == 2 ? a.mean(new int[] {0}) : a.reshape(h.getShape().get(0), h.getShape().get(1), -1).mean(new int[] {2}).mean(new int[] {0});
     }
 
     /** Σ_k |w_out,k| per unit over every array the layer feeds. */
