@@ -11,6 +11,6 @@ seeds=${SEEDS:-1,2,3}
 # the per-method values that differ from the declared defaults are in presets/hparams/long-permuted-fmnist.yaml
 bin/perennial compare long-permuted-fmnist --strategies naive,cbp,shrink-perturb,l2-init,w-init,redo,spectral \
   --seeds "$seeds" --out "$out/strategies" --force
-bin/perennial compare long-permuted-fmnist --strategies naive --set optimizer.name=upgd UPGD_SETTINGS \
+bin/perennial compare long-permuted-fmnist --strategies naive --set optimizer.name=upgd \
   --seeds "$seeds" --out "$out/upgd" --force
 bin/perennial results --plasticity "$out/strategies" "$out/upgd" --out "$out/long-permuted.md"
