@@ -8,8 +8,6 @@ import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The plasticity table of {@code results --plasticity}: per strategy of one or more compare directories over a long
@@ -32,7 +29,8 @@ final class PlasticityTable {
     }
 
     /** One row: a strategy of one compare directory (labelled with its optimizer when the directories differ in it). */
-    record Row(String label, double[] first, double[] last, double[] drop, double[] slope, double[] dormant, double[] rank, double msPerStep) {
+    record Row(String label, double[] first, double[] last, double[] drop, double[] slope, double[] dormantFirst, double[] dormantLast,
+            double[] rankFirst, double[] rankLast, double msPerStep) {
     }
 
     /** Experiences averaged in each point of the figure. */
@@ -51,23 +49,25 @@ final class PlasticityTable {
         String firstOptimizer = null;
         StringBuilder commands = new StringBuilder();
         for (Path dir : dirs) {
-            Map<String, List<JsonNode>> runs = runs(dir, json);
-            for (Map.Entry<String, List<JsonNode>> e : runs.entrySet()) {
-                JsonNode any = e.getValue().get(0);
+            Map<String, Map<Long, JsonNode>> runs = ResultsCommand.runs(dir, json);
+            for (Map.Entry<String, Map<Long, JsonNode>> e : runs.entrySet()) {
+                List<JsonNode> seeds = List.copyOf(e.getValue().values());
+                JsonNode any = seeds.get(0);
                 String optimizer = any.at("/config/optimizer/name").asText("?");
                 firstOptimizer = firstOptimizer == null ? optimizer : firstOptimizer;
                 String label = e.getKey() + (optimizer.equals(firstOptimizer) ? "" : " (" + optimizer + ")");
-                rows.add(row(label, e.getValue()));
-                sections.put(label, e.getValue().stream().map(r -> r.path("plasticity")).toList());
+                rows.add(row(label, seeds));
+                sections.put(label, seeds.stream().map(r -> r.path("plasticity")).toList());
             }
-            String command = runs.values().iterator().next().get(0).at("/provenance/command").asText("");
+            String command = runs.values().iterator().next().values().iterator().next().at("/provenance/command").asText("");
             commands.append(Text.printable(command).replace("```", "` ``")).append('\n');
         }
         StringBuilder b = new StringBuilder();
         b.append("Commands:\n\n```bash\n").append(commands).append("```\n\n");
         int w = ContinualResult.PLASTICITY_WINDOW;
         b.append("| method | seeds | first ").append(w).append(" | last ").append(w).append(" | drop (first − last) [95% CI] | slope per 100 ")
-                .append("experiences [95% CI] | dormant at end | effective rank at end | time per step / ").append(rows.get(0).label())
+                .append("experiences [95% CI] | dormant units, first → last ").append(w).append(" | effective rank, first → last ").append(w)
+                .append(" | time per step / ").append(rows.get(0).label())
                 .append(" |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             PlasticityMetrics.Interval drop = PlasticityMetrics.bootstrapMean(r.drop(), 0.95, RESAMPLES, 1);
@@ -75,7 +75,8 @@ final class PlasticityTable {
             PlasticityMetrics.Interval slope = PlasticityMetrics.bootstrapMean(per100, 0.95, RESAMPLES, 1);
             b.append("| ").append(Text.markdown(r.label())).append(" | ").append(r.drop().length).append(" | ").append(f(mean(r.first())))
                     .append(" | ").append(f(mean(r.last()))).append(" | ").append(interval(drop)).append(" | ").append(interval(slope))
-                    .append(" | ").append(f(mean(r.dormant()))).append(" | ").append(String.format(Locale.ROOT, "%.1f", mean(r.rank())))
+                    .append(" | ").append(f(mean(r.dormantFirst()))).append(" → ").append(f(mean(r.dormantLast()))).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f → %.1f", mean(r.rankFirst()), mean(r.rankLast())))
                     .append(" | ").append(String.format(Locale.ROOT, "%.2f×", r.msPerStep() / rows.get(0).msPerStep())).append(" |\n");
         }
         ResultWriter.writeText(figure, PlasticityPanel.taskEndChart(sections, FIGURE_WINDOW));
@@ -89,13 +90,15 @@ final class PlasticityTable {
         double[] last = new double[n];
         double[] drop = new double[n];
         double[] slope = new double[n];
-        double[] dormant = new double[n];
-        double[] rank = new double[n];
+        double[] dormantFirst = new double[n];
+        double[] dormantLast = new double[n];
+        double[] rankFirst = new double[n];
+        double[] rankLast = new double[n];
         double ms = 0;
         int w = ContinualResult.PLASTICITY_WINDOW;
         for (int i = 0; i < n; i++) {
             JsonNode r = seeds.get(i);
-            double[] acc = values(r.at("/plasticity/task_end_accuracy"));
+            double[] acc = PlasticityPanel.values(r.at("/plasticity/task_end_accuracy"));
             if (acc.length < 2) {
                 throw new PerennialException("results --plasticity: " + r.path("name").asText() + " trained " + acc.length
                         + " experience(s); the plasticity table needs a long stream");
@@ -105,70 +108,15 @@ final class PlasticityTable {
             last[i] = mean(Arrays.copyOfRange(acc, acc.length - k, acc.length));
             drop[i] = PlasticityMetrics.firstLastDrop(acc, w);
             slope[i] = PlasticityMetrics.slope(acc);
-            JsonNode points = r.at("/plasticity/diagnostics");
-            JsonNode end = points.size() == 0 ? null : points.get(points.size() - 1);
-            dormant[i] = end == null ? Double.NaN : layerMean(end, 1);
-            rank[i] = end == null ? Double.NaN : layerMean(end, 3);
+            double[] dormant = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.layerMean(p, PlasticityPanel.DORMANT));
+            double[] rank = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.layerMean(p, PlasticityPanel.EFFECTIVE_RANK));
+            dormantFirst[i] = mean(Arrays.copyOfRange(dormant, 0, Math.min(k, dormant.length)));
+            dormantLast[i] = mean(Arrays.copyOfRange(dormant, Math.max(0, dormant.length - k), dormant.length));
+            rankFirst[i] = mean(Arrays.copyOfRange(rank, 0, Math.min(k, rank.length)));
+            rankLast[i] = mean(Arrays.copyOfRange(rank, Math.max(0, rank.length - k), rank.length));
             ms += r.at("/compute/ms_per_step").asDouble(Double.NaN) / n;
         }
-        return new Row(label, first, last, drop, slope, dormant, rank, ms);
-    }
-
-    /** Every DIR/STRATEGY/seed-N/result.json, strategies in the order of the compare command. */
-    private static Map<String, List<JsonNode>> runs(Path dir, ObjectMapper json) throws IOException {
-        Map<String, List<JsonNode>> found = new TreeMap<>();
-        String command = "";
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> strategies = Files.newDirectoryStream(dir, Files::isDirectory)) {
-                for (Path strategy : strategies) {
-                    try (DirectoryStream<Path> seedDirs = Files.newDirectoryStream(strategy, "seed-*")) {
-                        for (Path seedDir : seedDirs) {
-                            Path result = seedDir.resolve("result.json");
-                            if (Files.isRegularFile(result)) {
-                                JsonNode r = json.readTree(result.toFile());
-                                found.computeIfAbsent(strategy.getFileName().toString(), k -> new ArrayList<>()).add(r);
-                                command = r.at("/provenance/command").asText("");
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if (found.isEmpty()) {
-            throw new PerennialException("no DIR/STRATEGY/seed-N/result.json runs under " + dir + "; run 'perennial compare ... --out " + dir
-                    + "' first");
-        }
-        Map<String, List<JsonNode>> ordered = new LinkedHashMap<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--strategies[ =](\\S+)").matcher(command);
-        if (m.find()) {
-            for (String s : m.group(1).split(",")) {
-                if (found.containsKey(s)) {
-                    ordered.put(s, found.get(s));
-                }
-            }
-        }
-        found.forEach(ordered::putIfAbsent);
-        return ordered;
-    }
-
-    private static double layerMean(JsonNode point, int field) {
-        double sum = 0;
-        int n = 0;
-        for (JsonNode layer : point.path("layers")) {
-            if (layer.get(field).isNumber()) {
-                sum += layer.get(field).asDouble();
-                n++;
-            }
-        }
-        return n == 0 ? Double.NaN : sum / n;
-    }
-
-    private static double[] values(JsonNode array) {
-        double[] out = new double[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asDouble(Double.NaN);
-        }
-        return out;
+        return new Row(label, first, last, drop, slope, dormantFirst, dormantLast, rankFirst, rankLast, ms);
     }
 
     private static double mean(double[] v) {

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -85,10 +84,44 @@ public final class ResultsCommand implements Callable<Integer> {
      * running comparison): every DIR/STRATEGY/seed-N/result.json found, strategies in the command's order.
      */
     static JsonNode fromRuns(Path dir, ObjectMapper json) throws IOException {
-        Map<String, Map<Long, Map<String, Object>>> metrics = new TreeMap<>();
+        Map<String, Map<Long, JsonNode>> runs = runs(dir, json);
+        Map<String, Map<Long, Map<String, Object>>> ordered = new LinkedHashMap<>();
         Set<Long> seeds = new TreeSet<>();
-        JsonNode first = null;
-        int runs = 0;
+        int count = 0;
+        for (Map.Entry<String, Map<Long, JsonNode>> e : runs.entrySet()) {
+            for (Map.Entry<Long, JsonNode> run : e.getValue().entrySet()) {
+                Map<String, Object> values = new LinkedHashMap<>();
+                for (String metric : METRICS) {
+                    if (run.getValue().path(metric).isNumber()) {
+                        values.put(metric, run.getValue().get(metric).asDouble());
+                    }
+                }
+                ordered.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(run.getKey(), values);
+                seeds.add(run.getKey());
+                count++;
+            }
+        }
+        JsonNode first = runs.values().iterator().next().values().iterator().next();
+        ObjectNode summary = json.createObjectNode();
+        summary.put("name", first.path("name").asText(dir.getFileName().toString()));
+        summary.put("command", first.at("/provenance/command").asText(""));
+        summary.set("strategies", json.valueToTree(List.copyOf(ordered.keySet())));
+        summary.set("seeds", json.valueToTree(seeds));
+        summary.set("metrics", ResultWriter.JSON.valueToTree(CompareCommand.summarize(ordered)));
+        StringBuilder counts = new StringBuilder();
+        ordered.forEach((s, bySeed) -> counts.append(counts.length() == 0 ? "" : ", ").append(s).append(' ').append(bySeed.size()));
+        summary.put("rebuilt_from_runs", "Rebuilt from the " + count + " finished runs in " + dir + " (no summary.json); seeds per strategy: "
+                + counts + ".");
+        return summary;
+    }
+
+    /**
+     * Every finished run of a compare directory, DIR/STRATEGY/seed-N/result.json: strategy → seed → result, strategies in
+     * the order of the compare command (then any others by name), seeds in order.
+     */
+    static Map<String, Map<Long, JsonNode>> runs(Path dir, ObjectMapper json) throws IOException {
+        Map<String, Map<Long, JsonNode>> found = new TreeMap<>();
+        String command = "";
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> strategies = Files.newDirectoryStream(dir, Files::isDirectory)) {
                 for (Path strategy : strategies) {
@@ -100,49 +133,28 @@ public final class ResultsCommand implements Callable<Integer> {
                             }
                             JsonNode r = json.readTree(result.toFile());
                             long seed = Long.parseLong(seedDir.getFileName().toString().substring("seed-".length()));
-                            Map<String, Object> values = new LinkedHashMap<>();
-                            for (String metric : METRICS) {
-                                if (r.path(metric).isNumber()) {
-                                    values.put(metric, r.get(metric).asDouble());
-                                }
-                            }
-                            metrics.computeIfAbsent(strategy.getFileName().toString(), k -> new TreeMap<>()).put(seed, values);
-                            seeds.add(seed);
-                            first = first == null ? r : first;
-                            runs++;
+                            found.computeIfAbsent(strategy.getFileName().toString(), k -> new TreeMap<>()).put(seed, r);
+                            command = r.at("/provenance/command").asText("");
                         }
                     }
                 }
             }
         }
-        if (first == null) {
+        if (found.isEmpty()) {
             throw new PerennialException(dir.resolve("summary.json") + " not found and no DIR/STRATEGY/seed-N/result.json runs under " + dir
                     + "; run 'perennial compare ... --out " + dir + "' first");
         }
-        String command = first.at("/provenance/command").asText("");
-        List<String> order = new ArrayList<>();
+        Map<String, Map<Long, JsonNode>> ordered = new LinkedHashMap<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("--strategies[ =](\\S+)").matcher(command);
         if (m.find()) {
             for (String s : m.group(1).split(",")) {
-                if (metrics.containsKey(s)) {
-                    order.add(s);
+                if (found.containsKey(s)) {
+                    ordered.put(s, found.get(s));
                 }
             }
         }
-        metrics.keySet().stream().filter(s -> !order.contains(s)).forEach(order::add);
-        Map<String, Map<Long, Map<String, Object>>> ordered = new LinkedHashMap<>();
-        order.forEach(s -> ordered.put(s, metrics.get(s)));
-        ObjectNode summary = json.createObjectNode();
-        summary.put("name", first.path("name").asText(dir.getFileName().toString()));
-        summary.put("command", command);
-        summary.set("strategies", json.valueToTree(order));
-        summary.set("seeds", json.valueToTree(seeds));
-        summary.set("metrics", ResultWriter.JSON.valueToTree(CompareCommand.summarize(ordered)));
-        StringBuilder counts = new StringBuilder();
-        ordered.forEach((s, bySeed) -> counts.append(counts.length() == 0 ? "" : ", ").append(s).append(' ').append(bySeed.size()));
-        summary.put("rebuilt_from_runs", "Rebuilt from the " + runs + " finished runs in " + dir + " (no summary.json); seeds per strategy: "
-                + counts + ".");
-        return summary;
+        found.forEach(ordered::putIfAbsent);
+        return ordered;
     }
 
     private static final List<String> METRICS = List.of("average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc",

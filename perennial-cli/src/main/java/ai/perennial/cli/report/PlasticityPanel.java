@@ -1,5 +1,6 @@
 package ai.perennial.cli.report;
 
+import ai.perennial.cl.metrics.PlasticityPoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,10 @@ import java.util.function.ToDoubleFunction;
  * {@code plasticity} section of result.json, so finished and new runs draw alike.
  */
 public final class PlasticityPanel {
-    private static final int DORMANT = 1;
-    private static final int EFFECTIVE_RANK = 3;
-    private static final int WEIGHT_NORM = 5;
+    /** Names of the per-layer diagnostics, as result.json lists them. */
+    public static final String DORMANT = "dormant_fraction";
+    public static final String EFFECTIVE_RANK = "effective_rank";
+    private static final int WEIGHT_NORM = PlasticityPoint.FIELDS.indexOf("weight_norm");
 
     private PlasticityPanel() {
     }
@@ -96,7 +98,8 @@ public final class PlasticityPanel {
         return new Svg.Series(label, x, y);
     }
 
-    private static double[] values(JsonNode array) {
+    /** The numbers of a JSON array (null or non-numeric entries as NaN; a missing array as none). */
+    public static double[] values(JsonNode array) {
         if (array == null) {
             return new double[0];
         }
@@ -107,8 +110,8 @@ public final class PlasticityPanel {
         return out;
     }
 
-    /** One value per training round: from the last diagnostic point of each round. */
-    private static double[] atExperienceEnds(JsonNode section, ToDoubleFunction<JsonNode> value) {
+    /** One value per training round of a result.json plasticity section: from the last diagnostic point of each round. */
+    public static double[] atExperienceEnds(JsonNode section, ToDoubleFunction<JsonNode> value) {
         List<Double> out = new ArrayList<>();
         for (JsonNode p : section.path("diagnostics")) {
             int round = p.path("training_experience").asInt();
@@ -120,7 +123,9 @@ public final class PlasticityPanel {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static double layerMean(JsonNode point, int field) {
+    /** The mean over the hidden layers of one diagnostic (a name of {@link PlasticityPoint#FIELDS}) at a point. */
+    public static double layerMean(JsonNode point, String name) {
+        int field = PlasticityPoint.FIELDS.indexOf(name);
         double sum = 0;
         int n = 0;
         for (JsonNode layer : point.path("layers")) {
