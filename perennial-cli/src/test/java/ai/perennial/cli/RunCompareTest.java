@@ -116,6 +116,8 @@ class RunCompareTest {
         CliTest.assertOneLineError(CliTest.run("run", config().toString(), "--set", "scenario={name: permuted}", "--set", "strategy.name=icarl",
                 "--out", out.toString()), "config strategy.name: strategy icarl needs a class-incremental stream",
                 "scenario permuted gives a domain-incremental stream");
+        CliTest.assertOneLineError(CliTest.run("run", config().toString(), "--set", "strategy.name=cbp+er", "--set", "model.hidden=[]",
+                "--out", out.toString()), "strategy cbp needs a model with hidden layers, but model mlp gives no hidden layer");
         CliTest.assertOneLineError(CliTest.run("compare", config().toString(), "--strategies", "naive,bic", "--set",
                 "scenario.task_incremental=true", "--out", out.toString()), "strategy bic needs a class-incremental stream");
         assertThat(out).doesNotExist();

@@ -10,6 +10,7 @@ import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -22,6 +23,7 @@ public final class Mlp extends HeadedModel {
     public static final Component<Context, Model> MLP = Component.of(Model.KIND, "mlp")
             .summary("fully connected ReLU network over the flattened inputs")
             .params(HIDDEN)
+            .provides(v -> v.get(HIDDEN).isEmpty() ? Set.of(NO_HIDDEN_UNITS) : Set.of(HIDDEN_UNITS))
             .factory((v, c) -> new Mlp(c.manager(), Math.toIntExact(c.inputShape().size()),
                     v.get(HIDDEN).stream().mapToInt(Integer::intValue).toArray(), c.outputs(), c.heads(), c.seed()));
 

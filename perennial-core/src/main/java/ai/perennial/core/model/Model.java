@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.registry.Kind;
+import ai.perennial.core.registry.Trait;
 import java.util.List;
 
 /**
@@ -17,6 +18,12 @@ public interface Model {
 
     /** Models are built for a data set and a stream: the input shape, outputs per head, number of heads. */
     Kind<Context, Model> KIND = Kind.of("model", "models", "networks: a trunk and one shared output head or one head per task");
+
+    /** Trait of models with at least one hidden layer, whose units methods can reset ({@link #units()}). */
+    Trait HIDDEN_UNITS = new Trait("hidden", "hidden-units", "a model with hidden layers");
+
+    /** Trait of a model without hidden layers (a linear read-out of the inputs). */
+    Trait NO_HIDDEN_UNITS = new Trait("hidden", "no-hidden-units", "no hidden layer (a linear model)");
 
     /**
      * Where and for what a model is built: parameters on {@code manager}, inputs of {@code inputShape} (one sample),

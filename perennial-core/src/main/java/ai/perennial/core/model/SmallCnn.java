@@ -21,6 +21,7 @@ public final class SmallCnn extends HeadedModel {
     public static final Component<Context, Model> CNN = Component.of(Model.KIND, "cnn")
             .summary("two 3x3 convolution blocks (32, 64 channels, ReLU, 2x2 max-pool), a 128-unit dense layer, the head(s)")
             .requires(DataSources.IMAGES)
+            .provides(HIDDEN_UNITS)
             .factory((v, c) -> new SmallCnn(c.manager(), c.inputShape(), c.outputs(), c.heads(), c.seed()));
 
     private static final Shape UNIT = new Shape(1, 1);

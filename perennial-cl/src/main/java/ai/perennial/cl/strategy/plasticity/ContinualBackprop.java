@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Units;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -31,6 +32,7 @@ public final class ContinualBackprop implements Strategy {
             .summary("continual backprop: reinitialize a small fraction of the least-contributing mature hidden units after each step")
             .source("Dohare et al. 2024")
             .family("plasticity")
+            .requires(Model.HIDDEN_UNITS)
             .params(Param.number("replacement_rate", 1e-3, "ρ: replacements per mature unit per step").inClosed(0, 1),
                     Param.number("decay", 0.9, "η: decay of the utility average").inHalfOpen(0, 1),
                     Param.integer("maturity", 100, "m: steps a unit lives before it may be replaced").atLeast(0))
@@ -127,7 +129,7 @@ public final class ContinualBackprop implements Strategy {
     }
 
     private void init(TrainingContext c) {
-        layers = c.model().units();
+        layers = UnitReset.layers(c, name());
         utility = new ArrayList<>();
         ages = new int[layers.size()][];
         pending = new double[layers.size()];

@@ -2,6 +2,7 @@ package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.strategy.Strategy;
+import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Units;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -25,6 +26,7 @@ public final class Redo implements Strategy {
             .summary("ReDo: every few steps, reinitialize the τ-dormant hidden units (normalized mean activation ≤ τ)")
             .source("Sokar et al. 2023")
             .family("plasticity")
+            .requires(Model.HIDDEN_UNITS)
             .params(Param.number("tau", 0.025, "τ: a unit whose score is at most τ is dormant").nonNegative(),
                     Param.integer("every_steps", 1000, "steps between resets").atLeast(1))
             .factory((v, seed) -> new Redo(v.number("tau"), v.integer("every_steps"), seed));
@@ -67,7 +69,7 @@ public final class Redo implements Strategy {
         if (scores == null) {
             return;
         }
-        List<Units> layers = c.model().units();
+        List<Units> layers = UnitReset.layers(c, name());
         for (int l = 0; l < layers.size(); l++) {
             UnitReset.reset(c, layers.get(l), dormant(scores.get(l).toFloatArray(), tau), rng);
         }

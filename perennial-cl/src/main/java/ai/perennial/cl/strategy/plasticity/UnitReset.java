@@ -3,6 +3,7 @@ package ai.perennial.cl.strategy.plasticity;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Units;
 import ai.perennial.core.state.Rng;
@@ -16,6 +17,16 @@ import java.util.List;
  */
 final class UnitReset {
     private UnitReset() {
+    }
+
+    /** The model's hidden layers; a model without any (a program's own linear model) cannot have its units reset. */
+    static List<Units> layers(TrainingContext c, String strategy) {
+        List<Units> layers = c.model().units();
+        if (layers.isEmpty()) {
+            throw new PerennialException("strategy " + strategy + " resets hidden units, but model " + c.model().describe()
+                    + " has no hidden layer; use a model with hidden layers (e.g. model.hidden: [100, 100])");
+        }
+        return layers;
     }
 
     /** Resets {@code units} (indices into the layer, distinct) of {@code layer}; the fresh weights come from {@code rng}. */
