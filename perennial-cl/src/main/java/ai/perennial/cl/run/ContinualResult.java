@@ -17,6 +17,9 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
         List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, List<PlasticityPoint> diagnostics, String weightsSha256,
         Compute compute) {
 
+    /** Experiences at each end of the stream compared by {@link #plasticityDrop}. */
+    public static final int PLASTICITY_WINDOW = 10;
+
     /**
      * Cost of the run: {@code trainSeconds} is the optimizer steps alone, {@code experienceSeconds} the
      * strategy's once-per-experience work (importance estimation, exemplar selection), {@code evalSeconds}
@@ -88,9 +91,6 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
     public double plasticitySlope() {
         return PlasticityMetrics.slope(taskEndAccuracy());
     }
-
-    /** Experiences at each end of the stream compared by {@link #plasticityDrop}. */
-    public static final int PLASTICITY_WINDOW = 10;
 
     public double minAccuracy() {
         return curve.isEmpty() ? Double.NaN : StabilityMetrics.minAccuracy(curve, endSteps);

@@ -234,7 +234,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                 eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes());
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
-                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(), Parameters.sha256(model.parameters()), compute);
+                Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),
+                Parameters.sha256(model.parameters()), compute);
     }
 
     public String strategyName() {

@@ -9,6 +9,7 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.FloatDataset;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -116,5 +117,36 @@ class ScenariosTest {
         assertThat(random.experiences().get(3).test()).isSameAs(t);
         assertThat(Arrays.stream(t.labels()).distinct().count()).isGreaterThan(2);
         assertThatThrownBy(() -> Scenarios.longStream(d, d, "shuffled", 2, 3, 1)).hasMessageContaining("scenario.kind");
+    }
+
+    /** Label-permuted tasks: one class permutation per task, applied alike to its training and test samples, inputs unchanged. */
+    @Test
+    void labelPermutedTasksRelabelTrainAndTestConsistently() {
+        // one feature: the sample's index, so its original label (index % 6) can be recovered
+        int n = 120;
+        float[] x = new float[n];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i;
+            y[i] = i % 6;
+        }
+        FloatDataset d = new FloatDataset("f", x, y, new Shape(1), 6);
+        Scenario s = Scenarios.longStream(d, d, "label-permuted", 8, 60, 3);
+        Set<List<Integer>> permutations = new HashSet<>();
+        for (Experience e : s.experiences()) {
+            int[] map = new int[6];
+            Arrays.fill(map, -1);
+            for (Dataset part : List.of(e.train(), e.test())) {
+                FloatDataset f = (FloatDataset) part;
+                for (int i = 0; i < f.size(); i++) {
+                    int original = (int) f.value(i, 0) % 6;
+                    assertThat(map[original] == -1 || map[original] == f.label(i)).as("one relabelling per task").isTrue();
+                    map[original] = f.label(i);
+                }
+            }
+            assertThat(Arrays.stream(map).boxed().toList()).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+            permutations.add(Arrays.stream(map).boxed().toList());
+        }
+        assertThat(permutations).as("fresh permutations").hasSizeGreaterThan(4);
     }
 }

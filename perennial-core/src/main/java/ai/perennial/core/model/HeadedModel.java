@@ -36,7 +36,9 @@ abstract class HeadedModel implements Model {
 
     /** The trunk's output for a batch, shape {@code (batch, features)}. */
     @Override
-    public abstract NDArray features(NDArray inputs);
+    public final NDArray features(NDArray inputs) {
+        return features(inputs, hidden(inputs));
+    }
 
     /** The representation the heads read, given the hidden activations of the same pass. */
     abstract NDArray features(NDArray inputs, List<NDArray> hidden);

@@ -69,11 +69,6 @@ public final class Mlp extends HeadedModel {
     }
 
     @Override
-    public NDArray features(NDArray x) {
-        return features(x, hidden(x));
-    }
-
-    @Override
     NDArray features(NDArray x, List<NDArray> activations) {
         return activations.isEmpty() ? flat(x) : activations.get(activations.size() - 1);
     }

@@ -64,11 +64,6 @@ public final class SmallCnn extends HeadedModel {
     }
 
     @Override
-    public NDArray features(NDArray x) {
-        return features(x, hidden(x));
-    }
-
-    @Override
     NDArray features(NDArray x, List<NDArray> activations) {
         return activations.get(2);
     }
