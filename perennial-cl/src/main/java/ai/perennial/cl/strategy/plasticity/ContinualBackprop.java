@@ -79,12 +79,13 @@ public final class ContinualBackprop implements Strategy {
         return h.getShape().dimension() == 2 ? a.mean(new int[] {0}) : a.reshape(h.getShape().get(0), h.getShape().get(1), -1).mean(new int[] {2}).mean(new int[] {0});
     }
 
-    /** Σ_k |w_out,k| per unit over every array the layer feeds. */
+    /** Σ_k |w_out,k| per unit over every array the layer feeds (read after the update, outside gradient recording). */
     static NDArray outgoingMagnitude(TrainingContext c, Units layer) {
         NDArray sum = null;
         for (int out : layer.outputWeights()) {
-            NDArray w = c.model().parameters().get(out).array().stopGradient();
-            NDArray m = w.abs().reshape(w.getShape().get(0), layer.count(), -1).sum(new int[] {0, 2});
+            NDArray w = c.model().parameters().get(out).array();
+            NDArray m = w.getShape().dimension() == 2 && w.getShape().get(1) == layer.count() ? w.abs().sum(new int[] {0})
+                    : w.abs().reshape(w.getShape().get(0), layer.count(), -1).sum(new int[] {0, 2});
             sum = sum == null ? m : sum.addi(m);
         }
         return sum;

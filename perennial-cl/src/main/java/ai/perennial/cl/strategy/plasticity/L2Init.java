@@ -2,13 +2,15 @@ package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
 import ai.perennial.cl.strategy.Strategy;
-import ai.perennial.cl.strategy.regularization.QuadraticPenalty;
+import ai.perennial.cl.strategy.Tensors;
+import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,10 +27,11 @@ public final class L2Init implements Strategy {
             .params(Param.number("lambda", 1e-2, "penalty strength λ").positive())
             .factory((v, seed) -> new L2Init(v.number("lambda")));
 
-    private final QuadraticPenalty penalty;
+    private final double lambda;
+    private List<NDArray> initial;
 
     public L2Init(double lambda) {
-        this.penalty = new QuadraticPenalty(lambda);
+        this.lambda = lambda;
     }
 
     @Override
@@ -38,27 +41,43 @@ public final class L2Init implements Strategy {
 
     @Override
     public void onExperienceStart(TrainingContext c) {
-        if (!penalty.active()) {
-            List<NDArray> ones = Parameters.zerosLike(c.model().parameters());
-            ones.forEach(o -> o.addi(1f));
-            penalty.reset(ones, c.model().parameters());
+        if (initial == null) {
+            initial = Parameters.copies(c.model().parameters());
         }
     }
 
+    /** Task gradients plus λ(θ − θ₀): three element-wise ops per parameter, no autograd graph. */
     @Override
     public List<NDArray> transformGradients(TrainingContext c, List<NDArray> grads) {
-        return penalty.addGradient(grads, c.model().parameters());
+        List<Parameter> params = c.model().parameters();
+        List<NDArray> out = new ArrayList<>(grads.size());
+        for (int i = 0; i < grads.size(); i++) {
+            out.add(params.get(i).array().sub(initial.get(i)).muli((float) lambda).addi(grads.get(i)));
+        }
+        return out;
     }
 
     @Override
     public StateDict exportState() {
         StateDict out = new StateDict();
-        penalty.exportTo(out, "penalty.");
+        out.putCounter("active", initial == null ? 0 : 1);
+        if (initial != null) {
+            for (int i = 0; i < initial.size(); i++) {
+                out.putArray("initial." + i, initial.get(i));
+            }
+        }
         return out;
     }
 
     @Override
     public void importState(StateDict in, TrainingContext c) {
-        penalty.importFrom(in, "penalty.", c.model().parameters());
+        Tensors.close(initial);
+        initial = null;
+        if (in.counter("active") == 1) {
+            initial = Parameters.zerosLike(c.model().parameters());
+            for (int i = 0; i < initial.size(); i++) {
+                in.copyInto("initial." + i, initial.get(i));
+            }
+        }
     }
 }
