@@ -29,7 +29,7 @@ final class PlasticityTable {
     }
 
     /** One row: a strategy of one compare directory (labelled with its optimizer when the directories differ in it). */
-    record Row(String label, double[] first, double[] last, double[] drop, double[] slope, double[] dormantFirst, double[] dormantLast,
+    record Row(String label, List<Long> seeds, double[] first, double[] last, double[] drop, double[] slope, double[] dormantFirst, double[] dormantLast,
             double[] rankFirst, double[] rankLast, double msPerStep) {
     }
 
@@ -51,13 +51,13 @@ final class PlasticityTable {
         for (Path dir : dirs) {
             Map<String, Map<Long, JsonNode>> runs = ResultsCommand.runs(dir, json);
             for (Map.Entry<String, Map<Long, JsonNode>> e : runs.entrySet()) {
-                List<JsonNode> seeds = List.copyOf(e.getValue().values());
-                JsonNode any = seeds.get(0);
+                List<JsonNode> results = List.copyOf(e.getValue().values());
+                JsonNode any = results.get(0);
                 String optimizer = any.at("/config/optimizer/name").asText("?");
                 firstOptimizer = firstOptimizer == null ? optimizer : firstOptimizer;
                 String label = e.getKey() + (optimizer.equals(firstOptimizer) ? "" : " (" + optimizer + ")");
-                rows.add(row(label, seeds));
-                sections.put(label, seeds.stream().map(r -> r.path("plasticity")).toList());
+                rows.add(row(label, List.copyOf(e.getValue().keySet()), results));
+                sections.put(label, results.stream().map(r -> r.path("plasticity")).toList());
             }
             String command = runs.values().iterator().next().values().iterator().next().at("/provenance/command").asText("");
             commands.append(Text.printable(command).replace("```", "` ``")).append('\n');
@@ -65,16 +65,30 @@ final class PlasticityTable {
         StringBuilder b = new StringBuilder();
         b.append("Commands:\n\n```bash\n").append(commands).append("```\n\n");
         int w = ContinualResult.PLASTICITY_WINDOW;
-        b.append("| method | seeds | first ").append(w).append(" | last ").append(w).append(" | drop (first − last) [95% CI] | slope per 100 ")
-                .append("experiences [95% CI] | dormant units, first → last ").append(w).append(" | effective rank, first → last ").append(w)
-                .append(" | time per step / ").append(rows.get(0).label())
-                .append(" |\n|---|---|---|---|---|---|---|---|---|\n");
+        Row reference = rows.get(0);
+        b.append("| method | seeds | first ").append(w).append(" | last ").append(w).append(" | drop (first − last) [95% CI] | drop − ")
+                .append(Text.markdown(reference.label())).append("'s, same seeds [95% CI] | slope per 100 experiences [95% CI] | dormant units of the last hidden layer, first → last ")
+                .append(w).append(" | its effective rank, first → last ").append(w).append(" | time per step / ").append(Text.markdown(reference.label()))
+                .append(" |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
+            String versus;
+            if (r == reference) {
+                versus = "—";
+            } else if (r.seeds().equals(reference.seeds())) {
+                double[] difference = new double[r.drop().length];
+                for (int i = 0; i < difference.length; i++) {
+                    difference[i] = r.drop()[i] - reference.drop()[i];
+                }
+                versus = interval(PlasticityMetrics.bootstrapMean(difference, 0.95, RESAMPLES, 1));
+            } else {
+                versus = "n/a (other seeds)";
+            }
             PlasticityMetrics.Interval drop = PlasticityMetrics.bootstrapMean(r.drop(), 0.95, RESAMPLES, 1);
             double[] per100 = Arrays.stream(r.slope()).map(s -> 100 * s).toArray();
             PlasticityMetrics.Interval slope = PlasticityMetrics.bootstrapMean(per100, 0.95, RESAMPLES, 1);
             b.append("| ").append(Text.markdown(r.label())).append(" | ").append(r.drop().length).append(" | ").append(f(mean(r.first())))
-                    .append(" | ").append(f(mean(r.last()))).append(" | ").append(interval(drop)).append(" | ").append(interval(slope))
+                    .append(" | ").append(f(mean(r.last()))).append(" | ").append(interval(drop)).append(" | ").append(versus).append(" | ")
+                    .append(interval(slope))
                     .append(" | ").append(f(mean(r.dormantFirst()))).append(" → ").append(f(mean(r.dormantLast()))).append(" | ")
                     .append(String.format(Locale.ROOT, "%.1f → %.1f", mean(r.rankFirst()), mean(r.rankLast())))
                     .append(" | ").append(String.format(Locale.ROOT, "%.2f×", r.msPerStep() / rows.get(0).msPerStep())).append(" |\n");
@@ -84,7 +98,7 @@ final class PlasticityTable {
         return b.append('\n').toString();
     }
 
-    private static Row row(String label, List<JsonNode> seeds) {
+    private static Row row(String label, List<Long> seedNumbers, List<JsonNode> seeds) {
         int n = seeds.size();
         double[] first = new double[n];
         double[] last = new double[n];
@@ -108,15 +122,15 @@ final class PlasticityTable {
             last[i] = mean(Arrays.copyOfRange(acc, acc.length - k, acc.length));
             drop[i] = PlasticityMetrics.firstLastDrop(acc, w);
             slope[i] = PlasticityMetrics.slope(acc);
-            double[] dormant = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.layerMean(p, PlasticityPanel.DORMANT));
-            double[] rank = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.layerMean(p, PlasticityPanel.EFFECTIVE_RANK));
+            double[] dormant = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.lastLayer(p, PlasticityPanel.DORMANT));
+            double[] rank = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.lastLayer(p, PlasticityPanel.EFFECTIVE_RANK));
             dormantFirst[i] = mean(Arrays.copyOfRange(dormant, 0, Math.min(k, dormant.length)));
             dormantLast[i] = mean(Arrays.copyOfRange(dormant, Math.max(0, dormant.length - k), dormant.length));
             rankFirst[i] = mean(Arrays.copyOfRange(rank, 0, Math.min(k, rank.length)));
             rankLast[i] = mean(Arrays.copyOfRange(rank, Math.max(0, rank.length - k), rank.length));
             ms += r.at("/compute/ms_per_step").asDouble(Double.NaN) / n;
         }
-        return new Row(label, first, last, drop, slope, dormantFirst, dormantLast, rankFirst, rankLast, ms);
+        return new Row(label, seedNumbers, first, last, drop, slope, dormantFirst, dormantLast, rankFirst, rankLast, ms);
     }
 
     private static double mean(double[] v) {

@@ -96,7 +96,8 @@ class RunCompareTest {
         CliTest.Outcome r = CliTest.run("results", "--plasticity", out.toString(), "--out", table.toString());
         assertThat(r.code()).as(r.err()).isZero();
         String md = Files.readString(table);
-        assertThat(md).contains("| method | seeds | first 10 | last 10 | drop (first − last) [95% CI]", "| naive | 2 |", "| cbp | 2 |",
+        assertThat(md).contains("| method | seeds | first 10 | last 10 | drop (first − last) [95% CI] | drop − naive's, same seeds [95% CI]",
+                "| naive | 2 |", "| cbp | 2 |", " | — | ",
                 "| 1.00× |", "--strategies naive,cbp", "![task-end accuracy per method](plasticity-accuracy.svg)");
         assertThat(Files.readString(dir.resolve("plasticity-accuracy.svg"))).startsWith("<svg").contains("naive", "cbp");
         CliTest.assertOneLineError(CliTest.run("results", "--plasticity", dir.resolve("nothing").toString(), "--out", table.toString()),

@@ -38,8 +38,8 @@ public final class PlasticityPanel {
             String label = e.getKey();
             taskEnd.add(series(label, mean(e.getValue(), s -> values(s.get("task_end_accuracy")))));
             online.add(series(label, mean(e.getValue(), s -> values(s.get("online_accuracy")))));
-            double[] d = mean(e.getValue(), s -> atExperienceEnds(s, p -> layerMean(p, DORMANT)));
-            double[] r = mean(e.getValue(), s -> atExperienceEnds(s, p -> layerMean(p, EFFECTIVE_RANK)));
+            double[] d = mean(e.getValue(), s -> atExperienceEnds(s, p -> lastLayer(p, DORMANT)));
+            double[] r = mean(e.getValue(), s -> atExperienceEnds(s, p -> lastLayer(p, EFFECTIVE_RANK)));
             double[] w = mean(e.getValue(), s -> atExperienceEnds(s, p -> layerNorm(p)));
             double[] g = mean(e.getValue(), s -> atExperienceEnds(s, p -> p.path("gradient_norm").asDouble(Double.NaN)));
             diagnostics |= d.length > 0;
@@ -57,12 +57,13 @@ public final class PlasticityPanel {
         StringBuilder b = new StringBuilder("<h2>Plasticity</h2><p class='note'>Against the experience index: accuracy on each ")
                 .append("experience's test set right after training on it, and the online accuracy on its training batches (before ")
                 .append("each update). A falling line is lost plasticity. Diagnostics at the end of each experience on a probe batch of ")
-                .append("its training data, averaged over the hidden layers; definitions in docs/plasticity.md.</p>");
+                .append("its training data: dormant units and effective rank of the last hidden layer (the features the head reads), the norm ")
+                .append("of all hidden weights, the mean gradient norm; definitions in docs/metrics.md.</p>");
         b.append(taskEndChart(sections, 1));
         b.append(Svg.lineChart("online accuracy during each experience", online, new long[0], "experience", "accuracy", 0, 1));
         if (diagnostics) {
-            b.append(Svg.lineChart("dormant units (τ = 0.1), share", dormant, new long[0], "experience", "share", 0, 1));
-            b.append(Svg.lineChart("effective rank of the features", rank, new long[0], "experience", "effective rank", 0, maxRank * 1.05));
+            b.append(Svg.lineChart("dormant units of the last hidden layer (τ = 0.1), share", dormant, new long[0], "experience", "share", 0, 1));
+            b.append(Svg.lineChart("effective rank of the last hidden layer's features", rank, new long[0], "experience", "effective rank", 0, maxRank * 1.05));
             b.append(Svg.lineChart("norm of the hidden weights", weights, new long[0], "experience", "‖W‖", 0, maxWeight * 1.05));
             b.append(Svg.lineChart("gradient norm (mean over the experience)", gradients, new long[0], "experience", "‖g‖", 0,
                     maxGradient * 1.05));
@@ -123,18 +124,18 @@ public final class PlasticityPanel {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /** The mean over the hidden layers of one diagnostic (a name of {@link PlasticityPoint#FIELDS}) at a point. */
-    public static double layerMean(JsonNode point, String name) {
-        int field = PlasticityPoint.FIELDS.indexOf(name);
-        double sum = 0;
-        int n = 0;
-        for (JsonNode layer : point.path("layers")) {
-            if (layer.get(field).isNumber()) {
-                sum += layer.get(field).asDouble();
-                n++;
-            }
+    /**
+     * One diagnostic (a name of {@link PlasticityPoint#FIELDS}) of the last hidden layer at a point: the features the
+     * output head reads, where the literature reports dormancy and rank collapse.
+     */
+    public static double lastLayer(JsonNode point, String name) {
+        JsonNode layers = point.path("layers");
+        JsonNode last = null;
+        for (JsonNode layer : layers) {
+            last = layer;
         }
-        return n == 0 ? Double.NaN : sum / n;
+        JsonNode value = last == null ? null : last.get(PlasticityPoint.FIELDS.indexOf(name));
+        return value == null || !value.isNumber() ? Double.NaN : value.asDouble();
     }
 
     /** √(Σ over layers of ‖W_l‖²). */
