@@ -156,14 +156,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
     public static Map<String, Object> plasticity(ContinualResult r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("task_end_accuracy", r.taskEndAccuracy());
-        double[] online = new double[r.trainedExperiences().length];
-        Arrays.fill(online, Double.NaN);
-        for (PlasticityPoint p : r.diagnostics()) {
-            if (p.experience() >= 0 && p.experience() < online.length) {
-                online[p.experience()] = p.onlineAccuracy();
-            }
-        }
-        out.put("online_accuracy", Arrays.stream(online).mapToObj(ExperimentResult::num).toList());
+        out.put("online_accuracy", Arrays.stream(r.onlineAccuracy()).mapToObj(ExperimentResult::num).toList());
         out.put("first_last_window", ContinualResult.PLASTICITY_WINDOW);
         out.put("fields", PlasticityPoint.FIELDS);
         List<Map<String, Object>> points = new ArrayList<>();

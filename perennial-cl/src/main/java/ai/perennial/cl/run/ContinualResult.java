@@ -82,6 +82,21 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
         return out;
     }
 
+    /**
+     * Online accuracy of each training round (the share of its training samples classified right by the step about to
+     * learn from them), from the round's last diagnostic point; NaN without diagnostics.
+     */
+    public double[] onlineAccuracy() {
+        double[] out = new double[trainedExperiences.length];
+        java.util.Arrays.fill(out, Double.NaN);
+        for (PlasticityPoint p : diagnostics) {
+            if (p.experience() >= 0 && p.experience() < out.length) {
+                out[p.experience()] = p.onlineAccuracy();
+            }
+        }
+        return out;
+    }
+
     /** Mean task-end accuracy of the first ten trained experiences minus that of the last ten (positive: plasticity lost). */
     public double plasticityDrop() {
         return PlasticityMetrics.firstLastDrop(taskEndAccuracy(), PLASTICITY_WINDOW);
