@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.metrics.PlasticityDiagnostics;
 import ai.perennial.cl.metrics.PlasticityPoint;
 import ai.perennial.cl.strategy.Tensors;
@@ -69,9 +70,12 @@ final class PlasticityProbe implements TrainingHook {
     }
 
     private void resetAccumulators(TrainingContext c) {
-        Tensors.close(Arrays.asList(correct, gradientNorms).stream().filter(a -> a != null).toList());
-        correct = c.stateManager().zeros(new ai.djl.ndarray.types.Shape());
-        gradientNorms = c.stateManager().zeros(new ai.djl.ndarray.types.Shape());
+        if (correct != null) {
+            correct.close();
+            gradientNorms.close();
+        }
+        correct = c.stateManager().zeros(new Shape());
+        gradientNorms = c.stateManager().zeros(new Shape());
         NDScope.unregister(correct, gradientNorms);
         seen = 0;
         gradientSteps = 0;
