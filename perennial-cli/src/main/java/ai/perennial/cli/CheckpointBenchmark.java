@@ -69,7 +69,7 @@ final class CheckpointBenchmark implements Callable<Integer> {
             read[i] = (System.nanoTime() - t1) / 1e6;
         }
         System.out.printf(Locale.ROOT, "checkpoint of %.1f MB (%d tensors): write %.0f ms, read + verify %.0f ms (median of %d)%n",
-                state.tensorBytes() / 1e6, state.tensors().size(), median(write), median(read), repeats);
+                state.tensorBytes() / 1e6, state.tensors().size(), StepBenchmark.median(write), StepBenchmark.median(read), repeats);
         if (overhead) {
             List<Double> with = new ArrayList<>();
             List<Double> without = new ArrayList<>();
@@ -113,11 +113,5 @@ final class CheckpointBenchmark implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.err.printf(Locale.ROOT, "%s: %.1f s, ACC %.4f%n", overrides.get(0), seconds, r.result().averageAccuracy());
         return seconds;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 }

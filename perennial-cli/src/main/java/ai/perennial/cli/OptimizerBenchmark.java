@@ -15,7 +15,6 @@ import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.optim.Sam;
 import ai.perennial.core.registry.Registry;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -92,19 +91,13 @@ final class OptimizerBenchmark implements Callable<Integer> {
                     }
                 }
             }
-            double sgd = median(times.get(SGD));
+            double sgd = StepBenchmark.median(times.get(SGD));
             System.out.printf(Locale.ROOT, "update cost, %,d parameters, median of %d blocks of %d updates:%n", parameters, blocks, steps);
             for (String name : names) {
-                double ms = median(times.get(name));
+                double ms = StepBenchmark.median(times.get(name));
                 System.out.printf(Locale.ROOT, "  %-10s %7.3f ms  %5.2f× sgd%n", name, ms, ms / sgd);
             }
         }
         return 0;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

@@ -85,20 +85,14 @@ final class StrategyBenchmark implements Callable<Integer> {
                     }
                 }
             }
-            double naive = median(times.get(Naive.NAIVE.name()));
+            double naive = StepBenchmark.median(times.get(Naive.NAIVE.name()));
             System.out.printf(Locale.ROOT, "step cost, MLP 784-%s-10, batch %d, SGD; median of %d blocks of %d steps:%n",
                     String.join("-", Arrays.stream(hidden).mapToObj(Integer::toString).toList()), batch, blocks, steps);
             for (String name : names) {
-                double ms = median(times.get(name));
+                double ms = StepBenchmark.median(times.get(name));
                 System.out.printf(Locale.ROOT, "  %-16s %7.3f ms  %5.2f× naive%n", name, ms, ms / naive);
             }
         }
         return 0;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

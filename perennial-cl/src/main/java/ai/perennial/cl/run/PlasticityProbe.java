@@ -11,12 +11,12 @@ import ai.perennial.cl.strategy.Tensors;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Units;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import ai.perennial.core.train.TrainingHook;
+import ai.perennial.core.model.Parameters;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -97,12 +97,7 @@ final class PlasticityProbe implements TrainingHook {
 
     @Override
     public List<NDArray> transformGradients(TrainingContext c, List<NDArray> grads) {
-        NDArray squares = null;
-        for (NDArray g : grads) {
-            NDArray s = g.square().sum();
-            squares = squares == null ? s : squares.addi(s);
-        }
-        gradientNorms.addi(squares.sqrt());
+        gradientNorms.addi(Parameters.squaredNorm(grads).sqrt());
         gradientSteps++;
         return grads;
     }

@@ -11,6 +11,16 @@ public final class Parameters {
     }
 
     /** Zeros shaped like each parameter, on the parameter's manager. */
+    /** Σ over all arrays of the sum of their squared entries, as a scalar on the device (no read-back): a global norm². */
+    public static NDArray squaredNorm(List<NDArray> arrays) {
+        NDArray squared = null;
+        for (NDArray a : arrays) {
+            NDArray s = a.square().sum();
+            squared = squared == null ? s : squared.add(s);
+        }
+        return squared;
+    }
+
     public static List<NDArray> zerosLike(List<Parameter> params) {
         List<NDArray> out = new ArrayList<>(params.size());
         for (Parameter p : params) {

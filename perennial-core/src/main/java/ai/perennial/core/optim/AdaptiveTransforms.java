@@ -7,6 +7,7 @@ import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.model.Parameters;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,12 +44,7 @@ public final class AdaptiveTransforms {
             @Override
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
                 state.increment();
-                NDArray sq = null;
-                for (NDArray g : grads) {
-                    NDArray s = g.square().sum();
-                    sq = sq == null ? s : sq.add(s);
-                }
-                NDArray factor = sq.sqrt().add(1e-6f).pow(-1).mul((float) maxNorm).minimum(1f);
+                NDArray factor = Parameters.squaredNorm(grads).sqrt().add(1e-6f).pow(-1).mul((float) maxNorm).minimum(1f);
                 List<NDArray> out = new ArrayList<>(grads.size());
                 for (NDArray g : grads) {
                     out.add(g.mul(factor));

@@ -6,6 +6,7 @@ import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
+import ai.perennial.core.model.Parameters;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,12 +48,7 @@ public final class Sam {
 
             @Override
             public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params, GradientOracle oracle) {
-                NDArray squared = null;
-                for (NDArray g : grads) {
-                    NDArray s = g.square().sum();
-                    squared = squared == null ? s : squared.add(s);
-                }
-                NDArray scale = squared.sqrt().add(1e-12f).pow(-1).mul((float) rho);
+                NDArray scale = Parameters.squaredNorm(grads).sqrt().add(1e-12f).pow(-1).mul((float) rho);
                 List<NDArray> perturbation = new ArrayList<>(grads.size());
                 for (int i = 0; i < grads.size(); i++) {
                     NDArray e = grads.get(i).mul(scale); // computed before the oracle overwrites the gradient buffers

@@ -6,6 +6,7 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.schedule.GradientNormRecord;
 import ai.perennial.core.state.StateDict;
+import ai.perennial.core.model.Parameters;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -30,11 +31,7 @@ public final class GradientNormLog implements TrainingHook {
 
     @Override
     public List<NDArray> transformGradients(TrainingContext context, List<NDArray> grads) {
-        NDArray squared = null;
-        for (NDArray g : grads) {
-            NDArray s = g.square().sum();
-            squared = squared == null ? s : squared.add(s);
-        }
+        NDArray squared = Parameters.squaredNorm(grads);
         if (sum == null) {
             sum = squared.duplicate();
             NDScope.unregister(sum);

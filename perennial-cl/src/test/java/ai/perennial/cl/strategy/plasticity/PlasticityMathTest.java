@@ -11,7 +11,6 @@ import ai.perennial.core.data.FloatDataset;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.GradientTransform;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.Optimizers;
