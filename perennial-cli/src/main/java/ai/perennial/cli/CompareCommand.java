@@ -82,8 +82,7 @@ public final class CompareCommand implements Callable<Integer> {
     /** The summary metrics of a result.json (the keys of {@link ExperimentResult#metrics}). */
     private static Map<String, Object> metricsOf(JsonNode result) {
         Map<String, Object> m = new LinkedHashMap<>();
-        for (String key : new String[] {"average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc", "wc_acc",
-            "windowed_forgetting", "ms_per_step", "experience_seconds"}) {
+        for (String key : ExperimentResult.METRICS) {
             JsonNode v = result.get(key);
             m.put(key, v == null || v.isNull() ? null : v.asDouble());
         }

@@ -102,6 +102,17 @@ final class DeclaredOptions {
         return e;
     }
 
+    /** The flags of {@code section} the user typed, with their values, as typed (e.g. "--weight-decay 1e12"). */
+    List<String> typed(ParseResult parsed, String section) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Flag> e : flags.entrySet()) {
+            if (e.getValue().section().equals(section) && parsed.hasMatchedOption(e.getKey())) {
+                out.add(e.getKey() + " " + parsed.matchedOptionValue(e.getKey(), (String) null));
+            }
+        }
+        return out;
+    }
+
     /** The given flags of {@code section} as a config section (with the selector's value, given or default, as name). */
     Map<String, Object> values(ParseResult parsed, String section) {
         Map<String, Object> out = new LinkedHashMap<>();

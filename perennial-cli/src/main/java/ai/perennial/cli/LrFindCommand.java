@@ -121,7 +121,9 @@ public final class LrFindCommand implements Callable<Integer> {
             }
         }
         if (points.size() < 5) {
-            throw new PerennialException("the loss diverged within " + points.size() + " steps; lower --min-lr");
+            List<String> typed = declared.typed(spec.commandLine().getParseResult(), "optimizer");
+            throw new PerennialException("the loss diverged within " + points.size() + " steps; lower --min-lr"
+                    + (typed.isEmpty() ? "" : " or revisit the optimizer settings (" + String.join(", ", typed) + ")"));
         }
         int minimum = 0;
         int steepest = 1;

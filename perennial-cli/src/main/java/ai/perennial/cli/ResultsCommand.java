@@ -1,5 +1,6 @@
 package ai.perennial.cli;
 
+import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.strategy.Naive;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.ResultWriter;
@@ -91,7 +92,7 @@ public final class ResultsCommand implements Callable<Integer> {
         for (Map.Entry<String, Map<Long, JsonNode>> e : runs.entrySet()) {
             for (Map.Entry<Long, JsonNode> run : e.getValue().entrySet()) {
                 Map<String, Object> values = new LinkedHashMap<>();
-                for (String metric : METRICS) {
+                for (String metric : ExperimentResult.METRICS) {
                     if (run.getValue().path(metric).isNumber()) {
                         values.put(metric, run.getValue().get(metric).asDouble());
                     }
@@ -156,9 +157,6 @@ public final class ResultsCommand implements Callable<Integer> {
         found.forEach(ordered::putIfAbsent);
         return ordered;
     }
-
-    private static final List<String> METRICS = List.of("average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc",
-            "wc_acc", "windowed_forgetting", "plasticity_drop", "plasticity_slope", "ms_per_step", "experience_seconds");
 
     private static String cell(JsonNode metrics, String metric, String strategy) {
         JsonNode c = metrics.path(metric).path(strategy);

@@ -27,7 +27,11 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
     public static final String DIVERGED = "diverged";
     public static final String INTERRUPTED = "interrupted";
 
-    /** The metric summary of result.json and of comparison tables; not-applicable metrics (NaN) become null. */
+    /** The keys of {@link #metrics}, in order: what comparisons summarize and rebuild from finished runs' result.json. */
+    public static final List<String> METRICS = List.of("average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc",
+            "wc_acc", "windowed_forgetting", "plasticity_drop", "plasticity_slope", "ms_per_step", "experience_seconds");
+
+    /** The metric summary of result.json and of comparison tables, keyed as {@link #METRICS}; not-applicable metrics (NaN) become null. */
     public Map<String, Object> metrics() {
         ContinualResult r = result;
         Map<String, Object> m = new LinkedHashMap<>();
@@ -44,6 +48,9 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         ContinualResult.Compute k = r.compute();
         m.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
         m.put("experience_seconds", k.experienceSeconds());
+        if (!List.copyOf(m.keySet()).equals(METRICS)) {
+            throw new IllegalStateException("metrics " + m.keySet() + " differ from METRICS " + METRICS);
+        }
         return m;
     }
 

@@ -188,7 +188,7 @@ final class PlasticityProbe implements TrainingHook {
         out.putNumber("seconds", seconds);
         out.putLongs("steps", points.stream().mapToLong(PlasticityPoint::step).toArray());
         out.putInts("experiences", points.stream().mapToInt(PlasticityPoint::experience).toArray());
-        out.putDoubles("online", points.stream().mapToDouble(PlasticityPoint::onlineAccuracy).toArray());
+        out.putDoubles("online_accuracy", points.stream().mapToDouble(PlasticityPoint::onlineAccuracy).toArray());
         out.putDoubles("gradient", points.stream().mapToDouble(PlasticityPoint::gradientNorm).toArray());
         out.putDoubles("layers", points.stream().flatMap(p -> p.layers().stream()).flatMapToDouble(l -> Arrays.stream(l.values())).toArray());
         return out;
@@ -217,7 +217,7 @@ final class PlasticityProbe implements TrainingHook {
         points.clear();
         long[] steps = in.longs("steps");
         int[] experiences = in.ints("experiences");
-        double[] online = in.doubles("online");
+        double[] online = in.doubles("online_accuracy");
         double[] gradient = in.doubles("gradient");
         double[] values = in.doubles("layers");
         List<Units> units = model.units();
