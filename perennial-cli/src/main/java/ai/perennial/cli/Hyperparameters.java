@@ -26,7 +26,7 @@ import java.util.Objects;
  * have one home.
  */
 final class Hyperparameters {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private Hyperparameters() {
     }

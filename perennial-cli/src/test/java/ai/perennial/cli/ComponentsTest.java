@@ -118,4 +118,17 @@ class ComponentsTest {
         CliTest.assertOneLineError(CliTest.run("describe", "ewcc"), "no component is called 'ewcc'");
         CliTest.assertOneLineError(CliTest.run("list", "gadgets"), "unknown kind 'gadgets'", "strategies");
     }
+
+    /** Every per-benchmark hyperparameter file names real strategies and parameters, each with a value that differs from its default. */
+    @Test
+    void everyHyperparameterFileIsValid() throws IOException {
+        try (Stream<Path> files = Files.list(ROOT.resolve("presets/hparams"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                com.fasterxml.jackson.databind.JsonNode root = Hyperparameters.YAML.readTree(f.toFile());
+                assertThat(root.size()).as(f.toString()).isPositive();
+                root.fieldNames().forEachRemaining(strategy -> assertThat(Hyperparameters.overrides(f.toString(), "any", strategy))
+                        .as(f + " " + strategy).isNotEmpty());
+            }
+        }
+    }
 }
