@@ -77,6 +77,8 @@ public final class PlasticityPanel {
      */
     public static String taskEndChart(Map<String, List<JsonNode>> sections, int window) {
         List<Svg.Series> lines = new ArrayList<>();
+        double low = 1;
+        double high = 0;
         for (Map.Entry<String, List<JsonNode>> e : sections.entrySet()) {
             double[] y = mean(e.getValue(), s -> values(s.get("task_end_accuracy")));
             double[] smooth = new double[y.length];
@@ -84,11 +86,16 @@ public final class PlasticityPanel {
             for (int i = 0; i < y.length; i++) {
                 sum += y[i] - (i >= window ? y[i - window] : 0);
                 smooth[i] = sum / Math.min(i + 1, window);
+                low = Math.min(low, smooth[i]);
+                high = Math.max(high, smooth[i]);
             }
             lines.add(series(e.getKey(), smooth));
         }
         String title = "accuracy at the end of each experience" + (window > 1 ? " (mean of the last " + window + ")" : "");
-        return Svg.lineChart(title, lines, new long[0], "experience", "accuracy", 0, 1);
+        // the axis spans the data to the next tenth, so differences of a few points stay visible
+        double bottom = low > high ? 0 : Math.max(0, Math.floor(low * 10) / 10);
+        double top = low > high ? 1 : Math.min(1, Math.ceil(high * 10) / 10);
+        return Svg.lineChart(title, lines, new long[0], "experience", "accuracy", bottom, top > bottom ? top : bottom + 0.1);
     }
 
     private static Svg.Series series(String label, double[] y) {
