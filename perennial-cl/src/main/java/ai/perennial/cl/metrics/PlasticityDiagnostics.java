@@ -11,6 +11,12 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * (the unit's non-negative output, for a convolution its mean over positions) and weight matrices.
  */
 public final class PlasticityDiagnostics {
+    /** τ of the recorded dormant-unit share (Sokar et al. 2023 report τ = 0.1 and 0.025; ReDo resets at its own τ). */
+    public static final double DORMANT_TAU = 0.1;
+
+    /** δ of the recorded srank: the fewest singular values that hold 99% of the total. */
+    public static final double SRANK_DELTA = 0.01;
+
     /** A unit that is zero on at least this share of the probe samples counts as saturated. */
     public static final double SATURATED_SHARE = 0.99;
 

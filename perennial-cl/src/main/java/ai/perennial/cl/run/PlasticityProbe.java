@@ -28,11 +28,6 @@ import java.util.List;
  * it; online accuracy and gradient norm accumulate on the device and are read back only when a point is recorded.
  */
 final class PlasticityProbe implements TrainingHook {
-    /** τ of the dormant-unit share (Sokar et al. 2023 report τ = 0.1 and 0.025; ReDo resets at its own τ). */
-    static final double DORMANT_TAU = 0.1;
-    /** δ of srank: the singular values that hold 99% of the total. */
-    static final double SRANK_DELTA = 0.01;
-
     private final Model model;
     private final int probeSize;
     private final int everySteps;
@@ -151,8 +146,8 @@ final class PlasticityProbe implements TrainingHook {
         double norm = w.norm().getFloat();
         double change = w.sub(initial.reshape(u.count(), -1)).norm().getFloat();
         double sigmaMax = singularValues(w)[0];
-        return new PlasticityPoint.Layer(u.layer(), PlasticityDiagnostics.deadFraction(a), PlasticityDiagnostics.dormantFraction(a, DORMANT_TAU),
-                PlasticityDiagnostics.saturatedFraction(a), PlasticityDiagnostics.effectiveRank(sv), PlasticityDiagnostics.srank(sv, SRANK_DELTA),
+        return new PlasticityPoint.Layer(u.layer(), PlasticityDiagnostics.deadFraction(a), PlasticityDiagnostics.dormantFraction(a, PlasticityDiagnostics.DORMANT_TAU),
+                PlasticityDiagnostics.saturatedFraction(a), PlasticityDiagnostics.effectiveRank(sv), PlasticityDiagnostics.srank(sv, PlasticityDiagnostics.SRANK_DELTA),
                 norm, change, sigmaMax);
     }
 

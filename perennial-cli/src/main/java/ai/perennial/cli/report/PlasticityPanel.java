@@ -1,5 +1,6 @@
 package ai.perennial.cli.report;
 
+import ai.perennial.cl.metrics.PlasticityDiagnostics;
 import ai.perennial.cl.metrics.PlasticityPoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public final class PlasticityPanel {
         b.append(taskEndChart(sections, 1));
         b.append(Svg.lineChart("online accuracy during each experience", online, new long[0], "experience", "accuracy", 0, 1));
         if (diagnostics) {
-            b.append(Svg.lineChart("dormant units of the last hidden layer (τ = 0.1), share", dormant, new long[0], "experience", "share", 0, 1));
+            b.append(Svg.lineChart("dormant units of the last hidden layer (τ = " + PlasticityDiagnostics.DORMANT_TAU + "), share", dormant, new long[0], "experience", "share", 0, 1));
             b.append(Svg.lineChart("effective rank of the last hidden layer's features", rank, new long[0], "experience", "effective rank", 0, maxRank * 1.05));
             b.append(Svg.lineChart("norm of the hidden weights", weights, new long[0], "experience", "‖W‖", 0, maxWeight * 1.05));
             b.append(Svg.lineChart("gradient norm (mean over the experience)", gradients, new long[0], "experience", "‖g‖", 0,
