@@ -104,6 +104,19 @@ class BadInputTest {
         assertError(trainOn(data), "train-labels-idx1-ubyte.gz", "corrupt gzip");
     }
 
+    /** A checkpoint without diagnostics state (probe off, or written before they existed) cannot resume into a run that records them. */
+    @Test
+    void continuingWithoutTheDiagnosticsTheCheckpointHasIsNamed() throws IOException {
+        Path first = dir.resolve("first");
+        Outcome run = CliTest.run("run", config("evaluation: {probe_size: 0}\n").toString(), "--out", first.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        Path next = dir.resolve("next");
+        assertError(CliTest.run("continue", first.toString(), "--out", next.toString(), "--set", "evaluation.probe_size=16"),
+                "the checkpoint has no plasticity diagnostics", "--set evaluation.probe_size=0");
+        Outcome same = CliTest.run("continue", first.toString(), "--out", next.toString(), "--force");
+        assertThat(same.code()).as(same.err()).isZero();
+    }
+
     @Test
     void replayMemoriesOutsideTheirRange() throws IOException {
         runFails("strategy: {name: er, memory: 0}", "strategy.memory", ">= 1", "got 0");

@@ -307,6 +307,13 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
 
     /** Restores {@link #exportState} into a run built the same way (same stream, model, optimizer, strategy, options). */
     public void importState(StateDict state) {
+        boolean savedProbe = state.has("hook_class.0") && state.text("hook_class.0").equals(PlasticityProbe.class.getName());
+        if (savedProbe != (probe != null)) {
+            throw new PerennialException(savedProbe
+                    ? "the checkpoint has plasticity diagnostics, this run has evaluation.probe_size: 0; keep the run's probe_size"
+                    : "the checkpoint has no plasticity diagnostics (written before Perennial recorded them, or with evaluation.probe_size: 0);"
+                            + " continue a finished run with --set evaluation.probe_size=0, or start a new run");
+        }
         int at = (int) state.counter("run.experience");
         if (at > stream.size()) {
             throw new PerennialException("the checkpoint is at experience " + at + " of a stream of " + stream.size());
