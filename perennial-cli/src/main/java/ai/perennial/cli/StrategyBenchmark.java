@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
         description = {"Training-step cost per strategy relative to naive, on an MLP over synthetic 784-feature data (plain SGD).",
             "Each block is a short experience of --steps steps; experience-level hooks are not counted."})
 final class StrategyBenchmark implements Callable<Integer> {
+
     @Option(names = "--strategies", split = ",", description = "Strategies (combinations with '+' too). Default: naive and the plasticity family")
     List<String> strategies;
 
@@ -48,13 +49,29 @@ final class StrategyBenchmark implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "100", description = "Steps per timed block. Default: ${DEFAULT-VALUE}")
     int steps;
 
+    @Option(names = "--warm-up", defaultValue = "5", description = "Seconds of untimed rounds first (at least two rounds). Default: ${DEFAULT-VALUE}")
+    double warmUp;
+
     @Option(names = "--blocks", defaultValue = "9", description = "Interleaved blocks per strategy (median reported). Default: ${DEFAULT-VALUE}")
     int blocks;
+
+    /** One block of {@code steps} steps per strategy, in order: milliseconds per step, experience-level hooks left out. */
+    private Map<String, Double> round(Map<String, Trainer> trainers, Dataset data, int seed) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Trainer> e : trainers.entrySet()) {
+            TrainStats stats = e.getValue().train(data, 0, new Trainer.Options(1, batch, seed, steps, steps), ProgressListener.NONE);
+            out.put(e.getKey(), 1000 * (stats.wallSeconds() - stats.hookSeconds()) / stats.steps());
+        }
+        return out;
+    }
 
     @Override
     public Integer call() {
         if (steps < 1 || blocks < 1 || batch < 1 || Arrays.stream(hidden).anyMatch(h -> h < 1)) {
             throw new PerennialException("--steps, --blocks, --batch and every --hidden size must be positive");
+        }
+        if (!(warmUp >= 0 && warmUp <= 3600)) {
+            throw new PerennialException("--warm-up must be between 0 and 3600 seconds, got " + warmUp);
         }
         List<String> names = new ArrayList<>(strategies != null ? strategies : Registry.global().all(Strategy.KIND).stream()
                 .filter(c -> "plasticity".equals(c.family())).map(Component::name).toList());
@@ -77,12 +94,16 @@ final class StrategyBenchmark implements Callable<Integer> {
             }
             Map<String, double[]> times = new LinkedHashMap<>();
             names.forEach(n -> times.put(n, new double[blocks]));
-            for (int b = -2; b < blocks; b++) { // two warm-up rounds
+            // untimed rounds until the JIT has settled: at least two, and at least --warm-up seconds
+            long warmUpEnd = System.nanoTime() + (long) (warmUp * 1e9);
+            int round = 0;
+            while (round < 2 || System.nanoTime() < warmUpEnd) {
+                round(trainers, data, round++);
+            }
+            for (int b = 0; b < blocks; b++) {
+                Map<String, Double> ms = round(trainers, data, round++);
                 for (String name : names) {
-                    TrainStats stats = trainers.get(name).train(data, 0, new Trainer.Options(1, batch, b + 3, steps, steps), ProgressListener.NONE);
-                    if (b >= 0) {
-                        times.get(name)[b] = 1000 * (stats.wallSeconds() - stats.hookSeconds()) / stats.steps();
-                    }
+                    times.get(name)[b] = ms.get(name);
                 }
             }
             double naive = StepBenchmark.median(times.get(Naive.NAIVE.name()));

@@ -103,7 +103,8 @@ class RunCompareTest {
         CliTest.assertOneLineError(CliTest.run("results", "--plasticity", dir.resolve("nothing").toString(), "--out", table.toString()),
                 "no DIR/STRATEGY/seed-N/result.json runs under");
         // the per-step cost benchmark, in its smallest form
-        CliTest.Outcome bench = CliTest.run("bench", "strategies", "--strategies", "cbp,l2-init", "--hidden", "8", "--steps", "3", "--blocks", "1");
+        CliTest.Outcome bench = CliTest.run("bench", "strategies", "--strategies", "cbp,l2-init", "--hidden", "8", "--steps", "3", "--blocks", "1",
+                "--warm-up", "0");
         assertThat(bench.code()).as(bench.err()).isZero();
         assertThat(bench.out()).contains("MLP 784-8-10, batch 16", "naive ", "1.00× naive", "cbp ", "l2-init ");
         CliTest.assertOneLineError(CliTest.run("bench", "strategies", "--hidden", "0"), "--hidden");

@@ -122,11 +122,26 @@ public final class ContinualBackprop implements Strategy {
         activity = null;
     }
 
-    /** The {@code k} units older than {@code maturity} with the lowest utility, lower index first among equals. */
+    /** The {@code k} units older than {@code maturity} with the lowest utility, lower index first among equals; in index order. */
     static int[] lowestUtility(float[] utility, int[] ages, int maturity, int k) {
-        return java.util.stream.IntStream.range(0, utility.length).filter(j -> ages[j] > maturity).boxed()
-                .sorted((a, b) -> utility[a] != utility[b] ? Float.compare(utility[a], utility[b]) : Integer.compare(a, b))
-                .limit(k).mapToInt(Integer::intValue).sorted().toArray();
+        boolean[] taken = new boolean[utility.length];
+        for (int n = 0; n < k; n++) { // k is a handful: k passes beat a sort
+            int best = -1;
+            for (int j = 0; j < utility.length; j++) {
+                if (ages[j] > maturity && !taken[j] && (best < 0 || Float.compare(utility[j], utility[best]) < 0)) {
+                    best = j;
+                }
+            }
+            taken[best] = true;
+        }
+        int[] out = new int[k];
+        int i = 0;
+        for (int j = 0; j < utility.length; j++) {
+            if (taken[j]) {
+                out[i++] = j;
+            }
+        }
+        return out;
     }
 
     private void init(TrainingContext c) {

@@ -59,6 +59,6 @@ final class UnitReset {
     /** The slice along axis 1 of {@code next} that unit {@code j} of {@code count} feeds (a flattened channel spans several columns). */
     static NDIndex columns(NDArray next, int j, int count) {
         long block = next.getShape().get(1) / count;
-        return new NDIndex(":, " + (j * block) + ":" + ((j + 1) * block));
+        return new NDIndex().addAllDim().addSliceDim(j * block, (j + 1) * block);
     }
 }
