@@ -6,6 +6,7 @@ import ai.perennial.cl.metrics.PlasticityPoint;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.metrics.StabilityMetrics;
 import ai.perennial.core.train.Trainer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -41,7 +42,7 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
         }
         double[][] out = new double[accuracyMatrix.length][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = java.util.Arrays.copyOf(accuracyMatrix[i], done);
+            out[i] = Arrays.copyOf(accuracyMatrix[i], done);
         }
         return out;
     }
@@ -88,7 +89,7 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
      */
     public double[] onlineAccuracy() {
         double[] out = new double[trainedExperiences.length];
-        java.util.Arrays.fill(out, Double.NaN);
+        Arrays.fill(out, Double.NaN);
         for (PlasticityPoint p : diagnostics) {
             if (p.experience() >= 0 && p.experience() < out.length) {
                 out[p.experience()] = p.onlineAccuracy();

@@ -2,6 +2,7 @@ package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.cl.strategy.Tensors;
 import ai.perennial.core.model.Parameter;
@@ -138,7 +139,7 @@ public final class WassersteinInit implements Strategy {
         if (in.counter("active") == 1) {
             sortedInit = new ArrayList<>();
             for (int i = 0; i < c.model().parameters().size(); i++) {
-                NDArray s = c.stateManager().zeros(new ai.djl.ndarray.types.Shape(c.model().parameters().get(i).array().getShape().size()));
+                NDArray s = c.stateManager().zeros(new Shape(c.model().parameters().get(i).array().getShape().size()));
                 NDScope.unregister(s);
                 in.copyInto("sorted_init." + i, s);
                 sortedInit.add(s);
