@@ -86,11 +86,11 @@ final class PlasticityTable {
             PlasticityMetrics.Interval drop = PlasticityMetrics.bootstrapMean(r.drop(), 0.95, RESAMPLES, 1);
             double[] per100 = Arrays.stream(r.slope()).map(s -> 100 * s).toArray();
             PlasticityMetrics.Interval slope = PlasticityMetrics.bootstrapMean(per100, 0.95, RESAMPLES, 1);
-            b.append("| ").append(Text.markdown(r.label())).append(" | ").append(r.drop().length).append(" | ").append(f(mean(r.first())))
-                    .append(" | ").append(f(mean(r.last()))).append(" | ").append(interval(drop)).append(" | ").append(versus).append(" | ")
+            b.append("| ").append(Text.markdown(r.label())).append(" | ").append(r.drop().length).append(" | ").append(f(PlasticityMetrics.mean(r.first())))
+                    .append(" | ").append(f(PlasticityMetrics.mean(r.last()))).append(" | ").append(interval(drop)).append(" | ").append(versus).append(" | ")
                     .append(interval(slope))
-                    .append(" | ").append(f(mean(r.dormantFirst()))).append(" → ").append(f(mean(r.dormantLast()))).append(" | ")
-                    .append(String.format(Locale.ROOT, "%.1f → %.1f", mean(r.rankFirst()), mean(r.rankLast())))
+                    .append(" | ").append(f(PlasticityMetrics.mean(r.dormantFirst()))).append(" → ").append(f(PlasticityMetrics.mean(r.dormantLast()))).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f → %.1f", PlasticityMetrics.mean(r.rankFirst()), PlasticityMetrics.mean(r.rankLast())))
                     .append(" | ").append(String.format(Locale.ROOT, "%.2f×", r.msPerStep() / rows.get(0).msPerStep())).append(" |\n");
         }
         ResultWriter.writeText(figure, PlasticityPanel.taskEndChart(sections, FIGURE_WINDOW));
@@ -117,24 +117,19 @@ final class PlasticityTable {
                 throw new PerennialException("results --plasticity: " + r.path("name").asText() + " trained " + acc.length
                         + " experience(s); the plasticity table needs a long stream");
             }
-            int k = Math.min(w, acc.length / 2);
-            first[i] = mean(Arrays.copyOfRange(acc, 0, k));
-            last[i] = mean(Arrays.copyOfRange(acc, acc.length - k, acc.length));
+            first[i] = PlasticityMetrics.headMean(acc, w);
+            last[i] = PlasticityMetrics.tailMean(acc, w);
             drop[i] = PlasticityMetrics.firstLastDrop(acc, w);
             slope[i] = PlasticityMetrics.slope(acc);
             double[] dormant = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.lastLayer(p, PlasticityPanel.DORMANT));
             double[] rank = PlasticityPanel.atExperienceEnds(r.path("plasticity"), p -> PlasticityPanel.lastLayer(p, PlasticityPanel.EFFECTIVE_RANK));
-            dormantFirst[i] = mean(Arrays.copyOfRange(dormant, 0, Math.min(k, dormant.length)));
-            dormantLast[i] = mean(Arrays.copyOfRange(dormant, Math.max(0, dormant.length - k), dormant.length));
-            rankFirst[i] = mean(Arrays.copyOfRange(rank, 0, Math.min(k, rank.length)));
-            rankLast[i] = mean(Arrays.copyOfRange(rank, Math.max(0, rank.length - k), rank.length));
+            dormantFirst[i] = PlasticityMetrics.headMean(dormant, w);
+            dormantLast[i] = PlasticityMetrics.tailMean(dormant, w);
+            rankFirst[i] = PlasticityMetrics.headMean(rank, w);
+            rankLast[i] = PlasticityMetrics.tailMean(rank, w);
             ms += r.at("/compute/ms_per_step").asDouble(Double.NaN) / n;
         }
         return new Row(label, seedNumbers, first, last, drop, slope, dormantFirst, dormantLast, rankFirst, rankLast, ms);
-    }
-
-    private static double mean(double[] v) {
-        return Arrays.stream(v).average().orElse(Double.NaN);
     }
 
     private static String f(double v) {

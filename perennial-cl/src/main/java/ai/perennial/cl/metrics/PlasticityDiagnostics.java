@@ -1,6 +1,7 @@
 package ai.perennial.cl.metrics;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
@@ -56,32 +57,30 @@ public final class PlasticityDiagnostics {
         return (double) count / units;
     }
 
-    /**
-     * Share of τ-dormant units (Sokar et al. 2023): s_j = mean_i |a_ij| / mean_k mean_i |a_ik| ≤ τ. When the whole layer
-     * is silent every unit is dormant.
-     */
+    /** Share of τ-dormant units ({@link #dormantUnits}) in the activity {@code a[sample][unit]}. */
     public static double dormantFraction(float[][] a, double tau) {
         int units = units(a);
         if (units == 0) {
             return Double.NaN;
         }
         double[] mean = new double[units];
-        double total = 0;
         for (int j = 0; j < units; j++) {
             for (float[] row : a) {
                 mean[j] += Math.abs(row[j]);
             }
             mean[j] /= a.length;
-            total += mean[j];
         }
-        double layerMean = total / units;
-        int count = 0;
-        for (double m : mean) {
-            if (layerMean == 0 || m / layerMean <= tau) {
-                count++;
-            }
-        }
-        return (double) count / units;
+        return (double) dormantUnits(mean, tau).length / units;
+    }
+
+    /**
+     * The τ-dormant units (Sokar et al. 2023), in index order, given each unit's mean |activity| m_j: those with
+     * s_j = m_j / mean_k m_k ≤ τ; every unit when the whole layer is silent. ReDo resets these.
+     */
+    public static int[] dormantUnits(double[] meanActivity, double tau) {
+        double layerMean = Arrays.stream(meanActivity).average().orElse(0);
+        return IntStream.range(0, meanActivity.length)
+                .filter(j -> layerMean == 0 || meanActivity[j] / layerMean <= tau).toArray();
     }
 
     /** Singular values of {@code m} (rows × columns, row-major), largest first. */

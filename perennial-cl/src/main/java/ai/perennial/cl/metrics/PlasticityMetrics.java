@@ -20,11 +20,19 @@ public final class PlasticityMetrics {
      * began); with fewer than 2n values, n becomes half of them.
      */
     public static double firstLastDrop(double[] perTask, int n) {
-        int k = Math.min(n, perTask.length / 2);
-        if (k == 0) {
-            return Double.NaN;
-        }
-        return mean(Arrays.copyOfRange(perTask, 0, k)) - mean(Arrays.copyOfRange(perTask, perTask.length - k, perTask.length));
+        return headMean(perTask, n) - tailMean(perTask, n);
+    }
+
+    /** Mean of the first {@code n} values (half of them when there are fewer than 2n); NaN for fewer than two. */
+    public static double headMean(double[] values, int n) {
+        int k = Math.min(n, values.length / 2);
+        return k == 0 ? Double.NaN : mean(Arrays.copyOfRange(values, 0, k));
+    }
+
+    /** Mean of the last {@code n} values (half of them when there are fewer than 2n); NaN for fewer than two. */
+    public static double tailMean(double[] values, int n) {
+        int k = Math.min(n, values.length / 2);
+        return k == 0 ? Double.NaN : mean(Arrays.copyOfRange(values, values.length - k, values.length));
     }
 
     /** Least-squares slope of the values against their index 0, 1, 2, ... (per task). */
@@ -68,7 +76,8 @@ public final class PlasticityMetrics {
         return new Interval(estimate, means[(int) Math.floor(tail * (resamples - 1))], means[(int) Math.ceil((1 - tail) * (resamples - 1))]);
     }
 
-    static double mean(double[] v) {
+    /** The arithmetic mean; NaN for no values. */
+    public static double mean(double[] v) {
         return Arrays.stream(v).average().orElse(Double.NaN);
     }
 }

@@ -1,6 +1,7 @@
 package ai.perennial.cl.strategy.plasticity;
 
 import ai.djl.ndarray.NDArray;
+import ai.perennial.cl.metrics.PlasticityDiagnostics;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Units;
@@ -13,12 +14,12 @@ import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * ReDo, recycling dormant neurons (Sokar et al. 2023): every {@code every_steps} steps, each hidden unit's score
  * s_i = mean|h_i| / (mean over the layer's units of mean|h_j|) is measured on that step's batch, and the τ-dormant units
- * (s_i ≤ τ) are reset: incoming weights from the init distribution, bias and outgoing weights 0, optimizer state cleared.
+ * (s_i ≤ τ, {@link PlasticityDiagnostics#dormantUnits}) are reset: incoming weights from the init distribution, bias and
+ * outgoing weights 0, optimizer state cleared.
  */
 public final class Redo implements Strategy {
     @Registered
@@ -34,7 +35,7 @@ public final class Redo implements Strategy {
     private final double tau;
     private final int every;
     private final Rng rng;
-    private List<NDArray> scores; // this step's scores when it is a reset step
+    private List<NDArray> activity; // this step's mean |h| per unit and layer, when it is a reset step
 
     public Redo(double tau, int every, long seed) {
         this.tau = tau;
@@ -57,28 +58,27 @@ public final class Redo implements Strategy {
         if ((c.globalStep() + 1) % every != 0) {
             return;
         }
-        scores = new ArrayList<>(hidden.size());
+        activity = new ArrayList<>(hidden.size());
         for (NDArray h : hidden) {
-            NDArray activity = ContinualBackprop.meanAbsolute(h.stopGradient());
-            scores.add(activity.div(activity.mean().maximum(1e-12f)));
+            activity.add(ContinualBackprop.meanAbsolute(h.stopGradient()));
         }
     }
 
     @Override
     public void afterUpdate(TrainingContext c, Batch batch) {
-        if (scores == null) {
+        if (activity == null) {
             return;
         }
         List<Units> layers = UnitReset.layers(c, name());
         for (int l = 0; l < layers.size(); l++) {
-            UnitReset.reset(c, layers.get(l), dormant(scores.get(l).toFloatArray(), tau), rng);
+            float[] read = activity.get(l).toFloatArray();
+            double[] mean = new double[read.length];
+            for (int j = 0; j < read.length; j++) {
+                mean[j] = read[j];
+            }
+            UnitReset.reset(c, layers.get(l), PlasticityDiagnostics.dormantUnits(mean, tau), rng);
         }
-        scores = null;
-    }
-
-    /** The units whose score is at most {@code tau}, in order. */
-    static int[] dormant(float[] scores, double tau) {
-        return IntStream.range(0, scores.length).filter(j -> scores[j] <= tau).toArray();
+        activity = null;
     }
 
     @Override
