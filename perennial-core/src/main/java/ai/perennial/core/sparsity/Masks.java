@@ -1,0 +1,174 @@
+package ai.perennial.core.sparsity;
+
+import ai.perennial.core.PerennialException;
+import java.util.Arrays;
+
+/**
+ * Pruning masks as plain arrays: one {@code float[]} of 0/1 per tensor (1 keeps the entry). Pure functions: magnitude
+ * masks (global or per layer), intersection, sparsity, and the gradual schedule.
+ *
+ * <p>Ties in magnitude are broken by position (the earlier entry is kept), so a mask is a function of the weights alone
+ * and its kept count is exact: {@code round((1 − s)·n)} of the {@code n} prunable entries.
+ */
+public final class Masks {
+    private Masks() {
+    }
+
+    /** Pruning scope: one threshold over all prunable tensors, or the same sparsity in each. */
+    public enum Scope {
+        GLOBAL, LAYER;
+
+        public static Scope parse(String text) {
+            return switch (text) {
+                case "global" -> GLOBAL;
+                case "layer" -> LAYER;
+                default -> throw new PerennialException("pruning scope must be global or layer, got '" + text + "'");
+            };
+        }
+    }
+
+    /** A mask that keeps everything, shaped like {@code weights}. */
+    public static float[][] dense(float[][] weights) {
+        float[][] out = new float[weights.length][];
+        for (int t = 0; t < weights.length; t++) {
+            out[t] = new float[weights[t].length];
+            Arrays.fill(out[t], 1f);
+        }
+        return out;
+    }
+
+    /**
+     * Keeps the {@code round((1 − sparsity)·n)} largest-magnitude entries among the prunable tensors ({@code n} entries
+     * in all for {@link Scope#GLOBAL}, per tensor for {@link Scope#LAYER}); entries already pruned in {@code alive} stay
+     * pruned (they rank below every live entry). Tensors that are not prunable keep everything.
+     */
+    public static float[][] magnitude(float[][] weights, boolean[] prunable, float[][] alive, double sparsity, Scope scope) {
+        if (!(sparsity >= 0 && sparsity < 1)) {
+            throw new PerennialException("sparsity must be in [0, 1), got " + sparsity);
+        }
+        float[][] out = dense(weights);
+        if (scope == Scope.LAYER) {
+            for (int t = 0; t < weights.length; t++) {
+                if (prunable[t]) {
+                    keepLargest(new float[][] {weights[t]}, new float[][] {alive[t]}, new float[][] {out[t]}, sparsity);
+                }
+            }
+            return out;
+        }
+        int count = 0;
+        for (int t = 0; t < weights.length; t++) {
+            count += prunable[t] ? 1 : 0;
+        }
+        float[][] w = new float[count][];
+        float[][] a = new float[count][];
+        float[][] o = new float[count][];
+        for (int t = 0, i = 0; t < weights.length; t++) {
+            if (prunable[t]) {
+                w[i] = weights[t];
+                a[i] = alive[t];
+                o[i++] = out[t];
+            }
+        }
+        keepLargest(w, a, o, sparsity);
+        return out;
+    }
+
+    /** Writes into {@code out} (all ones on entry) a mask keeping the largest live entries of {@code w}. */
+    private static void keepLargest(float[][] w, float[][] alive, float[][] out, double sparsity) {
+        long n = 0;
+        for (float[] x : w) {
+            n += x.length;
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new PerennialException("too many prunable entries for one magnitude mask: " + n);
+        }
+        // key: |w| (non-negative float bits order like the values), then the position inverted, so that of equal
+        // magnitudes the earlier entry sorts higher; pruned entries get key -1 and rank below every live one
+        long[] keys = new long[(int) n];
+        int at = 0;
+        for (int t = 0; t < w.length; t++) {
+            for (int i = 0; i < w[t].length; i++, at++) {
+                float v = w[t][i];
+                if (!Float.isFinite(v)) {
+                    throw new PerennialException("cannot prune by magnitude: a weight is " + v);
+                }
+                keys[at] = alive[t][i] == 0f ? -1L - at : ((long) Float.floatToIntBits(Math.abs(v)) << 32) | (~at & 0xffffffffL);
+            }
+        }
+        long[] sorted = keys.clone();
+        Arrays.sort(sorted);
+        long keep = Math.round((1 - sparsity) * n);
+        long threshold = keep == 0 ? Long.MAX_VALUE : sorted[(int) (n - keep)];
+        at = 0;
+        for (int t = 0; t < w.length; t++) {
+            for (int i = 0; i < w[t].length; i++, at++) {
+                out[t][i] = keys[at] >= threshold && keys[at] >= 0 ? 1f : 0f;
+            }
+        }
+    }
+
+    /** Entries kept by every mask (COLT's overlap). */
+    public static float[][] intersection(float[][]... masks) {
+        float[][] out = new float[masks[0].length][];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = masks[0][t].clone();
+            for (int m = 1; m < masks.length; m++) {
+                for (int i = 0; i < out[t].length; i++) {
+                    out[t][i] = out[t][i] != 0 && masks[m][t][i] != 0 ? 1f : 0f;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The fraction of zeros in one mask. */
+    public static double sparsity(float[] mask) {
+        long zeros = 0;
+        for (float v : mask) {
+            zeros += v == 0f ? 1 : 0;
+        }
+        return mask.length == 0 ? 0 : zeros / (double) mask.length;
+    }
+
+    /** The fraction of zeros over the prunable tensors together. */
+    public static double sparsity(float[][] masks, boolean[] prunable) {
+        long zeros = 0;
+        long n = 0;
+        for (int t = 0; t < masks.length; t++) {
+            if (prunable[t]) {
+                for (float v : masks[t]) {
+                    zeros += v == 0f ? 1 : 0;
+                }
+                n += masks[t].length;
+            }
+        }
+        return n == 0 ? 0 : zeros / (double) n;
+    }
+
+    /**
+     * Gradual pruning's target sparsity at {@code step} (Zhu &amp; Gupta 2017): s_f + (s_i − s_f)(1 − (t − t₀)/(t₁ − t₀))³
+     * between {@code start} (t₀) and {@code end} (t₁), s_i before, s_f after; a step schedule when t₁ = t₀.
+     */
+    public static double gradualSparsity(long step, long start, long end, double initial, double target) {
+        if (step < start) {
+            return initial;
+        }
+        if (step >= end) {
+            return target;
+        }
+        double left = 1 - (step - start) / (double) (end - start);
+        return target + (initial - target) * left * left * left;
+    }
+
+    /** {@code weights ⊙ mask}, tensor by tensor. */
+    public static float[][] masked(float[][] weights, float[][] mask) {
+        float[][] out = new float[weights.length][];
+        for (int t = 0; t < weights.length; t++) {
+            out[t] = weights[t].clone();
+            for (int i = 0; i < out[t].length; i++) {
+                out[t][i] *= mask[t][i];
+            }
+        }
+        return out;
+    }
+}
