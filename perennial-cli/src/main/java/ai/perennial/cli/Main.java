@@ -8,7 +8,7 @@ import picocli.CommandLine;
 @Command(name = "perennial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Continual-learning training system for the JVM.",
         subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ContinueCommand.class,
-            ExportCommand.class, PredictCommand.class, ResultsCommand.class,
+            ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class, InterpolateCommand.class,
             ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class, ScheduleCommand.class, BenchCommand.class,
             ai.perennial.cli.theory.TheoryCommand.class,
             CommandLine.HelpCommand.class})
@@ -70,6 +70,7 @@ public final class Main implements Runnable {
         cli.registerConverter(Double.TYPE, finite);
         TrainCommand.declareOptions(cli.getSubcommands().get("train"));
         LrFindCommand.declareOptions(cli.getSubcommands().get("lr-find"));
+        LotteryCommand.declareOptions(cli.getSubcommands().get("lottery"));
         return cli;
     }
 

@@ -56,36 +56,18 @@ public final class PredictCommand implements Callable<Integer> {
             throw new PerennialException("--split must be test or train, got '" + split + "'");
         }
         OutputDir.writableFile(out);
-        String name = weights.getFileName().toString();
-        if (!name.endsWith(".safetensors") || !Files.isRegularFile(weights)) {
-            throw new PerennialException("MODEL " + weights + ": give the NAME.safetensors file that 'perennial export' wrote");
-        }
-        Path specFile = weights.resolveSibling(name.substring(0, name.length() - ".safetensors".length()) + ".json");
-        if (!Files.isRegularFile(specFile)) {
-            throw new PerennialException("MODEL " + weights + ": its spec " + specFile + " is missing; export the run again");
-        }
-        ExportSpec spec = ExportSpec.read(specFile);
-        Map<String, Object> modelSpec = spec.model();
-        int outputs = spec.outputs();
-        int heads = spec.heads();
+        ExportedModel exported = ExportedModel.open(weights);
+        int heads = exported.heads();
         if (task < 0 || task >= heads) {
             throw new PerennialException("--task " + task + ": the model has " + heads + " head(s)");
         }
         Engines.pytorch();
         DataSources.Split split2 = DataSources.load(FashionMnist.IDX.name(), Map.of("data_dir", data.toString()), 0);
         Dataset set = split.equals("test") ? split2.test() : split2.train();
-        long[] shape = spec.shape();
-        if (!set.sampleShape().equals(new Shape(shape))) {
-            throw new PerennialException("--data " + data + ": samples are " + set.sampleShape() + ", the model takes " + new Shape(shape));
-        }
-        if (!"uint8".equals(spec.inputType())) {
-            throw new PerennialException("MODEL " + weights + " was trained on " + spec.inputType() + " inputs; predict reads IDX images");
-        }
-        Chosen<Model.Context, Model> chosen = Chosen.of(Registry.global(), Model.KIND, (String) modelSpec.remove("name"), modelSpec, "model");
+        exported.checkData(set, "--data " + data);
         int[] predicted = new int[set.size()];
         try (NDManager m = NDManager.newBaseManager()) {
-            Model model = chosen.build(new Model.Context(m, new Shape(shape), outputs, heads, 0));
-            load(model, m);
+            Model model = exported.build(m);
             for (int from = 0; from < set.size(); from += 1000) {
                 int[] idx = java.util.stream.IntStream.range(from, Math.min(set.size(), from + 1000)).toArray();
                 try (NDManager batch = m.newSubManager()) {
@@ -108,48 +90,5 @@ public final class PredictCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "accuracy %.4f on %d samples (%s split of %s) -> %s%n", correct / (double) predicted.length,
                 predicted.length, split, data, out);
         return 0;
-    }
-
-    /** What {@code export} writes beside the weights, checked field by field. */
-    record ExportSpec(Map<String, Object> model, int outputs, int heads, long[] shape, String inputType) {
-        @SuppressWarnings("unchecked")
-        static ExportSpec read(Path file) {
-            try {
-                Map<String, Object> spec = new ObjectMapper().readValue(file.toFile(), Map.class);
-                Map<String, Object> inputs = (Map<String, Object>) spec.get("inputs");
-                Map<String, Object> model = new LinkedHashMap<>((Map<String, Object>) spec.get("model"));
-                long[] shape = ((List<Number>) inputs.get("shape")).stream().mapToLong(Number::longValue).toArray();
-                ExportSpec s = new ExportSpec(model, ((Number) spec.get("outputs")).intValue(), ((Number) spec.get("heads")).intValue(),
-                        shape, (String) inputs.get("type"));
-                if (!(model.get("name") instanceof String) || s.outputs < 1 || s.heads < 1 || Arrays.stream(shape).anyMatch(d -> d < 1)) {
-                    throw new IllegalArgumentException("a field is out of range");
-                }
-                return s;
-            } catch (IOException | RuntimeException e) {
-                // missing fields (null), wrong types (class casts) and malformed JSON all mean the same to the user
-                throw new PerennialException("MODEL spec " + file + " is not a spec written by 'perennial export' ("
-                        + e.getClass().getSimpleName() + "); export the run again");
-            }
-        }
-    }
-
-    /** The exported weights into {@code model}'s parameters, by name; any missing or misshapen tensor is named. */
-    private void load(Model model, NDManager m) throws IOException {
-        Map<String, NDArray> byName = new HashMap<>();
-        try (InputStream in = Files.newInputStream(weights)) {
-            for (NDArray a : NDList.decode(m, in)) {
-                byName.put(a.getName(), a);
-            }
-        } catch (RuntimeException e) {
-            throw new PerennialException("MODEL " + weights + " is not a readable safetensors file (" + e.getMessage() + ")");
-        }
-        for (Parameter p : model.parameters()) {
-            NDArray a = byName.get(p.name());
-            if (a == null || !a.getShape().equals(p.array().getShape())) {
-                throw new PerennialException("MODEL " + weights + ": tensor " + p.name() + " is " + (a == null ? "missing" : a.getShape())
-                        + ", the model needs " + p.array().getShape());
-            }
-            Engines.overwrite(p.array(), a.toFloatArray());
-        }
     }
 }

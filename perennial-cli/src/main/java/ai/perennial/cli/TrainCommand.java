@@ -19,6 +19,7 @@ import ai.perennial.core.registry.Values;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.sparsity.Pruning;
 import ai.perennial.core.state.Checkpointable;
 import ai.perennial.core.state.Checkpointer;
 import ai.perennial.core.state.Checkpoints;
@@ -228,6 +229,8 @@ public final class TrainCommand implements Callable<Integer> {
         String command = "perennial " + String.join(" ", rawArgs());
         Provenance provenance = Provenance.capture(config.resolved(), runSeed, command);
         WeightAverage averager = average == null ? null : WeightAverage.parse(average);
+        String prune = config.training().get(ExperimentConfig.PRUNE);
+        Pruning pruning = prune == null ? null : Pruning.parse(prune);
         String optimizer = setup.optimizer().name();
 
         try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop)) {
@@ -237,6 +240,9 @@ public final class TrainCommand implements Callable<Integer> {
             Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(totalSteps, Seeds.derive(runSeed, "optimizer-noise")),
                     net.parameters());
             List<TrainingHook> hooks = new ArrayList<>();
+            if (pruning != null) {
+                hooks.add(pruning); // first: the average and the gradient log see the pruned weights
+            }
             if (averager != null) {
                 hooks.add(averager);
             }
@@ -300,6 +306,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (averaged != null) {
                 result.put("test_accuracy_averaged", averaged);
                 result.put("average", averager.describe());
+            }
+            if (pruning != null) {
+                result.put("pruning", pruning.describe());
+                result.put("sparsity", pruning.sparsityByLayer(net.parameters()));
             }
             List<Trainer.LossPoint> losses = trainer.losses();
             double trainLoss = stats != null ? stats.meanLoss() : losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1).loss();

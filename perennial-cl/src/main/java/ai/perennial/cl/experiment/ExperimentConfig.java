@@ -6,6 +6,7 @@ import ai.perennial.cl.strategy.Naive;
 import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.averaging.WeightAverage;
+import ai.perennial.core.sparsity.Pruning;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.FashionMnist;
 import ai.perennial.core.model.Mlp;
@@ -52,7 +53,11 @@ public final class ExperimentConfig {
     public static final Param<Integer> STOP_AFTER = Param.integer("stop_after", 0,
             "train only the first this many experiences of the stream, then stop (0 = all); 'perennial continue' goes on later")
             .nonNegative();
-    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE);
+    public static final Param<String> PRUNE = Param.custom("prune", "pruning spec", null,
+            "prune while training, e.g. magnitude:sparsity=0.9,start=200,end=2000,every=100 (see 'list pruning')",
+            ExperimentConfig::checkPrune);
+    /** The train command's training section (a single training run can also be pruned). */
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, PRUNE);
     static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, STOP_AFTER);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
@@ -204,6 +209,14 @@ public final class ExperimentConfig {
             throw new IllegalArgumentException("expected a spec such as ema:decay=0.999");
         }
         WeightAverage.parse(spec);
+        return spec;
+    }
+
+    private static String checkPrune(Object raw) {
+        if (!(raw instanceof String spec)) {
+            throw new IllegalArgumentException("expected a spec such as magnitude:sparsity=0.9");
+        }
+        Pruning.parse(spec);
         return spec;
     }
 
