@@ -14,8 +14,8 @@ import ai.perennial.core.merging.Renormalization;
 import ai.perennial.core.merging.WeightMatching;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.run.ResultWriter;
-import ai.perennial.core.sparsity.Pruning;
 import ai.perennial.core.state.Rng;
 import ai.perennial.core.train.Evaluator;
 import java.nio.file.Path;
@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code perennial interpolate A B}: linear mode connectivity between two exported models. Test loss and accuracy along
@@ -42,10 +41,10 @@ import picocli.CommandLine.Parameters;
 public final class InterpolateCommand implements Callable<Integer> {
     static final List<String> VARIANTS = List.of("naive", "rebasin", "rebasin+rescale", "rebasin+reshift");
 
-    @Parameters(index = "0", paramLabel = "A", description = "First model (NAME.safetensors from 'perennial export')")
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "A", description = "First model (NAME.safetensors from 'perennial export')")
     Path first;
 
-    @Parameters(index = "1", paramLabel = "B", description = "Second model, same architecture")
+    @picocli.CommandLine.Parameters(index = "1", paramLabel = "B", description = "Second model, same architecture")
     Path second;
 
     @Option(names = "--data", required = true, description = "A directory of MNIST-layout IDX files: the test split is evaluated, "
@@ -96,8 +95,8 @@ public final class InterpolateCommand implements Callable<Integer> {
             Model probe = a.build(m);
             List<Parameter> params = modelA.parameters();
             long[][] shapes = params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
-            float[][] wa = Pruning.values(params);
-            float[][] wb = Pruning.values(modelB.parameters());
+            float[][] wa = Parameters.values(params);
+            float[][] wb = Parameters.values(modelB.parameters());
             int[][] perms = WeightMatching.match(modelA.units(), shapes, wa, wb, 0);
             float[][] aligned = WeightMatching.permute(modelA.units(), shapes, wb, perms);
             int moved = 0;
@@ -110,14 +109,14 @@ public final class InterpolateCommand implements Callable<Integer> {
             Dataset stats = split.train().select(Arrays.copyOf(Shuffle.permutation(split.train().size(), new Rng(7)),
                     Math.min(statSamples, split.train().size())));
             NDArray statInputs = stats.inputs(m, java.util.stream.IntStream.range(0, stats.size()).toArray());
-            write(modelB, aligned);
+            Parameters.overwrite(modelB.parameters(), aligned);
             double[][][] statsA = Renormalization.statistics(modelA, statInputs);
             double[][][] statsB = Renormalization.statistics(modelB, statInputs);
             for (String variant : VARIANTS) {
                 double[] loss = new double[alphas.length];
                 double[] accuracy = new double[alphas.length];
                 for (int i = 0; i < alphas.length; i++) {
-                    write(probe, Interpolation.lerp(wa, variant.equals("naive") ? wb : aligned, alphas[i]));
+                    Parameters.overwrite(probe.parameters(), Interpolation.lerp(wa, variant.equals("naive") ? wb : aligned, alphas[i]));
                     if (variant.endsWith("rescale") || variant.endsWith("reshift")) {
                         Renormalization.apply(probe, statsA, statsB, alphas[i], statInputs, variant.endsWith("reshift"));
                     }
@@ -155,11 +154,5 @@ public final class InterpolateCommand implements Callable<Integer> {
                 new long[0], "α", "test loss", 0, Math.max(top * 1.05, 1e-3)));
         System.out.println("-> " + out.resolve("interpolate.json"));
         return 0;
-    }
-
-    private static void write(Model model, float[][] weights) {
-        for (int t = 0; t < weights.length; t++) {
-            Engines.overwrite(model.parameters().get(t).array(), weights[t]);
-        }
     }
 }

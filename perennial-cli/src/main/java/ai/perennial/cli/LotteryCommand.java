@@ -9,6 +9,7 @@ import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.registry.Registry;
@@ -238,14 +239,14 @@ public final class LotteryCommand implements Callable<Integer> {
             }
             this.model = build(Seeds.derive(seed, "init"));
             this.prunable = Pruning.prunable(model.parameters());
-            this.init = Pruning.values(model.parameters());
+            this.init = Parameters.values(model.parameters());
             if (rewindStep > Trainer.stepsFor(data.train().size(), Trainer.Options.of(epochs, batchSize, 0))) {
                 throw new PerennialException("--rewind-step " + rewindStep + " is beyond the dense run's last step");
             }
             float[][][] atK = {rewindStep == 0 ? init : null};
             this.denseWeights = train(init, Masks.dense(init), -1, trainer -> {
                 if (trainer.context().globalStep() == rewindStep) {
-                    atK[0] = Pruning.values(model.parameters());
+                    atK[0] = Parameters.values(model.parameters());
                 }
             });
             this.rewind = atK[0];
@@ -268,7 +269,7 @@ public final class LotteryCommand implements Callable<Integer> {
             try (NDManager scratch = manager.newSubManager()) {
                 Model fresh = setup.model().build(new Model.Context(scratch, data.train().sampleShape(), data.train().numClasses(), 1,
                         Seeds.derive(seed, "reinit")));
-                return Pruning.values(fresh.parameters());
+                return Parameters.values(fresh.parameters());
             }
         }
 
@@ -279,9 +280,7 @@ public final class LotteryCommand implements Callable<Integer> {
         /** Trains the model from {@code start} with {@code mask} kept, a fresh optimizer and the same data order per run. */
         float[][] train(float[][] start, float[][] mask, int segment, Trainer.StepListener listener) {
             List<Parameter> params = model.parameters();
-            for (int t = 0; t < params.size(); t++) {
-                Engines.overwrite(params.get(t).array(), start[t]);
-            }
+            Parameters.overwrite(params, start);
             Dataset set = segment < 0 ? data.train() : parts[segment];
             Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(seed, "shuffle"), 100, -1);
             try (NDManager run = manager.newSubManager()) {
@@ -291,14 +290,11 @@ public final class LotteryCommand implements Callable<Integer> {
                 trainer.train(set, 0, options, ProgressListener.NONE, listener);
             }
             runs++;
-            return Pruning.values(params);
+            return Parameters.values(params);
         }
 
         double accuracy(float[][] weights) {
-            List<Parameter> params = model.parameters();
-            for (int t = 0; t < params.size(); t++) {
-                Engines.overwrite(params.get(t).array(), weights[t]);
-            }
+            Parameters.overwrite(model.parameters(), weights);
             return Evaluator.accuracy(model, data.test(), 1000, manager);
         }
 

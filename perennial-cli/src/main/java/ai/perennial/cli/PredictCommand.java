@@ -1,28 +1,16 @@
 package ai.perennial.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.FashionMnist;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.Parameter;
-import ai.perennial.core.registry.Chosen;
-import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.ResultWriter;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,7 +38,6 @@ public final class PredictCommand implements Callable<Integer> {
     Path out;
 
     @Override
-    @SuppressWarnings("unchecked")
     public Integer call() throws IOException {
         if (!split.equals("test") && !split.equals("train")) {
             throw new PerennialException("--split must be test or train, got '" + split + "'");

@@ -10,7 +10,6 @@ public final class Parameters {
     private Parameters() {
     }
 
-    /** Zeros shaped like each parameter, on the parameter's manager. */
     /** Σ over all arrays of the sum of their squared entries, as a scalar on the device (no read-back): a global norm². */
     public static NDArray squaredNorm(List<NDArray> arrays) {
         NDArray squared = null;
@@ -21,6 +20,7 @@ public final class Parameters {
         return squared;
     }
 
+    /** Zeros shaped like each parameter, on the parameter's manager. */
     public static List<NDArray> zerosLike(List<Parameter> params) {
         List<NDArray> out = new ArrayList<>(params.size());
         for (Parameter p : params) {
@@ -61,5 +61,21 @@ public final class Parameters {
             out.add(copy);
         }
         return out;
+    }
+
+    /** Host copies of the parameters' values, in order. */
+    public static float[][] values(List<Parameter> params) {
+        float[][] out = new float[params.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = params.get(i).array().toFloatArray();
+        }
+        return out;
+    }
+
+    /** Writes {@code values} (as {@link #values} gives them) into the parameters' own storage. */
+    public static void overwrite(List<Parameter> params, float[][] values) {
+        for (int i = 0; i < values.length; i++) {
+            ai.perennial.core.engine.Engines.overwrite(params.get(i).array(), values[i]);
+        }
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Param;
@@ -101,15 +102,6 @@ public final class Pruning implements TrainingHook {
         return out;
     }
 
-    /** Host copies of the parameters' values. */
-    public static float[][] values(List<Parameter> params) {
-        float[][] out = new float[params.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = params.get(i).array().toFloatArray();
-        }
-        return out;
-    }
-
     @Override
     public void onExperienceStart(TrainingContext context) {
         if (masks != null && device == null) {
@@ -122,8 +114,8 @@ public final class Pruning implements TrainingHook {
         long step = context.globalStep();
         if (scope != null && step >= start && step <= end && (step - start) % every == 0) {
             List<Parameter> params = context.model().parameters();
-            float[][] alive = masks == null ? Masks.dense(values(params)) : masks;
-            masks = Masks.magnitude(values(params), prunable(params), alive, Masks.gradualSparsity(step, start, end, 0, target), scope);
+            float[][] alive = masks == null ? Masks.dense(Parameters.values(params)) : masks;
+            masks = Masks.magnitude(Parameters.values(params), prunable(params), alive, Masks.gradualSparsity(step, start, end, 0, target), scope);
             upload(context);
         }
         apply(context.model().parameters());
@@ -177,7 +169,7 @@ public final class Pruning implements TrainingHook {
     public Map<String, Double> sparsityByLayer(List<Parameter> params) {
         Map<String, Double> out = new LinkedHashMap<>();
         boolean[] prunable = prunable(params);
-        float[][] m = masks == null ? Masks.dense(values(params)) : masks;
+        float[][] m = masks == null ? Masks.dense(Parameters.values(params)) : masks;
         for (int i = 0; i < params.size(); i++) {
             if (prunable[i]) {
                 out.put(params.get(i).name(), Masks.sparsity(m[i]));

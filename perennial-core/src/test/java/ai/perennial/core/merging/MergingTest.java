@@ -11,8 +11,8 @@ import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.model.SmallCnn;
-import ai.perennial.core.sparsity.Pruning;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -85,7 +85,7 @@ class MergingTest {
     private static void checkRecovery(Model model, Model target, NDArray x, long seed) {
         List<Parameter> params = model.parameters();
         long[][] shapes = shapes(params);
-        float[][] a = Pruning.values(params);
+        float[][] a = Parameters.values(params);
         Random random = new Random(seed);
         int[][] hidden = new int[model.units().size()][];
         for (int l = 0; l < hidden.length; l++) {
@@ -98,7 +98,7 @@ class MergingTest {
         }
         float[][] b = WeightMatching.permute(model.units(), shapes, a, hidden);
         // a permuted network computes the same function
-        write(target, b);
+        Parameters.overwrite(target.parameters(), b);
         int[] tasks = new int[(int) x.getShape().get(0)];
         assertThat(target.forward(x, tasks).toFloatArray()).usingComparatorWithPrecision(1e-5f)
                 .containsExactly(model.forward(x, tasks).toFloatArray());
@@ -109,7 +109,7 @@ class MergingTest {
         double[] distances = new double[alphas.length];
         for (int i = 0; i < alphas.length; i++) {
             float[][] mid = Interpolation.lerp(a, aligned, alphas[i]);
-            write(target, mid);
+            Parameters.overwrite(target.parameters(), mid);
             distances[i] = maxDifference(target.forward(x, tasks).toFloatArray(), model.forward(x, tasks).toFloatArray());
         }
         assertThat(Arrays.stream(distances).max().getAsDouble()).isLessThan(1e-5); // the barrier between a network and its aligned copy is 0
@@ -119,11 +119,6 @@ class MergingTest {
         return params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
     }
 
-    static void write(Model model, float[][] weights) {
-        for (int t = 0; t < weights.length; t++) {
-            Engines.overwrite(model.parameters().get(t).array(), weights[t]);
-        }
-    }
 
     private static double maxDifference(float[] x, float[] y) {
         double d = 0;
@@ -181,8 +176,8 @@ class MergingTest {
             double[][][] sa = Renormalization.statistics(a, x);
             double[][][] sb = Renormalization.statistics(b, x);
             for (boolean reshift : new boolean[] {false, true}) {
-                float[][] interpolated = Interpolation.lerp(Pruning.values(a.parameters()), Pruning.values(b.parameters()), 0.3);
-                write(merged, interpolated);
+                float[][] interpolated = Interpolation.lerp(Parameters.values(a.parameters()), Parameters.values(b.parameters()), 0.3);
+                Parameters.overwrite(merged.parameters(), interpolated);
                 double[][][] before = Renormalization.statistics(merged, x);
                 Renormalization.apply(merged, sa, sb, 0.3, x, reshift);
                 double[][][] after = Renormalization.statistics(merged, x);

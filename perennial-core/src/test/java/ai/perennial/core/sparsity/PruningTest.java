@@ -11,7 +11,7 @@ import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Model;
-import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.schedule.Schedule;
@@ -97,14 +97,14 @@ class PruningTest {
     void prunedWeightsStayZeroUnderAdamWithWeightDecayAndMasksRoundTrip() {
         try (NDManager m = NDManager.newBaseManager()) {
             Model model = new Mlp(m, 8, new int[] {16}, 3, 1, 4);
-            float[][] before = Pruning.values(model.parameters());
+            float[][] before = Parameters.values(model.parameters());
             float[][] mask = Masks.magnitude(before, Pruning.prunable(model.parameters()), Masks.dense(before), 0.7, Masks.Scope.LAYER);
             Pruning pruning = Pruning.fixed(mask);
             Optimizer opt = new Optimizer("adamw", Optimizers.adamw(Schedule.constant(0.05), 0.9, 0.999, 1e-8, 0.1, Optimizers.ALL),
                     model.parameters());
             Trainer trainer = new Trainer(model, opt, List.of(pruning), m);
             trainer.train(data, 0, new Trainer.Options(2, 20, 1, 10, -1), ProgressListener.NONE);
-            float[][] after = Pruning.values(model.parameters());
+            float[][] after = Parameters.values(model.parameters());
             int moved = 0;
             for (int t = 0; t < after.length; t++) {
                 for (int i = 0; i < after[t].length; i++) {
@@ -143,7 +143,7 @@ class PruningTest {
             assertThat(seen.get(1)).isCloseTo(0, within(1e-9));
             assertThat(seen.get(6)).isCloseTo(Masks.gradualSparsity(7, 2, 12, 0, 0.8), within(0.5 / (8 * 32 + 32 * 3)));
             assertThat(seen.get(seen.size() - 1)).isCloseTo(0.8, within(0.5 / (8 * 32 + 32 * 3)));
-            float[][] w = Pruning.values(model.parameters());
+            float[][] w = Parameters.values(model.parameters());
             for (int t = 0; t < w.length; t++) {
                 for (int i = 0; i < w[t].length; i++) {
                     if (pruning.masks()[t][i] == 0f) {

@@ -3,7 +3,6 @@ package ai.perennial.cl.strategy.isolation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.engine.Engines;

@@ -2,13 +2,11 @@ package ai.perennial.cl.strategy.merging;
 
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
-import ai.perennial.core.engine.Engines;
 import ai.perennial.core.merging.Merge;
-import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
-import ai.perennial.core.sparsity.Pruning;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
 import java.util.ArrayList;
@@ -61,26 +59,19 @@ public final class ModelMerging implements Strategy {
     @Override
     public void onExperienceStart(TrainingContext c) {
         if (base != null) {
-            write(c, sequential && !copies.isEmpty() ? copies.get(copies.size() - 1) : base);
+            Parameters.overwrite(c.model().parameters(), sequential && !copies.isEmpty() ? copies.get(copies.size() - 1) : base);
         }
     }
 
     @Override
     public void onExperienceEnd(TrainingContext c) {
-        float[][] trained = Pruning.values(c.model().parameters());
+        float[][] trained = Parameters.values(c.model().parameters());
         if (base == null) {
             base = trained;
             return;
         }
         copies.add(trained);
-        write(c, merge.merge(base, copies));
-    }
-
-    private static void write(TrainingContext c, float[][] weights) {
-        List<Parameter> params = c.model().parameters();
-        for (int t = 0; t < params.size(); t++) {
-            Engines.overwrite(params.get(t).array(), weights[t]);
-        }
+        Parameters.overwrite(c.model().parameters(), merge.merge(base, copies));
     }
 
     @Override
