@@ -43,6 +43,16 @@ public final class Masks {
      * pruned (they rank below every live entry). Tensors that are not prunable keep everything.
      */
     public static float[][] magnitude(float[][] weights, boolean[] prunable, float[][] alive, double sparsity, Scope scope) {
+        return largest(weights, true, prunable, alive, sparsity, scope);
+    }
+
+    /** As {@link #magnitude}, ranking by {@code scores} themselves (largest signed value first), e.g. movement scores. */
+    public static float[][] largestScores(float[][] scores, boolean[] prunable, float[][] alive, double sparsity, Scope scope) {
+        return largest(scores, false, prunable, alive, sparsity, scope);
+    }
+
+    private static float[][] largest(float[][] weights, boolean absolute, boolean[] prunable, float[][] alive, double sparsity,
+            Scope scope) {
         if (!(sparsity >= 0 && sparsity < 1)) {
             throw new PerennialException("sparsity must be in [0, 1), got " + sparsity);
         }
@@ -50,7 +60,7 @@ public final class Masks {
         if (scope == Scope.LAYER) {
             for (int t = 0; t < weights.length; t++) {
                 if (prunable[t]) {
-                    keepLargest(new float[][] {weights[t]}, new float[][] {alive[t]}, new float[][] {out[t]}, sparsity);
+                    keepLargest(new float[][] {weights[t]}, absolute, new float[][] {alive[t]}, new float[][] {out[t]}, sparsity);
                 }
             }
             return out;
@@ -69,30 +79,30 @@ public final class Masks {
                 o[i++] = out[t];
             }
         }
-        keepLargest(w, a, o, sparsity);
+        keepLargest(w, absolute, a, o, sparsity);
         return out;
     }
 
     /** Writes into {@code out} (all ones on entry) a mask keeping the largest live entries of {@code w}. */
-    private static void keepLargest(float[][] w, float[][] alive, float[][] out, double sparsity) {
+    private static void keepLargest(float[][] w, boolean absolute, float[][] alive, float[][] out, double sparsity) {
         long n = 0;
         for (float[] x : w) {
             n += x.length;
         }
         if (n > Integer.MAX_VALUE) {
-            throw new PerennialException("too many prunable entries for one magnitude mask: " + n);
+            throw new PerennialException("too many prunable entries for one mask: " + n);
         }
-        // key: |w| (non-negative float bits order like the values), then the position inverted, so that of equal
-        // magnitudes the earlier entry sorts higher; pruned entries get key -1 and rank below every live one
+        // key: the value as an order-preserving int (|w|, or the signed score), then the position inverted, so that of
+        // equal values the earlier entry sorts higher; pruned entries get the lowest keys of all
         long[] keys = new long[(int) n];
         int at = 0;
         for (int t = 0; t < w.length; t++) {
             for (int i = 0; i < w[t].length; i++, at++) {
                 float v = w[t][i];
                 if (!Float.isFinite(v)) {
-                    throw new PerennialException("cannot prune by magnitude: a weight is " + v);
+                    throw new PerennialException("cannot prune: a " + (absolute ? "weight" : "score") + " is " + v);
                 }
-                keys[at] = alive[t][i] == 0f ? -1L - at : ((long) Float.floatToIntBits(Math.abs(v)) << 32) | (~at & 0xffffffffL);
+                keys[at] = alive[t][i] == 0f ? Long.MIN_VALUE + at : ((long) sortable(absolute ? Math.abs(v) : v) << 32) | (~at & 0xffffffffL);
             }
         }
         long[] sorted = keys.clone();
@@ -102,9 +112,15 @@ public final class Masks {
         at = 0;
         for (int t = 0; t < w.length; t++) {
             for (int i = 0; i < w[t].length; i++, at++) {
-                out[t][i] = keys[at] >= threshold && keys[at] >= 0 ? 1f : 0f;
+                out[t][i] = keys[at] >= threshold && alive[t][i] != 0f ? 1f : 0f;
             }
         }
+    }
+
+    /** An int that orders like the float (finite values; −0 and +0 kept apart, which only matters for ties). */
+    private static int sortable(float v) {
+        int bits = Float.floatToIntBits(v);
+        return bits >= 0 ? bits : bits ^ 0x7fffffff;
     }
 
     /** Entries kept by every mask (COLT's overlap). */

@@ -49,9 +49,23 @@ public final class Pruning implements TrainingHook {
                 if (v.get(END) < v.get(START)) {
                     throw new PerennialException("pruning: end " + v.get(END) + " is before start " + v.get(START) + "; set end >= start");
                 }
-                return new Pruning(null, v.get(SPARSITY), Masks.Scope.parse(v.get(SCOPE)), v.get(START), v.get(END), v.get(EVERY));
+                return new Pruning(null, false, v.get(SPARSITY), Masks.Scope.parse(v.get(SCOPE)), v.get(START), v.get(END), v.get(EVERY));
             });
 
+    @Registered
+    public static final Component<Void, Pruning> MOVEMENT = Component.of(KIND, "movement")
+            .summary("gradual movement pruning: keep the weights with the largest score S = −Σ_t g_t ⊙ w_t (moving away from zero), "
+                    + "on the same cubic schedule")
+            .source("Sanh et al. 2020")
+            .params(SPARSITY, SCOPE, START, END, EVERY)
+            .factory((v, none) -> {
+                if (v.get(END) < v.get(START)) {
+                    throw new PerennialException("pruning: end " + v.get(END) + " is before start " + v.get(START) + "; set end >= start");
+                }
+                return new Pruning(null, true, v.get(SPARSITY), Masks.Scope.parse(v.get(SCOPE)), v.get(START), v.get(END), v.get(EVERY));
+            });
+
+    private final boolean movement;
     private final double target;
     private final Masks.Scope scope;
     private final long start;
@@ -59,9 +73,11 @@ public final class Pruning implements TrainingHook {
     private final long every;
     private float[][] masks;     // host copy, null before the first pruning
     private NDArray[] device;    // per parameter; null where nothing is pruned
+    private NDArray[] scores;    // movement scores per prunable parameter (movement pruning only)
 
-    private Pruning(float[][] fixed, double target, Masks.Scope scope, long start, long end, long every) {
+    private Pruning(float[][] fixed, boolean movement, double target, Masks.Scope scope, long start, long end, long every) {
         this.masks = fixed;
+        this.movement = movement;
         this.target = target;
         this.scope = scope;
         this.start = start;
@@ -71,10 +87,10 @@ public final class Pruning implements TrainingHook {
 
     /** Fixed masks, one per parameter in order (all ones where nothing is pruned), applied after every update. */
     public static Pruning fixed(float[][] masks) {
-        return new Pruning(masks, Double.NaN, null, 0, 0, 0);
+        return new Pruning(masks, false, Double.NaN, null, 0, 0, 0);
     }
 
-    /** Reads {@code magnitude:sparsity=S,scope=global|layer,start=A,end=B,every=E}. */
+    /** Reads {@code magnitude|movement:sparsity=S,scope=global|layer,start=A,end=B,every=E}. */
     public static Pruning parse(String spec) {
         String what = "pruning '" + spec + "'";
         Spec s = Spec.parse(spec, what);
@@ -84,7 +100,7 @@ public final class Pruning implements TrainingHook {
 
     public String describe() {
         return masks != null && scope == null ? "fixed masks"
-                : "magnitude:sparsity=" + target + ",scope=" + scope.name().toLowerCase(java.util.Locale.ROOT) + ",start=" + start
+                : (movement ? "movement" : "magnitude") + ":sparsity=" + target + ",scope=" + scope.name().toLowerCase(java.util.Locale.ROOT) + ",start=" + start
                 + ",end=" + end + ",every=" + every;
     }
 
@@ -109,16 +125,51 @@ public final class Pruning implements TrainingHook {
         }
     }
 
+    /** Movement pruning accumulates S −= g ⊙ w from the step's gradients until the last pruning step. */
+    @Override
+    public List<NDArray> transformGradients(TrainingContext context, List<NDArray> grads) {
+        if (movement && context.globalStep() < end) { // globalStep counts finished steps: this is step globalStep + 1
+            List<Parameter> params = context.model().parameters();
+            if (scores == null) {
+                scores = new NDArray[params.size()];
+                for (int i = 0; i < scores.length; i++) {
+                    if (params.get(i).decays()) {
+                        scores[i] = params.get(i).array().zerosLike();
+                        NDScope.unregister(scores[i]);
+                    }
+                }
+            }
+            for (int i = 0; i < scores.length; i++) {
+                if (scores[i] != null) {
+                    scores[i].subi(grads.get(i).mul(params.get(i).array()));
+                }
+            }
+        }
+        return grads;
+    }
+
     @Override
     public void afterUpdate(TrainingContext context, Batch batch) {
         long step = context.globalStep();
         if (scope != null && step >= start && step <= end && (step - start) % every == 0) {
             List<Parameter> params = context.model().parameters();
-            float[][] alive = masks == null ? Masks.dense(Parameters.values(params)) : masks;
-            masks = Masks.magnitude(Parameters.values(params), prunable(params), alive, Masks.gradualSparsity(step, start, end, 0, target), scope);
+            float[][] values = Parameters.values(params);
+            float[][] alive = masks == null ? Masks.dense(values) : masks;
+            double sparsity = Masks.gradualSparsity(step, start, end, 0, target);
+            masks = movement ? Masks.largestScores(hostScores(values), prunable(params), alive, sparsity, scope)
+                    : Masks.magnitude(values, prunable(params), alive, sparsity, scope);
             upload(context);
         }
         apply(context.model().parameters());
+    }
+
+    /** The movement scores on the host, zeros for parameters that are not scored (and before the first step). */
+    float[][] hostScores(float[][] like) {
+        float[][] out = new float[like.length][];
+        for (int i = 0; i < like.length; i++) {
+            out[i] = scores != null && scores[i] != null ? scores[i].toFloatArray() : new float[like[i].length];
+        }
+        return out;
     }
 
     /** Multiplies every pruned parameter by its mask. */
@@ -160,6 +211,15 @@ public final class Pruning implements TrainingHook {
         apply(params);
     }
 
+    private static int firstPrunable(List<Parameter> params) {
+        for (int i = 0; i < params.size(); i++) {
+            if (params.get(i).decays()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The current masks (host), or {@code null} before the first pruning. */
     public float[][] masks() {
         return masks;
@@ -182,6 +242,13 @@ public final class Pruning implements TrainingHook {
     @Override
     public StateDict exportState() {
         StateDict out = new StateDict();
+        if (scores != null) {
+            for (int i = 0; i < scores.length; i++) {
+                if (scores[i] != null) {
+                    out.putArray("score." + i, scores[i]);
+                }
+            }
+        }
         if (masks != null) {
             out.putCounter("count", masks.length);
             for (int i = 0; i < masks.length; i++) {
@@ -193,7 +260,18 @@ public final class Pruning implements TrainingHook {
 
     @Override
     public void importState(StateDict in, TrainingContext context) {
-        if (in.isEmpty()) {
+        List<Parameter> params = context.model().parameters();
+        if (movement && in.has("score." + firstPrunable(params))) {
+            scores = new NDArray[params.size()];
+            for (int i = 0; i < scores.length; i++) {
+                if (params.get(i).decays()) {
+                    scores[i] = params.get(i).array().zerosLike();
+                    NDScope.unregister(scores[i]);
+                    in.copyInto("score." + i, scores[i]);
+                }
+            }
+        }
+        if (!in.has("count")) {
             return; // exported before the first pruning
         }
         float[][] restored = new float[(int) in.counter("count")][];

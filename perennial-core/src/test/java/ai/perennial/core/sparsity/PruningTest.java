@@ -53,6 +53,55 @@ class PruningTest {
     }
 
     @Test
+    void movementMasksRankBySignedScoreAndScoresAccumulateMinusGradientTimesWeight() {
+        float[][] scores = {{-3f, 1f, 2f, -0.5f}, {-1f, -2f}};
+        boolean[] prunable = {true, true};
+        assertThat(Masks.largestScores(scores, prunable, Masks.dense(scores), 0.5, Masks.Scope.GLOBAL))
+                .isDeepEqualTo(new float[][] {{0f, 1f, 1f, 1f}, {0f, 0f}});
+        try (NDManager m = NDManager.newBaseManager()) {
+            Model model = new Mlp(m, 8, new int[] {16}, 3, 1, 4);
+            Pruning movement = Pruning.parse("movement:sparsity=0.5,start=6,end=6,every=1");
+            List<double[][]> expected = new ArrayList<>();
+            ai.perennial.core.train.TrainingHook recorder = new ai.perennial.core.train.TrainingHook() {
+                @Override
+                public List<ai.djl.ndarray.NDArray> transformGradients(ai.perennial.core.train.TrainingContext c,
+                        List<ai.djl.ndarray.NDArray> grads) {
+                    double[][] step = new double[grads.size()][];
+                    float[][] w = Parameters.values(c.model().parameters());
+                    for (int t = 0; t < grads.size(); t++) {
+                        float[] g = grads.get(t).toFloatArray();
+                        step[t] = new double[g.length];
+                        for (int i = 0; i < g.length; i++) {
+                            step[t][i] = -(double) g[i] * w[t][i];
+                        }
+                    }
+                    expected.add(step);
+                    return grads;
+                }
+            };
+            Optimizer opt = new Optimizer("sgd", Optimizers.sgd(Schedule.constant(0.1), 0.9, false, 0), model.parameters());
+            Trainer trainer = new Trainer(model, opt, List.of(recorder, movement), m);
+            trainer.train(data, 0, new Trainer.Options(1, 20, 1, 10, 5), ProgressListener.NONE);
+            float[][] got = movement.hostScores(Parameters.values(model.parameters()));
+            boolean[] weights = Pruning.prunable(model.parameters());
+            for (int t = 0; t < got.length; t++) {
+                for (int i = 0; i < got[t].length; i++) {
+                    double sum = 0;
+                    for (double[][] step : expected) {
+                        sum += step[t][i];
+                    }
+                    assertThat((double) got[t][i]).as("score %d[%d]", t, i).isCloseTo(weights[t] ? sum : 0, within(1e-5 + 1e-4 * Math.abs(sum)));
+                }
+            }
+            assertThat(expected).hasSize(5);
+            StateDict saved = movement.exportState();
+            Pruning again = Pruning.parse("movement:sparsity=0.5,start=6,end=6,every=1");
+            again.importState(saved, trainer.context());
+            assertThat(again.hostScores(got)).isDeepEqualTo(got);
+        }
+    }
+
+    @Test
     void sparsityIsExactPerLayerAndTheKeptEntriesAreTheLargest() {
         Random random = new Random(7);
         float[][] w = {new float[300], new float[57], new float[1000]};
