@@ -39,7 +39,6 @@ public final class ExportCommand implements Callable<Integer> {
         if (!file.endsWith(".safetensors")) {
             throw new PerennialException("--out " + out + ": name the weights file NAME.safetensors");
         }
-        Path specFile = out.resolveSibling(file.substring(0, file.length() - ".safetensors".length()) + ".json");
         OutputDir.writableFile(out);
         Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> System.err.println("warning: " + w));
         if (saved == null) {
@@ -51,23 +50,14 @@ public final class ExportCommand implements Callable<Integer> {
             throw new PerennialException("export " + dir + ": the checkpoint does not describe its model (written by an older Perennial)");
         }
         StateDict state = saved.state();
-        Engines.pytorch();
-        Path tmp = out.resolveSibling("." + file + ".tmp");
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        try (NDManager m = NDManager.newBaseManager(); OutputStream o = Files.newOutputStream(tmp)) {
-            NDList list = new NDList();
-            for (Object name : names) {
-                StateDict.Tensor t = state.tensor("model." + name);
-                NDArray a = m.create((float[]) t.data(), new Shape(t.shape()));
-                a.setName((String) name);
-                list.add(a);
-            }
-            list.encode(o, NDList.Encoding.SAFETENSORS);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw new PerennialException("cannot write " + out + " (" + e.getMessage() + ")");
+        List<String> tensorNames = names.stream().map(String::valueOf).toList();
+        float[][] values = new float[names.size()][];
+        long[][] shapes = new long[names.size()][];
+        for (int t = 0; t < names.size(); t++) {
+            StateDict.Tensor tensor = state.tensor("model." + tensorNames.get(t));
+            values[t] = (float[]) tensor.data();
+            shapes[t] = tensor.shape();
         }
-        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("format", 1);
         spec.put("weights", out.getFileName().toString());
@@ -78,8 +68,35 @@ public final class ExportCommand implements Callable<Integer> {
         spec.put("inputs", saved.manifest().get("inputs"));
         spec.put("from", saved.dir().toString());
         spec.put("step", saved.step());
-        ResultWriter.write(specFile.toAbsolutePath().getParent(), specFile.getFileName().toString(), spec);
+        Path specFile = write(out, tensorNames, shapes, values, spec);
         System.out.println("wrote " + out + " (" + names.size() + " tensors, step " + saved.step() + ") and " + specFile);
         return 0;
+    }
+
+    /**
+     * Writes weights as NAME.safetensors (atomically) and {@code spec} as NAME.json beside it: the pair 'predict',
+     * 'interpolate' and 'merge' read.
+     */
+    static Path write(Path out, List<String> names, long[][] shapes, float[][] values, Map<String, Object> spec) throws IOException {
+        String file = out.getFileName().toString();
+        Path specFile = out.resolveSibling(file.substring(0, file.length() - ".safetensors".length()) + ".json");
+        Engines.pytorch();
+        Path tmp = out.resolveSibling("." + file + ".tmp");
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        try (NDManager m = NDManager.newBaseManager(); OutputStream o = Files.newOutputStream(tmp)) {
+            NDList list = new NDList();
+            for (int t = 0; t < names.size(); t++) {
+                NDArray a = m.create(values[t], new Shape(shapes[t]));
+                a.setName(names.get(t));
+                list.add(a);
+            }
+            list.encode(o, NDList.Encoding.SAFETENSORS);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw new PerennialException("cannot write " + out + " (" + e.getMessage() + ")");
+        }
+        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        ResultWriter.write(specFile.toAbsolutePath().getParent(), specFile.getFileName().toString(), spec);
+        return specFile;
     }
 }

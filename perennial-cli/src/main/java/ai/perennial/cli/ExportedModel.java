@@ -23,7 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /** A model written by {@code perennial export}: NAME.safetensors and the NAME.json spec beside it, checked field by field. */
-record ExportedModel(Path weights, Map<String, Object> model, int outputs, int heads, long[] shape, String inputType) {
+record ExportedModel(Path weights, Map<String, Object> spec, Map<String, Object> model, int outputs, int heads, long[] shape,
+        String inputType) {
 
     /** Reads the spec of {@code weights}; any missing file or malformed field is one error naming the file. */
     @SuppressWarnings("unchecked")
@@ -41,7 +42,7 @@ record ExportedModel(Path weights, Map<String, Object> model, int outputs, int h
             Map<String, Object> inputs = (Map<String, Object>) spec.get("inputs");
             Map<String, Object> model = new LinkedHashMap<>((Map<String, Object>) spec.get("model"));
             long[] shape = ((List<Number>) inputs.get("shape")).stream().mapToLong(Number::longValue).toArray();
-            ExportedModel s = new ExportedModel(weights, model, ((Number) spec.get("outputs")).intValue(),
+            ExportedModel s = new ExportedModel(weights, spec, model, ((Number) spec.get("outputs")).intValue(),
                     ((Number) spec.get("heads")).intValue(), shape, (String) inputs.get("type"));
             if (!(model.get("name") instanceof String) || s.outputs < 1 || s.heads < 1 || Arrays.stream(shape).anyMatch(d -> d < 1)) {
                 throw new IllegalArgumentException("a field is out of range");
@@ -66,8 +67,8 @@ record ExportedModel(Path weights, Map<String, Object> model, int outputs, int h
 
     /** The network on {@code m} with the exported weights, by name; any missing or misshapen tensor is named. */
     Model build(NDManager m) {
-        Map<String, Object> spec = new LinkedHashMap<>(model);
-        Chosen<Model.Context, Model> chosen = Chosen.of(Registry.global(), Model.KIND, (String) spec.remove("name"), spec, "model");
+        Map<String, Object> params = new LinkedHashMap<>(model);
+        Chosen<Model.Context, Model> chosen = Chosen.of(Registry.global(), Model.KIND, (String) params.remove("name"), params, "model");
         Model net = chosen.build(new Model.Context(m, new Shape(shape), outputs, heads, 0));
         Map<String, NDArray> byName = new HashMap<>();
         try (NDManager scratch = m.newSubManager()) {

@@ -8,7 +8,7 @@ import picocli.CommandLine;
 @Command(name = "perennial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Continual-learning training system for the JVM.",
         subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ContinueCommand.class,
-            ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class, InterpolateCommand.class,
+            ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class, InterpolateCommand.class, MergeCommand.class,
             ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class, ScheduleCommand.class, BenchCommand.class,
             ai.perennial.cli.theory.TheoryCommand.class,
             CommandLine.HelpCommand.class})

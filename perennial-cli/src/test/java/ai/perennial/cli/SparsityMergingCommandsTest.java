@@ -81,5 +81,23 @@ class SparsityMergingCommandsTest {
         assertThat(Files.readAllLines(out.resolve("interpolate.csv")).get(0)).isEqualTo("variant,alpha,test_loss,test_accuracy");
         CliTest.assertOneLineError(CliTest.run("interpolate", models[0].toString(), models[2].toString(), "--data", data.toString(), "--out",
                 dir.resolve("bad").toString()), "different networks");
+
+        // merge: the uniform average is written as a model predict can read; a greedy soup names its ingredients
+        Path merged = dir.resolve("merged/avg.safetensors");
+        CliTest.Outcome avg = CliTest.run("merge", models[0].toString(), models[1].toString(), "--data", data.toString(), "--out",
+                merged.toString());
+        assertThat(avg.code()).as(avg.err()).isZero();
+        assertThat(avg.out()).contains("merged (average): test accuracy");
+        CliTest.Outcome p = CliTest.run("predict", merged.toString(), "--data", data.toString(), "--out", dir.resolve("p.csv").toString());
+        assertThat(p.code()).as(p.err()).isZero();
+        Path soup = dir.resolve("merged/soup.safetensors");
+        CliTest.Outcome greedy = CliTest.run("merge", models[0].toString(), models[1].toString(), "--greedy-soup", "--validation", "50",
+                "--data", data.toString(), "--out", soup.toString());
+        assertThat(greedy.code()).as(greedy.err()).isZero();
+        assertThat(new ObjectMapper().readTree(dir.resolve("merged/soup.json").toFile()).get("ingredients").size()).isBetween(1, 2);
+        CliTest.assertOneLineError(CliTest.run("merge", models[0].toString(), models[1].toString(), "--method", "ties", "--data",
+                data.toString(), "--out", dir.resolve("merged/t.safetensors").toString()), "give --base");
+        CliTest.assertOneLineError(CliTest.run("merge", models[0].toString(), models[2].toString(), "--data", data.toString(), "--out",
+                dir.resolve("merged/x.safetensors").toString()), "different network");
     }
 }

@@ -1,0 +1,135 @@
+package ai.perennial.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.data.FashionMnist;
+import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.engine.Engines;
+import ai.perennial.core.merging.Merge;
+import ai.perennial.core.merging.ModelSoup;
+import ai.perennial.core.model.Model;
+import ai.perennial.core.model.Parameter;
+import ai.perennial.core.model.Parameters;
+import ai.perennial.core.state.Rng;
+import ai.perennial.core.train.Evaluator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code perennial merge MODEL... --out merged.safetensors}: one model from several exported models of one
+ * architecture, by a registered merge rule against a shared base, or as a greedy soup chosen on a validation split.
+ */
+@Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Merge exported models of one architecture: a registered rule (ties, task-arithmetic, average; see",
+            "'list merges') against --base, or --greedy-soup on a validation split; reports test accuracies."})
+public final class MergeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Parameters(paramLabel = "MODEL", arity = "2..*", description = "Exported models (NAME.safetensors)")
+    List<Path> models;
+
+    @Option(names = "--method", defaultValue = "average", description = "A merge spec, e.g. ties:density=0.2. Default: ${DEFAULT-VALUE}")
+    String method;
+
+    @Option(names = "--base", description = "The model all of them were fine-tuned from (task vectors are taken against it); "
+            + "required by rules over task vectors unless --method average")
+    Path base;
+
+    @Option(names = "--greedy-soup", description = "Instead of --method: add models, best first, to a uniform soup while the "
+            + "validation accuracy does not drop")
+    boolean greedy;
+
+    @Option(names = "--validation", defaultValue = "5000", description = "Training samples held out to rank the soup's "
+            + "ingredients. Default: ${DEFAULT-VALUE}")
+    int validation;
+
+    @Option(names = "--data", required = true, description = "A directory of MNIST-layout IDX files (its test split is reported)")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "The merged NAME.safetensors (its NAME.json spec beside it)")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!out.getFileName().toString().endsWith(".safetensors")) {
+            throw new PerennialException("--out " + out + ": name the weights file NAME.safetensors");
+        }
+        Merge rule = greedy ? null : Merge.parse(method);
+        List<ExportedModel> inputs = new ArrayList<>();
+        for (Path m : models) {
+            inputs.add(ExportedModel.open(m));
+        }
+        ExportedModel baseModel = base == null ? null : ExportedModel.open(base);
+        for (ExportedModel e : baseModel == null ? inputs : append(inputs, baseModel)) {
+            if (!e.sameArchitecture(inputs.get(0))) {
+                throw new PerennialException("MODEL " + e.weights() + " is a different network from " + inputs.get(0).weights()
+                        + "; merge needs models of one architecture");
+            }
+        }
+        if (!greedy && baseModel == null && !method.startsWith("average")) {
+            throw new PerennialException("--method " + method + " works on task vectors θ − base: give --base (the shared starting model)");
+        }
+        OutputDir.writableFile(out);
+        Engines.pytorch();
+        DataSources.Split split = DataSources.load(FashionMnist.IDX.name(), Map.of("data_dir", data.toString()), 0);
+        inputs.get(0).checkData(split.test(), "--data " + data);
+        Map<String, Object> report = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Model probe = inputs.get(0).build(m);
+            List<float[][]> weights = new ArrayList<>();
+            for (ExportedModel e : inputs) {
+                Model net = e.build(m);
+                weights.add(Parameters.values(net.parameters()));
+                System.out.printf(Locale.ROOT, "%s: test accuracy %.4f%n", e.weights(), Evaluator.accuracy(net, split.test(), 1000, m));
+            }
+            float[][] merged;
+            if (greedy) {
+                if (validation < 1 || validation >= split.train().size()) {
+                    throw new PerennialException("--validation must be between 1 and " + (split.train().size() - 1) + ", got " + validation);
+                }
+                Dataset held = split.train().select(Arrays.copyOf(Shuffle.permutation(split.train().size(), new Rng(11)), validation));
+                ModelSoup.Soup soup = ModelSoup.greedy(weights, w -> {
+                    Parameters.overwrite(probe.parameters(), w);
+                    return Evaluator.accuracy(probe, held, 1000, m);
+                });
+                merged = soup.weights();
+                report.put("ingredients", soup.ingredients().stream().map(i -> models.get(i).toString()).toList());
+                report.put("validation_accuracy", soup.accuracy());
+                System.out.printf(Locale.ROOT, "greedy soup of %d: validation accuracy %.4f%n", soup.ingredients().size(), soup.accuracy());
+            } else {
+                float[][] baseWeights = baseModel == null ? weights.get(0) : Parameters.values(baseModel.build(m).parameters());
+                merged = rule.merge(baseWeights, weights);
+            }
+            Parameters.overwrite(probe.parameters(), merged);
+            double accuracy = Evaluator.accuracy(probe, split.test(), 1000, m);
+            System.out.printf(Locale.ROOT, "merged (%s): test accuracy %.4f -> %s%n", greedy ? "greedy soup" : method, accuracy, out);
+            List<Parameter> params = probe.parameters();
+            Map<String, Object> spec = new LinkedHashMap<>(inputs.get(0).spec());
+            spec.put("weights", out.getFileName().toString());
+            spec.put("from", models.stream().map(Path::toString).toList());
+            spec.put("merge", greedy ? "greedy-soup" : method);
+            spec.put("base", base == null ? null : base.toString());
+            spec.put("test_accuracy", accuracy);
+            spec.putAll(report);
+            spec.remove("step");
+            ExportCommand.write(out, params.stream().map(Parameter::name).toList(),
+                    params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new), merged, spec);
+        }
+        return 0;
+    }
+
+    private static List<ExportedModel> append(List<ExportedModel> list, ExportedModel extra) {
+        List<ExportedModel> out = new ArrayList<>(list);
+        out.add(extra);
+        return out;
+    }
+}
