@@ -31,15 +31,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code perennial interpolate A B}: linear mode connectivity between two exported models. Test loss and accuracy along
- * (1 − α)A + αB, naively and after weight-matching re-basin (B's hidden units permuted to align with A's), without and
+ * (1 − α)A + αB, plainly and after weight-matching re-basin (B's hidden units permuted to align with A's), without and
  * with re-normalization of the interpolated network's hidden activations (rescale; rescale + reshift); the barrier of
  * each curve is its largest rise above the chord between the endpoints.
  */
 @Command(name = "interpolate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Loss and accuracy along the straight line between two exported models, naively and after re-basin",
-            "(with and without re-normalization); barrier heights to DIR/interpolate.json, curves to .csv and .svg."})
+        description = {"Loss and accuracy on the straight line between two exported models, and the barrier along it.",
+            "Four variants: plain, after re-basin, and re-basin with re-normalization (rescale; rescale + reshift); barrier heights",
+            "go to DIR/interpolate.json, the curves to .csv and .svg."})
 public final class InterpolateCommand implements Callable<Integer> {
-    static final List<String> VARIANTS = List.of("naive", "rebasin", "rebasin+rescale", "rebasin+reshift");
+    static final List<String> VARIANTS = List.of("plain", "rebasin", "rebasin+rescale", "rebasin+reshift");
 
     @picocli.CommandLine.Parameters(index = "0", paramLabel = "A", description = "First model (NAME.safetensors from 'perennial export')")
     Path first;
@@ -116,7 +117,7 @@ public final class InterpolateCommand implements Callable<Integer> {
                 double[] loss = new double[alphas.length];
                 double[] accuracy = new double[alphas.length];
                 for (int i = 0; i < alphas.length; i++) {
-                    Parameters.overwrite(probe.parameters(), Interpolation.lerp(wa, variant.equals("naive") ? wb : aligned, alphas[i]));
+                    Parameters.overwrite(probe.parameters(), Interpolation.lerp(wa, variant.equals(VARIANTS.get(0)) ? wb : aligned, alphas[i]));
                     if (variant.endsWith("rescale") || variant.endsWith("reshift")) {
                         Renormalization.apply(probe, statsA, statsB, alphas[i], statInputs, variant.endsWith("reshift"));
                     }

@@ -12,6 +12,7 @@ import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
+import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Option;
  * from a fresh initialization, and COLT; mean ± sd over seeds, with the measured sparsity of every weight matrix.
  */
 @Command(name = "lottery", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Lottery tickets: accuracy against sparsity for one-shot magnitude pruning, iterative magnitude pruning",
-            "with rewinding (imp), IMP's masks re-initialized (reinit) and COLT; writes DIR/lottery.json and DIR/lottery.md."})
+        description = {"Lottery tickets: accuracy against sparsity for four ways of finding a sparse trainable network.",
+            "one-shot magnitude pruning, iterative magnitude pruning with rewinding (imp), IMP's masks re-initialized (reinit)",
+            "and COLT; writes DIR/lottery.json and DIR/lottery.md."})
 public final class LotteryCommand implements Callable<Integer> {
     static final List<String> METHODS = List.of("one-shot", "imp", "reinit", "colt");
 
@@ -87,7 +89,7 @@ public final class LotteryCommand implements Callable<Integer> {
     /** The data set, model and optimizer flags, as train has them. */
     static void declareOptions(CommandLine command) {
         LotteryCommand lottery = command.getCommand();
-        TrainCommand.declareSections(lottery.declared, command.getCommandSpec(), "adamw", OptimizerConfig.sharedParams(Registry.global()));
+        TrainCommand.declareSections(lottery.declared, command.getCommandSpec(), Optimizers.ADAMW.name(), OptimizerConfig.sharedParams(Registry.global()));
     }
 
     @Override

@@ -9,6 +9,7 @@ import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.merging.Merge;
 import ai.perennial.core.merging.ModelSoup;
+import ai.perennial.core.merging.TaskArithmetic;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
@@ -31,17 +32,18 @@ import picocli.CommandLine.Option;
  * architecture, by a registered merge rule against a shared base, or as a greedy soup chosen on a validation split.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Merge exported models of one architecture: a registered rule (ties, task-arithmetic, average; see",
-            "'list merges') against --base, or --greedy-soup on a validation split; reports test accuracies."})
+        description = {"Merge exported models of one architecture into one exported model.",
+            "By a registered rule (see 'list merges') against --base, or as a greedy soup on a validation split; reports test",
+            "accuracies."})
 public final class MergeCommand implements Callable<Integer> {
     @picocli.CommandLine.Parameters(paramLabel = "MODEL", arity = "2..*", description = "Exported models (NAME.safetensors)")
     List<Path> models;
 
-    @Option(names = "--method", defaultValue = "average", description = "A merge spec, e.g. ties:density=0.2. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--method", description = "A merge spec, e.g. ties:density=0.2. Default: the uniform average")
     String method;
 
     @Option(names = "--base", description = "The model all of them were fine-tuned from (task vectors are taken against it); "
-            + "required by rules over task vectors unless --method average")
+            + "required by every rule but uniform")
     Path base;
 
     @Option(names = "--greedy-soup", description = "Instead of --method: add models, best first, to a uniform soup while the "
@@ -63,6 +65,9 @@ public final class MergeCommand implements Callable<Integer> {
         if (!out.getFileName().toString().endsWith(".safetensors")) {
             throw new PerennialException("--out " + out + ": name the weights file NAME.safetensors");
         }
+        if (method == null) {
+            method = TaskArithmetic.UNIFORM.name();
+        }
         Merge rule = greedy ? null : Merge.parse(method);
         List<ExportedModel> inputs = new ArrayList<>();
         for (Path m : models) {
@@ -75,7 +80,7 @@ public final class MergeCommand implements Callable<Integer> {
                         + "; merge needs models of one architecture");
             }
         }
-        if (!greedy && baseModel == null && !method.startsWith("average")) {
+        if (!greedy && baseModel == null && !method.startsWith(TaskArithmetic.UNIFORM.name())) {
             throw new PerennialException("--method " + method + " works on task vectors θ − base: give --base (the shared starting model)");
         }
         OutputDir.writableFile(out);
@@ -116,7 +121,7 @@ public final class MergeCommand implements Callable<Integer> {
             Map<String, Object> spec = new LinkedHashMap<>(inputs.get(0).spec());
             spec.put("weights", out.getFileName().toString());
             spec.put("from", models.stream().map(Path::toString).toList());
-            spec.put("merge", greedy ? "greedy-soup" : method);
+            spec.put("merged_by", greedy ? "greedy-soup" : method);
             spec.put("base", base == null ? null : base.toString());
             spec.put("test_accuracy", accuracy);
             spec.putAll(report);

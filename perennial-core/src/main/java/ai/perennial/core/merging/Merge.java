@@ -11,7 +11,7 @@ import java.util.List;
  * of them started from) and the models. Registered, so strategies and commands choose one by name.
  */
 public interface Merge {
-    Kind<Void, Merge> KIND = Kind.of("merge", "merges", "rules combining models of one architecture, written name:key=value");
+    Kind<Void, Merge> KIND = Kind.of("merge rule", "merges", "rules combining models of one architecture, written name:key=value");
 
     /** The merged weights; {@code base} is the common starting point (methods over task vectors τ_i = θ_i − base use it). */
     float[][] merge(float[][] base, List<float[][]> models);

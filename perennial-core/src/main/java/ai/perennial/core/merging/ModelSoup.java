@@ -10,7 +10,7 @@ import java.util.stream.IntStream;
 /**
  * Greedy model soup (Wortsman et al. 2022): rank the models by validation accuracy; starting from the best, add each
  * next one to the soup (the uniform average of its ingredients) only if the soup's validation accuracy does not drop.
- * The uniform soup is {@link TaskArithmetic#AVERAGE}.
+ * The uniform soup is {@link TaskArithmetic#UNIFORM}.
  */
 public final class ModelSoup {
     private ModelSoup() {

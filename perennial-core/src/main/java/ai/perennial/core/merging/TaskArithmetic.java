@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Task arithmetic (Ilharco et al. 2023): θ = base + λ Σ_i τ_i with task vectors τ_i = θ_i − base. λ = 1/n is the uniform
- * average of the models (a uniform model soup, Wortsman et al. 2022) when they share the base.
+ * average of the models (the uniform merge, a uniform model soup, Wortsman et al. 2022) when they share the base.
  */
 public final class TaskArithmetic implements Merge {
     @Registered
@@ -19,7 +19,7 @@ public final class TaskArithmetic implements Merge {
             .factory((v, none) -> new TaskArithmetic(v.number("scale")));
 
     @Registered
-    public static final Component<Void, Merge> AVERAGE = Component.of(KIND, "average")
+    public static final Component<Void, Merge> UNIFORM = Component.of(KIND, "uniform")
             .summary("the uniform average of the models (a uniform soup): base + (1/n) Σ τ_i")
             .source("Wortsman et al. 2022")
             .factory((v, none) -> new TaskArithmetic(Double.NaN));

@@ -135,14 +135,14 @@ class MergingTest {
         float[][] second = {{-2f, -2f, 1f, 0f}, {3f}};
         assertThat(new TaskArithmetic(0.5).merge(base, List.of(first, second)))
                 .isDeepEqualTo(new float[][] {{0.5f, -1.5f, 0.75f, 0f}, {2f}});
-        assertThat(Merge.parse("average").merge(base, List.of(first, second)))
+        assertThat(Merge.parse("uniform").merge(base, List.of(first, second)))
                 .isDeepEqualTo(new float[][] {{0.5f, -1.5f, 0.75f, 0f}, {2f}});
         // trim to 2 of 4: [3, -1, 0, 0] and [-2, -2, 0, 0]; elected signs +, −; disjoint means 3 and -1.5
         assertThat(new TiesMerging(0.5, 1).merge(base, List.of(first, second)))
                 .isDeepEqualTo(new float[][] {{3f, -1.5f, 0f, 0f}, {3f}});
         assertThat(Merge.parse("ties:density=0.5,scale=2").merge(base, List.of(first, second))[0]).containsExactly(6f, -3f, 0f, 0f);
         assertThatThrownBy(() -> Merge.parse("ties:density=0")).hasMessageContaining("density");
-        assertThatThrownBy(() -> Merge.parse("soup")).hasMessageContaining("unknown merge 'soup'");
+        assertThatThrownBy(() -> Merge.parse("soup")).hasMessageContaining("unknown merge rule 'soup'");
     }
 
     @Test

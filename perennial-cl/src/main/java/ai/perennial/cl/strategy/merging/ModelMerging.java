@@ -3,6 +3,7 @@ package ai.perennial.cl.strategy.merging;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.merging.Merge;
+import ai.perennial.core.merging.TiesMerging;
 import ai.perennial.core.model.Parameters;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -20,12 +21,12 @@ import java.util.List;
  */
 public final class ModelMerging implements Strategy {
     @Registered
-    public static final Component<Long, Strategy> MERGE = Component.of(KIND, "merge")
+    public static final Component<Long, Strategy> MERGE = Component.of(KIND, "merging")
             .summary("train a copy per experience (from the first experience's model, or from the previous copy) and merge the copies")
             .source("Ilharco et al. 2023; Yadav et al. 2023; Marczak et al. 2024")
             .family("merging")
             .tag(ALONE)
-            .params(Param.custom("method", "merge spec", "ties", "how the copies are merged, e.g. ties:density=0.2 or "
+            .params(Param.custom("method", "merge spec", TiesMerging.TIES.name(), "how the copies are merged, e.g. ties:density=0.2 or "
                             + "task-arithmetic:scale=0.5 (see 'list merges')", ModelMerging::checkMerge),
                     Param.choice("start", "shared", "where each copy starts: the base (first experience's model) or the previous copy",
                             "shared", "sequential"))
@@ -53,7 +54,7 @@ public final class ModelMerging implements Strategy {
 
     @Override
     public String name() {
-        return "merge";
+        return "merging";
     }
 
     @Override
