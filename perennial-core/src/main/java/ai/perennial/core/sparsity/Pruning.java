@@ -12,6 +12,7 @@ import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Spec;
+import ai.perennial.core.registry.Values;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
@@ -45,12 +46,7 @@ public final class Pruning implements TrainingHook {
             .summary("gradual magnitude pruning: s(t) = s_f(1 − (1 − (t − start)/(end − start))³), masks recomputed every 'every' steps")
             .source("Zhu & Gupta 2017; Han et al. 2015")
             .params(SPARSITY, SCOPE, START, END, EVERY)
-            .factory((v, none) -> {
-                if (v.get(END) < v.get(START)) {
-                    throw new PerennialException("pruning: end " + v.get(END) + " is before start " + v.get(START) + "; set end >= start");
-                }
-                return new Pruning(null, false, v.get(SPARSITY), Masks.Scope.parse(v.get(SCOPE)), v.get(START), v.get(END), v.get(EVERY));
-            });
+            .factory((v, none) -> scheduled(v, false));
 
     @Registered
     public static final Component<Void, Pruning> MOVEMENT = Component.of(KIND, "movement")
@@ -58,12 +54,14 @@ public final class Pruning implements TrainingHook {
                     + "on the same cubic schedule")
             .source("Sanh et al. 2020")
             .params(SPARSITY, SCOPE, START, END, EVERY)
-            .factory((v, none) -> {
-                if (v.get(END) < v.get(START)) {
-                    throw new PerennialException("pruning: end " + v.get(END) + " is before start " + v.get(START) + "; set end >= start");
-                }
-                return new Pruning(null, true, v.get(SPARSITY), Masks.Scope.parse(v.get(SCOPE)), v.get(START), v.get(END), v.get(EVERY));
-            });
+            .factory((v, none) -> scheduled(v, true));
+
+    private static Pruning scheduled(Values v, boolean movement) {
+        if (v.get(END) < v.get(START)) {
+            throw new PerennialException("pruning: end " + v.get(END) + " is before start " + v.get(START) + "; set end >= start");
+        }
+        return new Pruning(null, movement, v.get(SPARSITY), Masks.Scope.parse(v.get(SCOPE)), v.get(START), v.get(END), v.get(EVERY));
+    }
 
     private final boolean movement;
     private final double target;

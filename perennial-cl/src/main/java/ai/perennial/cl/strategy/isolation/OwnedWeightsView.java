@@ -3,28 +3,27 @@ package ai.perennial.cl.strategy.isolation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.cl.strategy.ClassifierView;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
-import ai.perennial.core.model.Units;
 import java.util.List;
 
 /**
  * PackNet's classifier: the trained model, except that a sample of task t is read out with the trunk weights of tasks
  * after t masked off. The weights are masked in place for the forward pass and restored exactly afterwards.
  */
-final class OwnedWeightsView implements Model {
-    private final Model trained;
+final class OwnedWeightsView extends ClassifierView {
     private final PackNet packnet;
 
     OwnedWeightsView(Model trained, PackNet packnet) {
-        this.trained = trained;
+        super(trained);
         this.packnet = packnet;
     }
 
     @Override
     public NDArray forward(NDArray inputs, int[] tasks) {
         NDArray out = null;
-        boolean[] seen = new boolean[trained.numHeads()];
+        boolean[] seen = new boolean[model.numHeads()];
         for (int t : tasks) {
             if (seen[t]) {
                 continue;
@@ -56,9 +55,9 @@ final class OwnedWeightsView implements Model {
     private NDArray forTask(NDArray inputs, int[] tasks, int task) {
         boolean training = packnet.notYetPacked(task);
         int[] weights = packnet.trunkWeights();
-        List<Parameter> params = trained.parameters();
+        List<Parameter> params = model.parameters();
         NDManager m = inputs.getManager();
-        List<NDArray> masks = packnet.masksFor(trained, task, training, m);
+        List<NDArray> masks = packnet.masksFor(model, task, training, m);
         NDArray[] saved = new NDArray[weights.length];
         for (int l = 0; l < weights.length; l++) {
             NDArray w = params.get(weights[l]).array();
@@ -68,7 +67,7 @@ final class OwnedWeightsView implements Model {
         try {
             int[] same = new int[tasks.length];
             java.util.Arrays.fill(same, task);
-            return trained.forward(inputs, same);
+            return model.forward(inputs, same);
         } finally {
             for (int l = 0; l < weights.length; l++) {
                 NDArray w = params.get(weights[l]).array();
@@ -79,47 +78,7 @@ final class OwnedWeightsView implements Model {
     }
 
     @Override
-    public List<Parameter> parameters() {
-        return trained.parameters();
-    }
-
-    @Override
-    public int numHeads() {
-        return trained.numHeads();
-    }
-
-    @Override
-    public NDArray features(NDArray inputs) {
-        return trained.features(inputs);
-    }
-
-    @Override
-    public List<NDArray> hidden(NDArray inputs) {
-        return trained.hidden(inputs);
-    }
-
-    @Override
-    public Pass forwardWithHidden(NDArray inputs, int[] tasks) {
-        return trained.forwardWithHidden(inputs, tasks);
-    }
-
-    @Override
-    public List<Units> units() {
-        return trained.units();
-    }
-
-    @Override
-    public NDArray readOut(NDArray features, int head) {
-        return trained.readOut(features, head);
-    }
-
-    @Override
     public String describe() {
-        return trained.describe() + " (packnet task masks)";
-    }
-
-    @Override
-    public Model frozenCopy(NDManager manager) {
-        return trained.frozenCopy(manager);
+        return model.describe() + " (packnet task masks)";
     }
 }
