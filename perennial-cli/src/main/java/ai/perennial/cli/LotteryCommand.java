@@ -226,7 +226,6 @@ public final class LotteryCommand implements Callable<Integer> {
         final float[][] rewind;
         final float[][] denseWeights;
         final double denseAccuracy;
-        int runs;
 
         SeedRun(TrainCommand.Setup setup, long seed) {
             this.setup = setup;
@@ -291,7 +290,6 @@ public final class LotteryCommand implements Callable<Integer> {
                 Trainer trainer = new Trainer(model, opt, List.of(Pruning.fixed(mask)), run);
                 trainer.train(set, 0, options, ProgressListener.NONE, listener);
             }
-            runs++;
             return Parameters.values(params);
         }
 
