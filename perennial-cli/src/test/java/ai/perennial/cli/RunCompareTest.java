@@ -71,10 +71,15 @@ class RunCompareTest {
 
     @Test
     void everyStrategyRunsFromTheCommandLine() throws IOException {
-        for (String strategy : ai.perennial.core.registry.Registry.global().names(ai.perennial.cl.strategy.Strategy.KIND)) {
+        ai.perennial.core.registry.Registry registry = ai.perennial.core.registry.Registry.global();
+        for (String strategy : registry.names(ai.perennial.cl.strategy.Strategy.KIND)) {
             Path out = dir.resolve("s-" + strategy);
+            // a strategy that works only with task ids (PackNet) runs on the task-incremental split of the same data
+            boolean taskIncremental = registry.get(ai.perennial.cl.strategy.Strategy.KIND, strategy, "strategy").requires().stream()
+                    .anyMatch(need -> need.equals(java.util.Set.of(ai.perennial.cl.scenario.Scenario.TASK_INCREMENTAL)));
             CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "strategy.name=" + strategy,
-                    "--set", "evaluation.every_steps=0", "--set", "training.epochs=1", "--out", out.toString());
+                    "--set", "evaluation.every_steps=0", "--set", "training.epochs=1", "--set", "scenario.task_incremental=" + taskIncremental,
+                    "--out", out.toString());
             assertThat(o.code()).as(strategy + ": " + o.err()).isZero();
             JsonNode r = new ObjectMapper().readTree(out.resolve("result.json").toFile());
             assertThat(r.get("strategy").asText()).isEqualTo(strategy);
