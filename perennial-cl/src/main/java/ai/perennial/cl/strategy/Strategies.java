@@ -94,7 +94,8 @@ public final class Strategies {
         for (String member : names) {
             Component<Long, Strategy> c = registry.get(Strategy.KIND, member, path + ".name");
             if (c.hasTag(Strategy.ALONE)) {
-                throw new PerennialException(path + ".name: " + member + " is a baseline and is not combined with other strategies; use "
+                throw new PerennialException(path + ".name: " + member + ("baseline".equals(c.family()) ? " is a baseline and" : "")
+                        + " is not combined with other strategies; use "
                         + member + " alone");
             }
             if (c.hasTag(Strategy.SELECTS_DATA)) {
