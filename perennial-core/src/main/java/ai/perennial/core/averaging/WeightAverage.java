@@ -10,7 +10,6 @@ import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
-import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Spec;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.TrainingContext;
@@ -79,10 +78,7 @@ public final class WeightAverage implements TrainingHook {
 
     /** Reads {@code ema:decay=D} or {@code swa:start=S,every=E} (any registered average). */
     public static WeightAverage parse(String spec) {
-        String what = "weight average '" + spec + "'";
-        Spec s = Spec.parse(spec, what);
-        Component<Void, WeightAverage> c = Registry.global().get(KIND, s.name(), what);
-        return c.build(c.resolve(s.params(), what + ": " + s.name()), null);
+        return Spec.build(KIND, spec, "weight average");
     }
 
     @Override

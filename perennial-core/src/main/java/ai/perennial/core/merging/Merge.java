@@ -1,8 +1,6 @@
 package ai.perennial.core.merging;
 
-import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Kind;
-import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Spec;
 import java.util.List;
 
@@ -18,10 +16,7 @@ public interface Merge {
 
     /** Reads {@code name:key=value,...} for any registered merge. */
     static Merge parse(String spec) {
-        String what = "merge '" + spec + "'";
-        Spec s = Spec.parse(spec, what);
-        Component<Void, Merge> c = Registry.global().get(KIND, s.name(), what);
-        return c.build(c.resolve(s.params(), what + ": " + s.name()), null);
+        return Spec.build(KIND, spec, "merge");
     }
 
     /** τ = θ − base. */

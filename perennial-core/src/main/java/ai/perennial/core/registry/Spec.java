@@ -37,6 +37,17 @@ public record Spec(String name, Map<String, String> params) {
         return new Spec(name, params);
     }
 
+    /**
+     * Builds the context-free component {@code text} names, of {@code kind}, from the global registry: {@code what}
+     * (e.g. "weight average") names it in messages.
+     */
+    public static <T> T build(Kind<Void, T> kind, String text, String what) {
+        String described = what + " '" + text + "'";
+        Spec s = parse(text, described);
+        Component<Void, T> c = Registry.global().get(kind, s.name(), described);
+        return c.build(c.resolve(s.params(), described + ": " + s.name()), null);
+    }
+
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(name);

@@ -10,7 +10,6 @@ import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
-import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Spec;
 import ai.perennial.core.registry.Values;
 import ai.perennial.core.state.StateDict;
@@ -90,10 +89,7 @@ public final class Pruning implements TrainingHook {
 
     /** Reads {@code magnitude|movement:sparsity=S,scope=global|layer,start=A,end=B,every=E}. */
     public static Pruning parse(String spec) {
-        String what = "pruning '" + spec + "'";
-        Spec s = Spec.parse(spec, what);
-        Component<Void, Pruning> c = Registry.global().get(KIND, s.name(), what);
-        return c.build(c.resolve(s.params(), what + ": " + s.name()), null);
+        return Spec.build(KIND, spec, "pruning");
     }
 
     public String describe() {
