@@ -93,9 +93,11 @@ public final class Pruning implements TrainingHook {
     }
 
     public String describe() {
-        return masks != null && scope == null ? "fixed masks"
-                : (movement ? "movement" : "magnitude") + ":sparsity=" + target + ",scope=" + scope.name().toLowerCase(java.util.Locale.ROOT) + ",start=" + start
-                + ",end=" + end + ",every=" + every;
+        if (scope == null) {
+            return "fixed masks";
+        }
+        return (movement ? MOVEMENT : MAGNITUDE).name() + ":sparsity=" + target + ",scope=" + scope.name().toLowerCase(java.util.Locale.ROOT)
+                + ",start=" + start + ",end=" + end + ",every=" + every;
     }
 
     @Override
@@ -125,13 +127,7 @@ public final class Pruning implements TrainingHook {
         if (movement && context.globalStep() < end) { // globalStep counts finished steps: this is step globalStep + 1
             List<Parameter> params = context.model().parameters();
             if (scores == null) {
-                scores = new NDArray[params.size()];
-                for (int i = 0; i < scores.length; i++) {
-                    if (params.get(i).decays()) {
-                        scores[i] = params.get(i).array().zerosLike();
-                        NDScope.unregister(scores[i]);
-                    }
-                }
+                allocateScores(params);
             }
             for (int i = 0; i < scores.length; i++) {
                 if (scores[i] != null) {
@@ -155,6 +151,17 @@ public final class Pruning implements TrainingHook {
             upload(context);
         }
         apply(context.model().parameters());
+    }
+
+    private void allocateScores(List<Parameter> params) {
+        boolean[] scored = prunable(params);
+        scores = new NDArray[params.size()];
+        for (int i = 0; i < scores.length; i++) {
+            if (scored[i]) {
+                scores[i] = params.get(i).array().zerosLike();
+                NDScope.unregister(scores[i]);
+            }
+        }
     }
 
     /** The movement scores on the host, zeros for parameters that are not scored (and before the first step). */
@@ -256,11 +263,9 @@ public final class Pruning implements TrainingHook {
     public void importState(StateDict in, TrainingContext context) {
         List<Parameter> params = context.model().parameters();
         if (movement && in.has("score." + firstPrunable(params))) {
-            scores = new NDArray[params.size()];
+            allocateScores(params);
             for (int i = 0; i < scores.length; i++) {
-                if (params.get(i).decays()) {
-                    scores[i] = params.get(i).array().zerosLike();
-                    NDScope.unregister(scores[i]);
+                if (scores[i] != null) {
                     in.copyInto("score." + i, scores[i]);
                 }
             }
