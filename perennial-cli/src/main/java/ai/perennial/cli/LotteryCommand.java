@@ -129,14 +129,13 @@ public final class LotteryCommand implements Callable<Integer> {
         List<Double> dense = new ArrayList<>();
         long start = System.nanoTime();
         for (long seed : seeds) {
-            SeedRun run = new SeedRun(setup, seed);
-            try {
+            try (SeedRun run = new SeedRun(setup, seed)) {
                 layers = run.layerNames();
                 dense.add(run.denseAccuracy);
                 System.err.printf(Locale.ROOT, "seed %d: dense accuracy %.4f%n", seed, run.denseAccuracy);
                 LotteryTickets tickets = new LotteryTickets(run.prunable, maskScope, run::train, run::accuracy);
                 List<LotteryTickets.Ticket> imp = null;
-                for (String m : methods) {
+                for (String m : METHODS.stream().filter(methods::contains).toList()) { // IMP before its re-initialization
                     List<LotteryTickets.Ticket> result = switch (m) {
                         case "one-shot" -> tickets.oneShot(run.denseWeights, run.rewind, sparsities);
                         case "imp" -> imp = tickets.iterative(run.denseWeights, run.rewind, sparsities);
@@ -149,8 +148,6 @@ public final class LotteryCommand implements Callable<Integer> {
                                 t.measured(), t.accuracy());
                     }
                 }
-            } finally {
-                run.close();
             }
         }
         Map<String, Object> result = new LinkedHashMap<>();
