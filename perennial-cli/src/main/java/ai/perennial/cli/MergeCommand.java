@@ -7,9 +7,11 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.FashionMnist;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.merging.FoldableMerge;
 import ai.perennial.core.merging.Merge;
 import ai.perennial.core.merging.ModelSoup;
 import ai.perennial.core.merging.TaskArithmetic;
+import ai.perennial.core.merging.WeightMatching;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
@@ -33,8 +35,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Merge exported models of one architecture into one exported model.",
-            "By a registered rule (see 'list merges') against --base, or as a greedy soup on a validation split; reports test",
-            "accuracies."})
+            "By a registered rule (see 'list merges') against --base, as a greedy soup on a validation split, or by FS-Merge;",
+            "reports test accuracies."})
 public final class MergeCommand implements Callable<Integer> {
     @picocli.CommandLine.Parameters(paramLabel = "MODEL", arity = "2..*", description = "Exported models (NAME.safetensors)")
     List<Path> models;
@@ -50,8 +52,19 @@ public final class MergeCommand implements Callable<Integer> {
             + "validation accuracy does not drop")
     boolean greedy;
 
+    @Option(names = "--fs-merge", description = "Instead of --method, for two models: FS-Merge, a SuperNet of both with learned "
+            + "per-layer merge/unmerge maps (trained to reconstruct both models' features on the --validation samples, labels "
+            + "unused), folded into one network")
+    boolean fsMerge;
+
+    @Option(names = "--fs-steps", defaultValue = "300", description = "FS-Merge's Adam steps per layer. Default: ${DEFAULT-VALUE}")
+    int fsSteps;
+
+    @Option(names = "--fs-lr", defaultValue = "0.001", description = "FS-Merge's Adam rate. Default: ${DEFAULT-VALUE}")
+    double fsLr;
+
     @Option(names = "--validation", defaultValue = "5000", description = "Training samples held out to rank the soup's "
-            + "ingredients. Default: ${DEFAULT-VALUE}")
+            + "ingredients, or FS-Merge's unlabeled samples. Default: ${DEFAULT-VALUE}")
     int validation;
 
     @Option(names = "--data", required = true, description = "A directory of MNIST-layout IDX files (its test split is reported)")
@@ -68,7 +81,17 @@ public final class MergeCommand implements Callable<Integer> {
         if (method == null) {
             method = TaskArithmetic.UNIFORM.name();
         }
-        Merge rule = greedy ? null : Merge.parse(method);
+        if (greedy && fsMerge) {
+            throw new PerennialException("--greedy-soup and --fs-merge are two different merges; choose one");
+        }
+        if (fsMerge && models.size() != 2) {
+            throw new PerennialException("--fs-merge joins two models, got " + models.size());
+        }
+        if (fsSteps < 0 || !(fsLr > 0)) {
+            throw new PerennialException("--fs-steps must be at least 0 and --fs-lr positive, got " + fsSteps + " and " + fsLr);
+        }
+        String how = greedy ? "greedy soup" : fsMerge ? "fs-merge" : method;
+        Merge rule = greedy || fsMerge ? null : Merge.parse(method);
         List<ExportedModel> inputs = new ArrayList<>();
         for (Path m : models) {
             inputs.add(ExportedModel.open(m));
@@ -80,7 +103,7 @@ public final class MergeCommand implements Callable<Integer> {
                         + "; merge needs models of one architecture");
             }
         }
-        if (!greedy && baseModel == null && !method.startsWith(TaskArithmetic.UNIFORM.name())) {
+        if (rule != null && baseModel == null && !method.startsWith(TaskArithmetic.UNIFORM.name())) {
             throw new PerennialException("--method " + method + " works on task vectors θ − base: give --base (the shared starting model)");
         }
         OutputDir.writableFile(out);
@@ -97,11 +120,26 @@ public final class MergeCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%s: test accuracy %.4f%n", e.weights(), Evaluator.accuracy(net, split.test(), 1000, m));
             }
             float[][] merged;
-            if (greedy) {
-                if (validation < 1 || validation >= split.train().size()) {
-                    throw new PerennialException("--validation must be between 1 and " + (split.train().size() - 1) + ", got " + validation);
-                }
-                Dataset held = split.train().select(Arrays.copyOf(Shuffle.permutation(split.train().size(), new Rng(11)), validation));
+            if (rule == null && (validation < 1 || validation >= split.train().size())) {
+                throw new PerennialException("--validation must be between 1 and " + (split.train().size() - 1) + ", got " + validation);
+            }
+            // a soup ranks on these samples, FS-Merge reconstructs features on them
+            Dataset held = rule != null ? null
+                    : split.train().select(Arrays.copyOf(Shuffle.permutation(split.train().size(), new Rng(11)), validation));
+            if (fsMerge) {
+                Model a = inputs.get(0).build(m);
+                Model b = inputs.get(1).build(m);
+                List<Parameter> pa = a.parameters();
+                long[][] shapes = pa.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
+                int[][] perms = WeightMatching.match(a.units(), shapes, weights.get(0), weights.get(1), 0);
+                FoldableMerge.Result r = FoldableMerge.merge(a, b, held.inputs(m, java.util.stream.IntStream.range(0, held.size()).toArray()),
+                        perms, fsSteps, fsLr);
+                merged = r.weights();
+                report.put("reconstruction_loss_start", r.initialLoss());
+                report.put("reconstruction_loss_trained", r.trainedLoss());
+                System.out.printf(Locale.ROOT, "fs-merge: feature reconstruction loss per layer %s -> %s%n", Arrays.toString(r.initialLoss()),
+                        Arrays.toString(r.trainedLoss()));
+            } else if (greedy) {
                 ModelSoup.Soup soup = ModelSoup.greedy(weights, w -> {
                     Parameters.overwrite(probe.parameters(), w);
                     return Evaluator.accuracy(probe, held, 1000, m);
@@ -116,12 +154,12 @@ public final class MergeCommand implements Callable<Integer> {
             }
             Parameters.overwrite(probe.parameters(), merged);
             double accuracy = Evaluator.accuracy(probe, split.test(), 1000, m);
-            System.out.printf(Locale.ROOT, "merged (%s): test accuracy %.4f -> %s%n", greedy ? "greedy soup" : method, accuracy, out);
+            System.out.printf(Locale.ROOT, "merged (%s): test accuracy %.4f -> %s%n", how, accuracy, out);
             List<Parameter> params = probe.parameters();
             Map<String, Object> spec = new LinkedHashMap<>(inputs.get(0).spec());
             spec.put("weights", out.getFileName().toString());
             spec.put("from", models.stream().map(Path::toString).toList());
-            spec.put("merged_by", greedy ? "greedy-soup" : method);
+            spec.put("merged_by", how);
             spec.put("base", base == null ? null : base.toString());
             spec.put("test_accuracy", accuracy);
             spec.putAll(report);

@@ -95,6 +95,16 @@ class SparsityMergingCommandsTest {
                 "--data", data.toString(), "--out", soup.toString());
         assertThat(greedy.code()).as(greedy.err()).isZero();
         assertThat(new ObjectMapper().readTree(dir.resolve("merged/soup.json").toFile()).get("ingredients").size()).isBetween(1, 2);
+        Path folded = dir.resolve("merged/fs.safetensors");
+        CliTest.Outcome fs = CliTest.run("merge", models[0].toString(), models[1].toString(), "--fs-merge", "--fs-steps", "20",
+                "--validation", "50", "--data", data.toString(), "--out", folded.toString());
+        assertThat(fs.code()).as(fs.err()).isZero();
+        assertThat(fs.out()).contains("fs-merge: feature reconstruction loss per layer", "merged (fs-merge): test accuracy");
+        JsonNode fsSpec = new ObjectMapper().readTree(dir.resolve("merged/fs.json").toFile());
+        assertThat(fsSpec.get("reconstruction_loss_trained").get(0).asDouble())
+                .isLessThanOrEqualTo(fsSpec.get("reconstruction_loss_start").get(0).asDouble());
+        CliTest.assertOneLineError(CliTest.run("merge", models[0].toString(), models[1].toString(), models[1].toString(), "--fs-merge",
+                "--data", data.toString(), "--out", dir.resolve("merged/f3.safetensors").toString()), "joins two models");
         CliTest.assertOneLineError(CliTest.run("merge", models[0].toString(), models[1].toString(), "--method", "ties", "--data",
                 data.toString(), "--out", dir.resolve("merged/t.safetensors").toString()), "give --base");
         CliTest.assertOneLineError(CliTest.run("merge", models[0].toString(), models[2].toString(), "--data", data.toString(), "--out",

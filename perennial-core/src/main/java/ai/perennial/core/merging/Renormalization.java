@@ -127,7 +127,7 @@ public final class Renormalization {
     }
 
     /** The bias of the layer whose weight is parameter {@code w}: a hidden layer's own, or the head's (its NAME.bias). */
-    private static int readerBias(List<Units> units, List<Parameter> params, int w) {
+    static int readerBias(List<Units> units, List<Parameter> params, int w) {
         for (Units u : units) {
             if (u.inputWeight() == w) {
                 return u.inputBias();

@@ -210,4 +210,30 @@ class MergingTest {
             }
         }
     }
+
+    @Test
+    void foldableMergeStartsAtTheRebasinAverageAndTrainingImprovesReconstruction() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Mlp a = new Mlp(m, 12, new int[] {16, 10}, 4, 1, 3);
+            Mlp b = new Mlp(m, 12, new int[] {16, 10}, 4, 1, 4);
+            NDArray x = m.randomNormal(0, 1, new Shape(200, 12), ai.djl.ndarray.types.DataType.FLOAT32);
+            long[][] shapes = shapes(a.parameters());
+            float[][] wa = Parameters.values(a.parameters());
+            float[][] wb = Parameters.values(b.parameters());
+            int[][] perms = WeightMatching.match(a.units(), shapes, wa, wb, 0);
+            float[][] average = Interpolation.lerp(wa, WeightMatching.permute(a.units(), shapes, wb, perms), 0.5);
+            FoldableMerge.Result start = FoldableMerge.merge(a, b, x, perms, 0, 0.01);
+            for (int t = 0; t < average.length; t++) {
+                assertThat(start.weights()[t]).usingComparatorWithPrecision(1e-6f).containsExactly(average[t]);
+            }
+            FoldableMerge.Result trained = FoldableMerge.merge(a, b, x, perms, 150, 0.01);
+            assertThat(trained.initialLoss()[0]).isEqualTo(start.initialLoss()[0]); // later layers start from trained earlier ones
+            for (int l = 0; l < 2; l++) {
+                assertThat(trained.trainedLoss()[l]).as("layer %d", l).isLessThan(0.9 * trained.initialLoss()[l]);
+            }
+            assertThatThrownBy(() -> FoldableMerge.merge(new SmallCnn(m, new Shape(1, 8, 8), 3, 1, 5),
+                    new SmallCnn(m, new Shape(1, 8, 8), 3, 1, 6), m.zeros(new Shape(2, 1, 8, 8)), new int[][] {{0}}, 0, 0.01))
+                    .hasMessageContaining("dense layers only");
+        }
+    }
 }
