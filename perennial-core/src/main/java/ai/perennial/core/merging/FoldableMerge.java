@@ -135,7 +135,7 @@ public final class FoldableMerge {
         merge.setRequiresGradient(true);
         unmerge.setRequiresGradient(true);
         List<Parameter> params = List.of(new Parameter("merge", merge, false), new Parameter("unmerge", unmerge, false));
-        Optimizer adam = new Optimizer("adam", Optimizers.adam(Schedule.constant(lr), 0.9, 0.999, 1e-8), params);
+        Optimizer adam = new Optimizer(Optimizers.ADAM.name(), Optimizers.adam(Schedule.constant(lr), 0.9, 0.999, 1e-8), params);
         // keep the best maps seen: a rate too large for a layer then costs steps, never the starting point
         float[] bestMerge = merge.toFloatArray();
         float[] bestUnmerge = unmerge.toFloatArray();
