@@ -95,7 +95,7 @@ public final class InterpolateCommand implements Callable<Integer> {
             Model modelB = b.build(m);
             Model probe = a.build(m);
             List<Parameter> params = modelA.parameters();
-            long[][] shapes = params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
+            long[][] shapes = Parameters.shapes(params);
             float[][] wa = Parameters.values(params);
             float[][] wb = Parameters.values(modelB.parameters());
             int[][] perms = WeightMatching.match(modelA.units(), shapes, wa, wb, 0);

@@ -113,9 +113,11 @@ public final class MergeCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager()) {
             Model probe = inputs.get(0).build(m);
+            List<Model> nets = new ArrayList<>();
             List<float[][]> weights = new ArrayList<>();
             for (ExportedModel e : inputs) {
                 Model net = e.build(m);
+                nets.add(net);
                 weights.add(Parameters.values(net.parameters()));
                 System.out.printf(Locale.ROOT, "%s: test accuracy %.4f%n", e.weights(), Evaluator.accuracy(net, split.test(), 1000, m));
             }
@@ -127,12 +129,9 @@ public final class MergeCommand implements Callable<Integer> {
             Dataset held = rule != null ? null
                     : split.train().select(Arrays.copyOf(Shuffle.permutation(split.train().size(), new Rng(11)), validation));
             if (fsMerge) {
-                Model a = inputs.get(0).build(m);
-                Model b = inputs.get(1).build(m);
-                List<Parameter> pa = a.parameters();
-                long[][] shapes = pa.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
-                int[][] perms = WeightMatching.match(a.units(), shapes, weights.get(0), weights.get(1), 0);
-                FoldableMerge.Result r = FoldableMerge.merge(a, b, held.inputs(m, java.util.stream.IntStream.range(0, held.size()).toArray()),
+                Model a = nets.get(0);
+                int[][] perms = WeightMatching.match(a.units(), Parameters.shapes(a.parameters()), weights.get(0), weights.get(1), 0);
+                FoldableMerge.Result r = FoldableMerge.merge(a, nets.get(1), held.inputs(m, java.util.stream.IntStream.range(0, held.size()).toArray()),
                         perms, fsSteps, fsLr);
                 merged = r.weights();
                 report.put("reconstruction_loss_start", r.initialLoss());
@@ -165,7 +164,7 @@ public final class MergeCommand implements Callable<Integer> {
             spec.putAll(report);
             spec.remove("step");
             ExportCommand.write(out, params.stream().map(Parameter::name).toList(),
-                    params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new), merged, spec);
+                    Parameters.shapes(params), merged, spec);
         }
         return 0;
     }

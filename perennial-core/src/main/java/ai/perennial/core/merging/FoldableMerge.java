@@ -103,9 +103,7 @@ public final class FoldableMerge {
                 unmerge = un;
             }
             // the head reads ½(A's head on A's features + B's head on B's features)
-            Units last = units.get(units.size() - 1);
-            int n = last.count();
-            for (int w : last.outputWeights()) {
+            for (int w : units.get(units.size() - 1).outputWeights()) {
                 int bias = Renormalization.readerBias(units, pa, w);
                 NDArray heads = NDArrays.concat(new NDList(pa.get(w).array().stopGradient(), pb.get(w).array().stopGradient()), 1);
                 folded[w] = heads.matMul(unmerge).mul(0.5f).toFloatArray();
@@ -113,8 +111,8 @@ public final class FoldableMerge {
             }
             for (int t = 0; t < folded.length; t++) {
                 if (folded[t] == null) {
-                    throw new PerennialException("FS-Merge: parameter " + pa.get(t).name() + " of " + a.describe() + " is not part of a dense layer"
-                            + " or the head (" + n + " units in the last layer)");
+                    throw new PerennialException("FS-Merge: parameter " + pa.get(t).name() + " of " + a.describe()
+                            + " is not part of a dense layer or the head");
                 }
             }
         }

@@ -72,6 +72,11 @@ public final class Parameters {
         return out;
     }
 
+    /** Every parameter's shape, in order (the layout {@link #values} flattens). */
+    public static long[][] shapes(List<Parameter> params) {
+        return params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
+    }
+
     /** Writes {@code values} (as {@link #values} gives them) into the parameters' own storage. */
     public static void overwrite(List<Parameter> params, float[][] values) {
         for (int i = 0; i < values.length; i++) {

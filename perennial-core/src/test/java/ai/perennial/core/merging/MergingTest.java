@@ -84,7 +84,7 @@ class MergingTest {
 
     private static void checkRecovery(Model model, Model target, NDArray x, long seed) {
         List<Parameter> params = model.parameters();
-        long[][] shapes = shapes(params);
+        long[][] shapes = Parameters.shapes(params);
         float[][] a = Parameters.values(params);
         Random random = new Random(seed);
         int[][] hidden = new int[model.units().size()][];
@@ -113,10 +113,6 @@ class MergingTest {
             distances[i] = maxDifference(target.forward(x, tasks).toFloatArray(), model.forward(x, tasks).toFloatArray());
         }
         assertThat(Arrays.stream(distances).max().getAsDouble()).isLessThan(1e-5); // the barrier between a network and its aligned copy is 0
-    }
-
-    static long[][] shapes(List<Parameter> params) {
-        return params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
     }
 
 
@@ -217,7 +213,7 @@ class MergingTest {
             Mlp a = new Mlp(m, 12, new int[] {16, 10}, 4, 1, 3);
             Mlp b = new Mlp(m, 12, new int[] {16, 10}, 4, 1, 4);
             NDArray x = m.randomNormal(0, 1, new Shape(200, 12), ai.djl.ndarray.types.DataType.FLOAT32);
-            long[][] shapes = shapes(a.parameters());
+            long[][] shapes = Parameters.shapes(a.parameters());
             float[][] wa = Parameters.values(a.parameters());
             float[][] wb = Parameters.values(b.parameters());
             int[][] perms = WeightMatching.match(a.units(), shapes, wa, wb, 0);
