@@ -33,6 +33,7 @@ public final class ReplayBuffer {
     private int allocated;
     private Object rows;
     private int[] labels = new int[0];
+    private float[] targets = new float[0]; // numeric targets when the stored data is a regression data set
     private int[] tasks = new int[0];
     private float[][] logits;
     private int size;
@@ -75,6 +76,9 @@ public final class ReplayBuffer {
             }
             host.copyRow(indices[i], rows, slot);
             labels[slot] = host.label(indices[i]);
+            if (host.regression()) {
+                targets[slot] = host.target(indices[i]);
+            }
             tasks[slot] = host.task(indices[i]);
             if (sampleLogits != null) {
                 if (logits == null) {
@@ -93,6 +97,7 @@ public final class ReplayBuffer {
             }
             rows = more;
             labels = java.util.Arrays.copyOf(labels, n);
+            targets = java.util.Arrays.copyOf(targets, n);
             tasks = java.util.Arrays.copyOf(tasks, n);
             if (logits != null) {
                 logits = java.util.Arrays.copyOf(logits, n);
@@ -164,13 +169,17 @@ public final class ReplayBuffer {
     public Dataset view(int[] slots) {
         Object picked = template.newStorage(slots.length);
         int[] l = new int[slots.length];
+        float[] y = template.regression() ? new float[slots.length] : null;
         int[] t = new int[slots.length];
         for (int i = 0; i < slots.length; i++) {
             copySlot(slots[i], picked, i);
             l[i] = labels[slots[i]];
+            if (y != null) {
+                y[i] = targets[slots[i]];
+            }
             t[i] = tasks[slots[i]];
         }
-        return template.fromRows("replay", picked, l, t, template.numClasses());
+        return template.fromRows("replay", picked, l, y, t, template.numClasses());
     }
 
     private void copySlot(int slot, Object dst, int dstRow) {
@@ -224,6 +233,7 @@ public final class ReplayBuffer {
         rows = null;
         allocated = 0;
         labels = new int[0];
+        targets = new float[0];
         tasks = new int[0];
         logits = null;
         if (size == 0) {
@@ -234,6 +244,9 @@ public final class ReplayBuffer {
         for (int s = 0; s < size; s++) {
             stored.copyRow(s, rows, s);
             labels[s] = stored.label(s);
+            if (stored.regression()) {
+                targets[s] = stored.target(s);
+            }
             tasks[s] = stored.task(s);
         }
         if (in.has(prefix + "logits")) {
@@ -255,6 +268,6 @@ public final class ReplayBuffer {
                 logitBytes += logits[s] == null ? 0 : 4L * logits[s].length;
             }
         }
-        return size * (perRow + 8) + logitBytes;
+        return size * (perRow + (template != null && template.regression() ? 12 : 8)) + logitBytes;
     }
 }

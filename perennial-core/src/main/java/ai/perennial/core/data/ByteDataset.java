@@ -16,12 +16,17 @@ public final class ByteDataset extends HostDataset {
     private final float std;
 
     public ByteDataset(String name, byte[] pixels, int[] labels, Shape sampleShape, int numClasses, float mean, float std) {
-        this(name, pixels, labels, null, sampleShape, numClasses, mean, std);
+        this(name, pixels, labels, null, null, sampleShape, numClasses, mean, std);
     }
 
-    private ByteDataset(String name, byte[] pixels, int[] labels, int[] tasks, Shape sampleShape, int numClasses,
+    /** Images with a numeric target each (regression). */
+    public static ByteDataset withTargets(String name, byte[] pixels, float[] targets, Shape sampleShape, float mean, float std) {
+        return new ByteDataset(name, pixels, new int[targets.length], targets, null, sampleShape, 1, mean, std);
+    }
+
+    private ByteDataset(String name, byte[] pixels, int[] labels, float[] targets, int[] tasks, Shape sampleShape, int numClasses,
             float mean, float std) {
-        super(name, pixels.length, labels, tasks, sampleShape, numClasses);
+        super(name, pixels.length, labels, targets, tasks, sampleShape, numClasses);
         if (!(std > 0)) {
             throw new IllegalArgumentException(name + ": normalization std must be positive, got " + std);
         }
@@ -93,7 +98,7 @@ public final class ByteDataset extends HostDataset {
                 out[base + p] = (byte) Math.round(top + (bottom - top) * fy[p]);
             }
         }
-        return (ByteDataset) create(name(), out, labelArray(), taskArray(), numClasses());
+        return (ByteDataset) create(name(), out, labelArray(), targetArray(), taskArray(), numClasses());
     }
 
     private float at(int base, int x, int y, int w, int h) {
@@ -106,8 +111,8 @@ public final class ByteDataset extends HostDataset {
     }
 
     @Override
-    protected HostDataset create(String name, Object storage, int[] labels, int[] tasks, int numClasses) {
-        return new ByteDataset(name, (byte[]) storage, labels, tasks, sampleShape(), numClasses, mean, std);
+    protected HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses) {
+        return new ByteDataset(name, (byte[]) storage, labels, targets, tasks, sampleShape(), numClasses, mean, std);
     }
 
     @Override

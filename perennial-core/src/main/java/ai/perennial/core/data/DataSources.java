@@ -17,8 +17,35 @@ public final class DataSources {
     private DataSources() {
     }
 
-    public record Split(Dataset train, Dataset test) {
+    /**
+     * A training and a test set. {@code trainTimes}/{@code testTimes}: each sample's time stamp (non-decreasing, one per
+     * sample) when the source is time-ordered, for streams cut by time; {@code null} when the data has no time order.
+     */
+    public record Split(Dataset train, Dataset test, double[] trainTimes, double[] testTimes) {
+        public Split {
+            if ((trainTimes == null) != (testTimes == null)) {
+                throw new IllegalArgumentException("time stamps must be given for both the training and the test set, or for neither");
+            }
+            if (trainTimes != null && (trainTimes.length != train.size() || testTimes.length != test.size())) {
+                throw new IllegalArgumentException("one time stamp per sample: " + trainTimes.length + " for " + train.size()
+                        + " training and " + testTimes.length + " for " + test.size() + " test samples");
+            }
+        }
+
+        public Split(Dataset train, Dataset test) {
+            this(train, test, null, null);
+        }
+
+        public boolean timeOrdered() {
+            return trainTimes != null;
+        }
     }
+
+    /** Data with class labels (classification). */
+    public static final Trait CLASS_TARGETS = new Trait("targets", "classes", "class labels");
+
+    /** Data with a numeric target per sample (regression). */
+    public static final Trait NUMERIC_TARGETS = new Trait("targets", "numeric", "numeric targets (regression)");
 
     /** The named source with {@code params} (checked against its declaration), e.g. {@code load("gaussian-clusters", Map.of(), 1)}. */
     public static Split load(String name, Map<String, ?> params, long seed) {

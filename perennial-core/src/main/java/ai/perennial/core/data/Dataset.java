@@ -18,9 +18,21 @@ public interface Dataset {
     /** Shape of one input, e.g. {@code [1, 28, 28]} for an image or {@code [d]} for a vector. */
     Shape sampleShape();
 
+    /** Classes of a classification data set; 1 for numeric targets ({@link #regression}), read by one output unit. */
     int numClasses();
 
+    /** The class of sample {@code index}; 0 for every sample of a {@link #regression} data set. */
     int label(int index);
+
+    /** True when every sample carries a numeric target ({@link #target}) to regress instead of a class label. */
+    default boolean regression() {
+        return false;
+    }
+
+    /** The numeric target of sample {@code index}; only for a {@link #regression} data set. */
+    default float target(int index) {
+        throw new UnsupportedOperationException(name() + " has class labels, not numeric targets");
+    }
 
     /**
      * The task (output head) sample {@code index} belongs to; 0 unless the data set was tagged with
@@ -46,8 +58,18 @@ public interface Dataset {
     /** Float32 inputs of shape {@code (indices.length, sampleShape...)}, normalized, on {@code manager}. */
     NDArray inputs(NDManager manager, int[] indices);
 
-    /** Int64 labels of shape {@code (indices.length)} on {@code manager}. */
+    /**
+     * Int64 class labels of shape {@code (indices.length)} on {@code manager}, or float32 numeric targets of that shape for a
+     * {@link #regression} data set.
+     */
     default NDArray labels(NDManager manager, int[] indices) {
+        if (regression()) {
+            float[] targets = new float[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                targets[i] = target(indices[i]);
+            }
+            return manager.create(targets, new Shape(indices.length));
+        }
         long[] out = new long[indices.length];
         for (int i = 0; i < indices.length; i++) {
             out[i] = label(indices[i]);

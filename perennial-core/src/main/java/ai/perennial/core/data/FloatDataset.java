@@ -10,11 +10,16 @@ public final class FloatDataset extends HostDataset {
     private final float[] values;
 
     public FloatDataset(String name, float[] values, int[] labels, Shape sampleShape, int numClasses) {
-        this(name, values, labels, null, sampleShape, numClasses);
+        this(name, values, labels, null, null, sampleShape, numClasses);
     }
 
-    private FloatDataset(String name, float[] values, int[] labels, int[] tasks, Shape sampleShape, int numClasses) {
-        super(name, values.length, labels, tasks, sampleShape, numClasses);
+    /** Inputs with a numeric target each (regression). */
+    public static FloatDataset withTargets(String name, float[] values, float[] targets, Shape sampleShape) {
+        return new FloatDataset(name, values, new int[targets.length], targets, null, sampleShape, 1);
+    }
+
+    private FloatDataset(String name, float[] values, int[] labels, float[] targets, int[] tasks, Shape sampleShape, int numClasses) {
+        super(name, values.length, labels, targets, tasks, sampleShape, numClasses);
         this.values = values;
     }
 
@@ -28,8 +33,8 @@ public final class FloatDataset extends HostDataset {
     }
 
     @Override
-    protected HostDataset create(String name, Object storage, int[] labels, int[] tasks, int numClasses) {
-        return new FloatDataset(name, (float[]) storage, labels, tasks, sampleShape(), numClasses);
+    protected HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses) {
+        return new FloatDataset(name, (float[]) storage, labels, targets, tasks, sampleShape(), numClasses);
     }
 
     @Override

@@ -16,14 +16,24 @@ import java.util.List;
 public abstract class HostDataset implements Dataset {
     private final String name;
     private final int[] labels;
+    private final float[] targets; // numeric targets of a regression data set, else null
     private final int[] tasks;
     private final Shape sampleShape;
     private final int features;
     private final int numClasses;
 
-    /** @param tasks per-sample task ids, or {@code null} for all 0 */
-    protected HostDataset(String name, int storageLength, int[] labels, int[] tasks, Shape sampleShape, int numClasses) {
+    /**
+     * @param targets per-sample numeric targets of a regression data set (then {@code labels} are all 0 and
+     *     {@code numClasses} is 1), or {@code null} for a classification data set
+     * @param tasks per-sample task ids, or {@code null} for all 0
+     */
+    protected HostDataset(String name, int storageLength, int[] labels, float[] targets, int[] tasks, Shape sampleShape,
+            int numClasses) {
         this.features = Math.toIntExact(sampleShape.size());
+        if (targets != null && (targets.length != labels.length || numClasses != 1)) {
+            throw new IllegalArgumentException(name + ": " + targets.length + " numeric targets for " + labels.length
+                    + " samples of " + numClasses + " classes; a regression data set has one target per sample and 1 class");
+        }
         if ((long) labels.length * features != storageLength) {
             throw new IllegalArgumentException(name + ": " + storageLength + " values do not hold " + labels.length
                     + " samples of shape " + sampleShape);
@@ -38,6 +48,7 @@ public abstract class HostDataset implements Dataset {
         }
         this.name = name;
         this.labels = labels;
+        this.targets = targets;
         this.tasks = tasks;
         this.sampleShape = sampleShape;
         this.numClasses = numClasses;
@@ -46,8 +57,8 @@ public abstract class HostDataset implements Dataset {
     /** The row-major input array ({@code byte[]} or {@code float[]}). */
     protected abstract Object storage();
 
-    /** A data set of the same kind over other arrays. */
-    protected abstract HostDataset create(String name, Object storage, int[] labels, int[] tasks, int numClasses);
+    /** A data set of the same kind over other arrays ({@code targets} null for class labels). */
+    protected abstract HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses);
 
     /** Copies one row, reordering its features: {@code dst[dstOff + i] = src[srcOff + permutation[i]]}. */
     protected abstract void permuteRow(Object src, int srcOff, Object dst, int dstOff, int[] permutation);
@@ -78,6 +89,19 @@ public abstract class HostDataset implements Dataset {
     }
 
     @Override
+    public boolean regression() {
+        return targets != null;
+    }
+
+    @Override
+    public float target(int index) {
+        if (targets == null) {
+            return Dataset.super.target(index);
+        }
+        return targets[index];
+    }
+
+    @Override
     public int task(int index) {
         return tasks == null ? 0 : tasks[index];
     }
@@ -91,6 +115,11 @@ public abstract class HostDataset implements Dataset {
         return labels;
     }
 
+    /** The numeric-target array itself, or {@code null} for class labels (never mutate it). */
+    protected float[] targetArray() {
+        return targets;
+    }
+
     /** The task-id array itself, or {@code null} when every sample is task 0 (never mutate it). */
     protected int[] taskArray() {
         return tasks;
@@ -101,15 +130,19 @@ public abstract class HostDataset implements Dataset {
         Object src = storage();
         Object out = Array.newInstance(src.getClass().getComponentType(), indices.length * features);
         int[] outLabels = new int[indices.length];
+        float[] outTargets = targets == null ? null : new float[indices.length];
         int[] outTasks = tasks == null ? null : new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
             System.arraycopy(src, indices[i] * features, out, i * features, features);
             outLabels[i] = labels[indices[i]];
+            if (outTargets != null) {
+                outTargets[i] = targets[indices[i]];
+            }
             if (outTasks != null) {
                 outTasks[i] = tasks[indices[i]];
             }
         }
-        return create(name, out, outLabels, outTasks, numClasses);
+        return create(name, out, outLabels, outTargets, outTasks, numClasses);
     }
 
     /** A new row storage (same element type) for {@code rows} samples, e.g. for a replay buffer. */
@@ -128,12 +161,14 @@ public abstract class HostDataset implements Dataset {
 
     /**
      * A data set of this kind (element type, sample shape, normalization) over the first {@code labels.length}
-     * rows of {@code storage}; the arrays are copied, so the caller may keep mutating its own.
+     * rows of {@code storage}; the arrays are copied, so the caller may keep mutating its own. {@code targets}: the
+     * rows' numeric targets when this is a regression data set, else null.
      */
-    public HostDataset fromRows(String name, Object storage, int[] labels, int[] tasks, int numClasses) {
+    public HostDataset fromRows(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses) {
         Object rows = Array.newInstance(storage.getClass().getComponentType(), labels.length * features);
         System.arraycopy(storage, 0, rows, 0, labels.length * features);
-        return create(name, rows, labels.clone(), tasks == null ? null : tasks.clone(), numClasses);
+        return create(name, rows, labels.clone(), targets == null ? null : targets.clone(), tasks == null ? null : tasks.clone(),
+                numClasses);
     }
 
     /**
@@ -148,6 +183,9 @@ public abstract class HostDataset implements Dataset {
             out.putFloats(prefix + "rows", shape, (float[]) storage());
         }
         out.putInts(prefix + "labels", labels);
+        if (targets != null) {
+            out.putFloats(prefix + "targets", new long[] {targets.length}, targets);
+        }
         if (tasks != null) {
             out.putInts(prefix + "tasks", tasks);
         }
@@ -160,7 +198,8 @@ public abstract class HostDataset implements Dataset {
         HostDataset t = (HostDataset) template;
         Object rows = t.storage() instanceof byte[] ? in.bytes(prefix + "rows") : in.floats(prefix + "rows");
         int[] tasks = in.has(prefix + "tasks") ? in.ints(prefix + "tasks") : null;
-        return t.fromRows(in.text(prefix + "name"), rows, in.ints(prefix + "labels"), tasks, (int) in.counter(prefix + "classes"));
+        float[] targets = in.has(prefix + "targets") ? in.floats(prefix + "targets") : null;
+        return t.fromRows(in.text(prefix + "name"), rows, in.ints(prefix + "labels"), targets, tasks, (int) in.counter(prefix + "classes"));
     }
 
     /** Bytes one input row occupies in host memory. */
@@ -173,19 +212,22 @@ public abstract class HostDataset implements Dataset {
         if (newLabels.length != labels.length) {
             throw new IllegalArgumentException(name + ": " + newLabels.length + " labels for " + labels.length + " samples");
         }
-        return create(name, storage(), newLabels.clone(), tasks, newNumClasses);
+        if (targets != null) {
+            throw new IllegalArgumentException(name + " has numeric targets, not class labels to relabel");
+        }
+        return create(name, storage(), newLabels.clone(), null, tasks, newNumClasses);
     }
 
     @Override
     public HostDataset withTask(int task) {
         int[] t = new int[labels.length];
         Arrays.fill(t, task);
-        return create(name, storage(), labels, t, numClasses);
+        return create(name, storage(), labels, targets, t, numClasses);
     }
 
     @Override
     public HostDataset named(String newName) {
-        return create(newName, storage(), labels, tasks, numClasses);
+        return create(newName, storage(), labels, targets, tasks, numClasses);
     }
 
     @Override
@@ -198,7 +240,7 @@ public abstract class HostDataset implements Dataset {
         for (int i = 0; i < labels.length; i++) {
             permuteRow(src, i * features, out, i * features, permutation);
         }
-        return create(name, out, labels, tasks, numClasses);
+        return create(name, out, labels, targets, tasks, numClasses);
     }
 
     /** The parts one after another; they must be of one kind, sample shape and class count. */
@@ -212,7 +254,8 @@ public abstract class HostDataset implements Dataset {
         boolean anyTasks = false;
         for (Dataset d : parts) {
             HostDataset h = (HostDataset) d;
-            if (h.getClass() != first.getClass() || !h.sampleShape.equals(first.sampleShape)) {
+            if (h.getClass() != first.getClass() || !h.sampleShape.equals(first.sampleShape)
+                    || (h.targets == null) != (first.targets == null)) {
                 throw new IllegalArgumentException("cannot concatenate " + h.name + " " + h.sampleShape + " with "
                         + first.name + " " + first.sampleShape);
             }
@@ -223,17 +266,21 @@ public abstract class HostDataset implements Dataset {
         Object out = Array.newInstance(first.storage().getClass().getComponentType(), total * first.features);
         int[] labels = new int[total];
         int[] tasks = anyTasks ? new int[total] : null;
+        float[] targets = first.targets == null ? null : new float[total];
         int at = 0;
         for (Dataset d : parts) {
             HostDataset h = (HostDataset) d;
             System.arraycopy(h.storage(), 0, out, at * first.features, h.size() * first.features);
             System.arraycopy(h.labels, 0, labels, at, h.size());
+            if (targets != null) {
+                System.arraycopy(h.targets, 0, targets, at, h.size());
+            }
             if (tasks != null && h.tasks != null) {
                 System.arraycopy(h.tasks, 0, tasks, at, h.size());
             }
             at += h.size();
         }
-        return first.create(name, out, labels, tasks, numClasses);
+        return first.create(name, out, labels, targets, tasks, numClasses);
     }
 
     protected long[] batchDims(int n) {
