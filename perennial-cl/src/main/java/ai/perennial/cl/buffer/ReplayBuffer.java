@@ -62,6 +62,10 @@ public final class ReplayBuffer {
      */
     public void offer(Dataset source, int[] indices, float[][] sampleLogits) {
         HostDataset host = (HostDataset) source;
+        if (policy == Policy.CLASS_BALANCED && host.regression()) {
+            throw new PerennialException("a class-balanced memory needs class labels, but " + host.name()
+                    + " has numeric targets; use the reservoir policy");
+        }
         if (template == null) {
             template = host;
         }

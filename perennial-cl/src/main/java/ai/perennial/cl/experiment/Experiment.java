@@ -220,9 +220,16 @@ public final class Experiment {
         long seed = config.seed();
         List<Compatibility.Part> parts = new ArrayList<>(config.parts());
         Dataset sample = stream.experiences().get(0).train();
-        if (config.dataset() == null) {
-            parts.add(part("the given data", "dataset", Set.of(sample.sampleShape().dimension() == 3 ? DataSources.IMAGES
-                    : DataSources.VECTORS)));
+        if (config.scenario() == null) { // the program's own stream carries its own data, whatever the dataset section says
+            parts.removeIf(p -> p.path().equals("dataset"));
+        }
+        if (config.dataset() == null || config.scenario() == null) {
+            Set<Trait> given = new java.util.HashSet<>(Set.of(sample.sampleShape().dimension() == 3 ? DataSources.IMAGES
+                    : DataSources.VECTORS, sample.regression() ? DataSources.NUMERIC_TARGETS : DataSources.CLASS_TARGETS));
+            if (data != null && data.timeOrdered()) {
+                given.add(DataSources.TIME_ORDERED);
+            }
+            parts.add(part("the given data", "dataset", given));
         }
         if (config.scenario() == null) {
             parts.add(part("the given stream", "scenario", stream.setting() == null ? Set.of() : Set.of(stream.setting())));
@@ -238,7 +245,8 @@ public final class Experiment {
                 new ContinualRunner.EvalOptions(e.get(ExperimentConfig.EVERY_STEPS), e.get(ExperimentConfig.SUBSET_SIZE),
                         e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW),
                         e.get(ExperimentConfig.PROBE_SIZE), e.get(ExperimentConfig.DIAGNOSTICS_EVERY)),
-                seed, config.training().get(ExperimentConfig.AVERAGE));
+                seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.LOSS),
+                e.get(ExperimentConfig.SCORE));
         return new ContinualRun(stream, m, o, s, options);
     }
 
@@ -310,12 +318,17 @@ public final class Experiment {
 
         /** The program's own data: a training and a test set with the same sample shape and classes. */
         public Builder data(Dataset train, Dataset test) {
-            if (!train.sampleShape().equals(test.sampleShape())) {
-                throw new PerennialException("data: training samples are " + train.sampleShape() + " but test samples are "
-                        + test.sampleShape());
+            return data(new DataSources.Split(train, test));
+        }
+
+        /** The program's own data, possibly time-stamped for a time-ordered stream. */
+        public Builder data(DataSources.Split split) {
+            if (!split.train().sampleShape().equals(split.test().sampleShape())) {
+                throw new PerennialException("data: training samples are " + split.train().sampleShape() + " but test samples are "
+                        + split.test().sampleShape());
             }
-            this.data = new DataSources.Split(train, test);
-            custom.put("dataset", train.name() + " / " + test.name());
+            this.data = split;
+            custom.put("dataset", split.train().name() + " / " + split.test().name());
             return this;
         }
 

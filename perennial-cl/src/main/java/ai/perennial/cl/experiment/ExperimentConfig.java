@@ -14,6 +14,11 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.registry.Chosen;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Kind;
+import ai.perennial.core.registry.Spec;
+import ai.perennial.core.train.Losses;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
@@ -33,7 +38,7 @@ import java.util.Map;
  * scenario:   {name: split, ...}
  * model:      {name: mlp, ...}
  * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
- * training:   {epochs, batch_size, average}
+ * training:   {epochs, batch_size, average, stop_after, loss}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
  * </pre>
@@ -56,9 +61,12 @@ public final class ExperimentConfig {
     public static final Param<String> PRUNE = Param.custom("prune", "pruning spec", null,
             "prune while training, e.g. magnitude:sparsity=0.9,start=200,end=2000,every=100 (see 'list pruning')",
             ExperimentConfig::checkPrune);
+    public static final Param<String> LOSS = Param.custom("loss", "loss spec", null,
+            "training loss, e.g. huber:delta=0.5 (see 'list losses'); default cross-entropy for class labels, mse for numeric targets",
+            raw -> checkSpec(raw, Losses.KIND, "loss"));
     /** The train command's training section (a single training run can also be pruned). */
-    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, PRUNE);
-    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, STOP_AFTER);
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, PRUNE, LOSS);
+    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, STOP_AFTER, LOSS);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();
@@ -73,8 +81,11 @@ public final class ExperimentConfig {
             "training samples of each experience in the plasticity-diagnostics probe batch (0 = no diagnostics)").nonNegative().atMost(100_000);
     public static final Param<Integer> DIAGNOSTICS_EVERY = Param.integer("diagnostics_every", 0,
             "plasticity diagnostics also every this many optimizer steps (0 = only at the end of each experience)").nonNegative();
+    public static final Param<String> SCORE = Param.custom("score", "score spec", null,
+            "what the accuracy matrix and curves record (see 'list scores'); default accuracy for class labels, r2 for numeric targets",
+            raw -> checkSpec(raw, Scores.KIND, "score"));
     public static final List<Param<?>> EVALUATION_PARAMS = List.of(EVERY_STEPS, SUBSET_SIZE, EVAL_BATCH_SIZE, MATRIX, WINDOW, PROBE_SIZE,
-            DIAGNOSTICS_EVERY);
+            DIAGNOSTICS_EVERY, SCORE);
 
     /** The component each section picks when it names none. */
     public static final Map<String, String> DEFAULTS = Map.of("dataset", FashionMnist.FASHION_MNIST.name(), "scenario",
@@ -155,7 +166,9 @@ public final class ExperimentConfig {
         }
         ExperimentConfig config = new ExperimentConfig(name, seed, dataset, scenario, model, optimizer, strategy, training, evaluation,
                 checkpoint, custom);
-        Compatibility.check(config.parts());
+        if (custom.isEmpty()) { // a program's own parts describe themselves only once built; Experiment.open checks them all
+            Compatibility.check(config.parts());
+        }
         return config;
     }
 
@@ -170,7 +183,25 @@ public final class ExperimentConfig {
         if (strategy != null) {
             parts.addAll(strategy.parts());
         }
+        specPart(parts, Losses.KIND, training.get(LOSS), "training.loss");
+        specPart(parts, Scores.KIND, evaluation.get(SCORE), "evaluation.score");
         return parts;
+    }
+
+    /** What an inline component spec (a loss, a score) needs from the run; nothing when it is left to the data. */
+    private static void specPart(List<Compatibility.Part> parts, Kind<Void, ?> kind, String spec, String path) {
+        if (spec != null) {
+            Component<Void, ?> c = Registry.global().get(kind, Spec.parse(spec, path).name(), path);
+            parts.add(new Compatibility.Part(c.toString(), path, kind.id(), java.util.Set.of(), c.requires()));
+        }
+    }
+
+    private static String checkSpec(Object raw, Kind<Void, ?> kind, String what) {
+        if (!(raw instanceof String spec)) {
+            throw new IllegalArgumentException("expected a " + what + " name, e.g. " + String.join(", ", Registry.global().names(kind)));
+        }
+        Spec.build(kind, spec, what);
+        return spec;
     }
 
     /** A section as a map with its {@code name} (the default component's when absent). */

@@ -29,7 +29,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
 
     /** The keys of {@link #metrics}, in order: what comparisons summarize and rebuild from finished runs' result.json. */
     public static final List<String> METRICS = List.of("average_accuracy", "bwt", "fwt", "forgetting", "learning_accuracy", "min_acc",
-            "wc_acc", "windowed_forgetting", "plasticity_drop", "plasticity_slope", "ms_per_step", "experience_seconds");
+            "wc_acc", "windowed_forgetting", "plasticity_drop", "plasticity_slope", "prequential", "ms_per_step", "experience_seconds");
 
     /** The metric summary of result.json and of comparison tables, keyed as {@link #METRICS}; not-applicable metrics (NaN) become null. */
     public Map<String, Object> metrics() {
@@ -45,6 +45,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         m.put("windowed_forgetting", num(r.windowedForgetting()));
         m.put("plasticity_drop", num(r.plasticityDrop()));
         m.put("plasticity_slope", num(r.plasticitySlope()));
+        m.put("prequential", num(r.prequentialScore()));
         ContinualResult.Compute k = r.compute();
         m.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
         m.put("experience_seconds", k.experienceSeconds());
@@ -72,6 +73,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         out.put("strategy", strategyName);
         out.put("scenario", Map.of("name", scenario.name(), "experiences", scenario.size(), "settings", scenario.settings(),
                 "classes", scenario.experiences().stream().map(e -> e.classes()).toList()));
+        out.put("score", Map.of("name", r.score(), "higher_is_better", r.higherIsBetter()));
         out.put("accuracy_matrix", matrix(r.accuracyMatrix()));
         out.put("weights_sha256", r.weightsSha256());
         out.put("trained_experiences", r.trainedExperiences());

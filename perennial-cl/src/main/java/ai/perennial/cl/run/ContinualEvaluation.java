@@ -8,6 +8,7 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
 import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.TrainingContext;
 import ai.perennial.core.train.TrainingHook;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.List;
  * subset of every experience, so dips right after a task switch (the stability gap) become visible.
  */
 final class ContinualEvaluation implements TrainingHook {
+    private final Scores.Score score;
     private final Strategy strategy;
     private final Model model;
     private final List<Dataset> subsets;
@@ -28,7 +30,9 @@ final class ContinualEvaluation implements TrainingHook {
     private int experience = -1;
     private double seconds;
 
-    ContinualEvaluation(Strategy strategy, Model model, List<Dataset> subsets, int everySteps, int batchSize, NDManager manager) {
+    ContinualEvaluation(Strategy strategy, Model model, Scores.Score score, List<Dataset> subsets, int everySteps, int batchSize,
+            NDManager manager) {
+        this.score = score;
         this.strategy = strategy;
         this.model = model;
         this.subsets = List.copyOf(subsets);
@@ -57,7 +61,7 @@ final class ContinualEvaluation implements TrainingHook {
         long start = System.nanoTime();
         double[] acc = new double[subsets.size()];
         for (int j = 0; j < acc.length; j++) {
-            acc[j] = Evaluator.accuracy(strategy.evaluationModel(model), subsets.get(j), batchSize, manager);
+            acc[j] = Evaluator.score(strategy.evaluationModel(model), subsets.get(j), score, batchSize, manager);
         }
         curve.add(new EvalPoint(step, experience, acc));
         seconds += (System.nanoTime() - start) / 1e9;

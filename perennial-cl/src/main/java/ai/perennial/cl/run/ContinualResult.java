@@ -13,10 +13,14 @@ import java.util.List;
  * Everything measured in one continual-learning run. {@code accuracyMatrix[i]} is the row recorded after
  * the i-th training round, which followed experience {@code trainedExperiences[i]}; {@code endSteps[k]}
  * is the global step at which the stream moved past experience k.
+ *
+ * <p>The matrix, the curves and the online values hold the run's {@code score}: accuracy for classification, or a
+ * regression score (R², RMSE, MAE). Transfer and forgetting are oriented by the score's direction, so a negative BWT
+ * and a positive forgetting always mean the model got worse on old experiences, whichever way the score points.
  */
 public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperiences, double[] randomInitAccuracy,
         List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, List<PlasticityPoint> diagnostics, String weightsSha256,
-        Compute compute) {
+        Compute compute, String score, boolean higherIsBetter) {
 
     /** Experiences at each end of the stream compared by {@link #plasticityDrop}. */
     public static final int PLASTICITY_WINDOW = 10;
@@ -52,19 +56,40 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
     }
 
     public double backwardTransfer() {
-        return ContinualMetrics.backwardTransfer(seen());
+        return ContinualMetrics.backwardTransfer(oriented(seen()));
     }
 
     public double forwardTransfer() {
-        return ContinualMetrics.forwardTransfer(seen(), randomInitAccuracy);
+        return ContinualMetrics.forwardTransfer(oriented(seen()), oriented(new double[][] {randomInitAccuracy})[0]);
     }
 
     public double averageForgetting() {
-        return ContinualMetrics.averageForgetting(seen());
+        return ContinualMetrics.averageForgetting(oriented(seen()));
     }
 
     public double[] forgettingPerExperience() {
-        return ContinualMetrics.forgettingPerExperience(seen());
+        return ContinualMetrics.forgettingPerExperience(oriented(seen()));
+    }
+
+    /** {@code m} itself when a higher score is better, else negated: every difference then says "better" when positive. */
+    private double[][] oriented(double[][] m) {
+        if (higherIsBetter) {
+            return m;
+        }
+        double[][] out = new double[m.length][];
+        for (int i = 0; i < m.length; i++) {
+            out[i] = Arrays.stream(m[i]).map(x -> -x).toArray();
+        }
+        return out;
+    }
+
+    private List<EvalPoint> orientedCurve() {
+        return higherIsBetter ? curve : curve.stream().map(p -> new EvalPoint(p.step(), p.trainingExperience(),
+                oriented(new double[][] {p.accuracies()})[0])).toList();
+    }
+
+    private double sign() {
+        return higherIsBetter ? 1 : -1;
     }
 
     public double learningAccuracy() {
@@ -98,25 +123,38 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
         return out;
     }
 
-    /** Mean task-end accuracy of the first ten trained experiences minus that of the last ten (positive: plasticity lost). */
-    public double plasticityDrop() {
-        return PlasticityMetrics.firstLastDrop(taskEndAccuracy(), PLASTICITY_WINDOW);
+    /**
+     * The prequential (test-then-train) score: the mean over training rounds of the online score, each incoming batch
+     * scored by the model about to learn from it; exact with one epoch per experience. NaN without diagnostics.
+     */
+    public double prequentialScore() {
+        return PlasticityMetrics.mean(Arrays.stream(onlineAccuracy()).filter(x -> !Double.isNaN(x)).toArray());
     }
 
-    /** Least-squares slope of the task-end accuracy per experience. */
+    /**
+     * Mean task-end score of the first ten trained experiences minus that of the last ten, oriented (positive: plasticity
+     * lost).
+     */
+    public double plasticityDrop() {
+        return sign() * PlasticityMetrics.firstLastDrop(taskEndAccuracy(), PLASTICITY_WINDOW);
+    }
+
+    /** Least-squares slope of the task-end score per experience (in the score's own direction). */
     public double plasticitySlope() {
         return PlasticityMetrics.slope(taskEndAccuracy());
     }
 
+    /** The worst score an old experience fell to after it was learned (the lowest accuracy; the highest RMSE). */
     public double minAccuracy() {
-        return curve.isEmpty() ? Double.NaN : StabilityMetrics.minAccuracy(curve, endSteps);
+        return curve.isEmpty() ? Double.NaN : sign() * StabilityMetrics.minAccuracy(orientedCurve(), endSteps);
     }
 
     public double worstCaseAccuracy() {
-        return curve.isEmpty() ? Double.NaN : StabilityMetrics.worstCaseAccuracy(curve, endSteps);
+        return curve.isEmpty() ? Double.NaN : sign() * StabilityMetrics.worstCaseAccuracy(orientedCurve(), endSteps);
     }
 
+    /** Oriented: positive when old experiences got worse within the window. */
     public double windowedForgetting() {
-        return curve.isEmpty() ? Double.NaN : StabilityMetrics.windowedForgetting(curve, endSteps, evalWindow);
+        return curve.isEmpty() ? Double.NaN : StabilityMetrics.windowedForgetting(orientedCurve(), endSteps, evalWindow);
     }
 }

@@ -20,6 +20,8 @@ import ai.perennial.core.state.Checkpointer;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.DivergedException;
 import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.Losses;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.TrainStats;
 import ai.perennial.core.train.Trainer;
 import ai.perennial.core.train.TrainingHook;
@@ -49,6 +51,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     private final ContinualEvaluation continual;
     private final PlasticityProbe probe;
     private final WeightAverage average;
+    private final Scores.Score score;
 
     private boolean started;
     private int experience;
@@ -84,6 +87,9 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         if (totalSteps == 0) {
             throw new PerennialException("strategy " + strategy.name() + " trains on nothing in scenario " + scenario.name());
         }
+        Dataset first = stream.get(0).train();
+        Losses.Loss loss = Losses.of(options.loss(), first);
+        this.score = Scores.of(options.score(), first);
         this.manager = NDManager.newBaseManager();
         try {
             this.model = model.apply(new Model.Context(manager, stream.get(0).train().sampleShape(), scenario.outputs(), scenario.heads(),
@@ -92,7 +98,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             List<TrainingHook> hooks = new ArrayList<>();
             ContinualRunner.EvalOptions eval = options.eval();
             // first, so it sees the loader's batch and the task gradient before any strategy changes them
-            this.probe = eval.probeSize() > 0 ? new PlasticityProbe(this.model, eval.probeSize(), eval.diagnosticsEvery()) : null;
+            this.probe = eval.probeSize() > 0 ? new PlasticityProbe(this.model, score, eval.probeSize(), eval.diagnosticsEvery()) : null;
             if (probe != null) {
                 hooks.add(probe);
             }
@@ -101,13 +107,13 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             if (average != null) {
                 hooks.add(average);
             }
-            this.continual = eval.everySteps() > 0 ? new ContinualEvaluation(strategy, this.model,
+            this.continual = eval.everySteps() > 0 ? new ContinualEvaluation(strategy, this.model, score,
                     ContinualRunner.evaluationSubsets(stream, eval.subsetSize(), options.seed()), eval.everySteps(), eval.batchSize(), manager)
                     : null;
             if (continual != null) {
                 hooks.add(continual);
             }
-            this.trainer = new Trainer(this.model, opt, hooks, manager);
+            this.trainer = new Trainer(this.model, opt, hooks, manager, loss);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -154,7 +160,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                 long evalStart = System.nanoTime();
                 randomInit = new double[stream.size()];
                 for (int j = 0; j < stream.size(); j++) {
-                    randomInit[j] = Evaluator.accuracy(model, stream.get(j).test(), options.eval().batchSize(), manager);
+                    randomInit[j] = Evaluator.score(model, stream.get(j).test(), score, options.eval().batchSize(), manager);
                 }
                 if (continual != null) {
                     continual.measure(0);
@@ -211,7 +217,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         int current = experience;
         for (int j = 0; j < stream.size(); j++) {
             if (options.eval().fullMatrix() || j == current) {
-                row[j] = Evaluator.accuracy(strategy.evaluationModel(model), stream.get(j).test(), options.eval().batchSize(), manager);
+                row[j] = Evaluator.score(strategy.evaluationModel(model), stream.get(j).test(), score, options.eval().batchSize(), manager);
             }
         }
         return row;
@@ -235,7 +241,12 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
                 Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),
-                Parameters.sha256(model.parameters()), compute);
+                Parameters.sha256(model.parameters()), compute, scoreName(), score.higherIsBetter());
+    }
+
+    /** The name of the score the matrix holds. */
+    public String scoreName() {
+        return Scores.name(options.score(), stream.get(0).train());
     }
 
     public String strategyName() {

@@ -50,9 +50,18 @@ public final class ContinualRunner {
 
     /** {@code average}: an optional weight-average spec (ema:DECAY, swa:START[:EVERY]) kept over the whole stream; the
      * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones). */
-    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
+    /**
+     * {@code average}: a weight-average spec or null; {@code loss} and {@code score}: specs of the training loss and the
+     * evaluation score, or null for the usual ones for the data's targets (cross-entropy and accuracy for class labels, MSE
+     * and R² for numeric targets).
+     */
+    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String loss, String score) {
         public Options(int epochs, int batchSize, EvalOptions eval, long seed) {
             this(epochs, batchSize, eval, seed, null);
+        }
+
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
+            this(epochs, batchSize, eval, seed, average, null, null);
         }
     }
 

@@ -14,6 +14,7 @@ import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Units;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.TrainingContext;
 import ai.perennial.core.train.TrainingHook;
 import ai.perennial.core.model.Parameters;
@@ -25,23 +26,27 @@ import java.util.List;
  * Records {@link PlasticityPoint}s: at the end of every experience, and every {@code everySteps} steps when that is
  * positive. The probe batch is the first {@code probeSize} training samples of the current experience. It runs before
  * every other hook, so it sees the batch as the data loader gave it and the task gradient before any strategy changes
- * it; online accuracy and gradient norm accumulate on the device and are read back only when a point is recorded.
+ * it; the online score (the run's score of each incoming batch before the step learns from it: prequential,
+ * test-then-train evaluation) and the gradient norm accumulate on the device and are read back only when a point is
+ * recorded.
  */
 final class PlasticityProbe implements TrainingHook {
     private final Model model;
+    private final Scores.Score score;
     private final int probeSize;
     private final int everySteps;
     private final List<PlasticityPoint> points = new ArrayList<>();
     private List<NDArray> initialWeights;
-    private NDArray correct;
+    private NDArray onlineSums; // the score's sums over the incoming batches since the last point; null before the first
     private long seen;
     private NDArray gradientNorms;
     private long gradientSteps;
     private int batchSize;
     private double seconds;
 
-    PlasticityProbe(Model model, int probeSize, int everySteps) {
+    PlasticityProbe(Model model, Scores.Score score, int probeSize, int everySteps) {
         this.model = model;
+        this.score = score;
         this.probeSize = probeSize;
         this.everySteps = everySteps;
     }
@@ -65,13 +70,15 @@ final class PlasticityProbe implements TrainingHook {
     }
 
     private void resetAccumulators(TrainingContext c) {
-        if (correct != null) {
-            correct.close();
+        if (gradientNorms != null) {
             gradientNorms.close();
         }
-        correct = c.stateManager().zeros(new Shape());
+        if (onlineSums != null) {
+            onlineSums.close();
+            onlineSums = null;
+        }
         gradientNorms = c.stateManager().zeros(new Shape());
-        NDScope.unregister(correct, gradientNorms);
+        NDScope.unregister(gradientNorms);
         seen = 0;
         gradientSteps = 0;
     }
@@ -85,8 +92,12 @@ final class PlasticityProbe implements TrainingHook {
     @Override
     public void afterForward(TrainingContext c, Batch batch, NDArray logits) {
         NDIndex own = new NDIndex("0:" + batchSize);
-        NDArray predicted = logits.stopGradient().get(own).argMax(1);
-        correct.addi(predicted.eq(batch.labels().get(own)).sum().toType(DataType.FLOAT32, false));
+        NDArray sums = score.sums(logits.stopGradient().get(own), batch.labels().get(own));
+        if (onlineSums == null) {
+            onlineSums = c.stateManager().zeros(sums.getShape(), DataType.FLOAT64);
+            NDScope.unregister(onlineSums);
+        }
+        onlineSums.addi(sums);
         seen += batchSize;
     }
 
@@ -114,7 +125,7 @@ final class PlasticityProbe implements TrainingHook {
             return;
         }
         long start = System.nanoTime();
-        double online = seen == 0 ? Double.NaN : correct.getFloat() / seen;
+        double online = seen == 0 || onlineSums == null ? Double.NaN : score.finish(onlineSums.toDoubleArray());
         double gradient = gradientSteps == 0 ? Double.NaN : gradientNorms.getFloat() / gradientSteps;
         gradientNorms.subi(gradientNorms);
         gradientSteps = 0;
@@ -175,7 +186,9 @@ final class PlasticityProbe implements TrainingHook {
             for (int l = 0; l < initialWeights.size(); l++) {
                 out.putArray("initial." + l, initialWeights.get(l));
             }
-            out.putArray("correct", correct);
+            if (onlineSums != null) {
+                out.putDoubles("online_sums", onlineSums.toDoubleArray());
+            }
             out.putArray("gradient_norms", gradientNorms);
         }
         out.putCounter("seen", seen);
@@ -203,7 +216,13 @@ final class PlasticityProbe implements TrainingHook {
                 initialWeights.add(w);
             }
             resetAccumulators(c);
-            in.copyInto("correct", correct);
+            if (in.has("online_sums")) {
+                onlineSums = c.stateManager().create(in.doubles("online_sums"));
+                NDScope.unregister(onlineSums);
+            } else if (in.has("correct")) { // written before scores were general: accuracy's sums are (correct, seen)
+                onlineSums = c.stateManager().create(new double[] {in.floats("correct")[0], in.counter("seen")});
+                NDScope.unregister(onlineSums);
+            }
             in.copyInto("gradient_norms", gradientNorms);
         }
         seen = in.counter("seen");

@@ -44,6 +44,7 @@ public final class Scenarios {
             .source("e.g. van de Ven, Tuytelaars & Tolias 2022")
             .params(CLASSES_PER_EXPERIENCE, CLASS_ORDER,
                     Param.flag("task_incremental", false, "one head per experience and the task id at test time"))
+            .requires(DataSources.CLASS_TARGETS)
             .provides(v -> Set.of(v.flag("task_incremental") ? Scenario.TASK_INCREMENTAL : Scenario.CLASS_INCREMENTAL))
             .factory((v, c) -> split(c.data().train(), c.data().test(), v.get(CLASSES_PER_EXPERIENCE),
                     classOrder(v, c), v.flag("task_incremental")));
@@ -54,6 +55,7 @@ public final class Scenarios {
             .source("e.g. Aljundi et al. 2019; Koh et al. 2022")
             .params(CLASSES_PER_EXPERIENCE, CLASS_ORDER,
                     Param.number("overlap", 0.1, "share of each experience's training samples moved to other experiences").inHalfOpen(0, 1))
+            .requires(DataSources.CLASS_TARGETS)
             .provides(Scenario.CLASS_INCREMENTAL)
             .tag(SINGLE_PASS)
             .factory((v, c) -> blurry(split(c.data().train(), c.data().test(), v.get(CLASSES_PER_EXPERIENCE), classOrder(v, c), false),
@@ -278,6 +280,10 @@ public final class Scenarios {
         requireTasks(tasks);
         if (samplesPerTask <= 0 || samplesPerTask > train.size()) {
             throw new PerennialException("scenario.samples_per_task: " + samplesPerTask + " must be in 1.." + train.size());
+        }
+        if (train.regression() && !kind.equals("permuted")) {
+            throw new PerennialException("scenario.kind: " + kind + " changes class labels, but " + train.name()
+                    + " has numeric targets; use kind permuted");
         }
         SplittableRandom rng = new SplittableRandom(seed);
         int features = train.featureCount();

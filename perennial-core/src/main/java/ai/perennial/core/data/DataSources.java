@@ -41,6 +41,9 @@ public final class DataSources {
         }
     }
 
+    /** Data whose samples carry time stamps ({@link Split#timeOrdered}), for streams cut by time. */
+    public static final Trait TIME_ORDERED = new Trait("order", "time-stamped", "time-stamped data");
+
     /** Data with class labels (classification). */
     public static final Trait CLASS_TARGETS = new Trait("targets", "classes", "class labels");
 

@@ -36,14 +36,14 @@ public final class FashionMnist {
             .summary("Fashion-MNIST: 60,000 + 10,000 grey 28x28 images of 10 clothing classes (Debian's dataset-fashion-mnist)")
             .source("Xiao, Rasul & Vollgraf 2017")
             .params(DEFAULT_DATA_DIR)
-            .provides(DataSources.IMAGES)
+            .provides(DataSources.IMAGES, DataSources.CLASS_TARGETS)
             .factory((v, seed) -> load(Path.of(v.get(DEFAULT_DATA_DIR))).asSources());
 
     @Registered
     public static final Component<Long, DataSources.Split> IDX = Component.of(DataSources.KIND, "idx")
             .summary("any MNIST-layout directory: train/t10k images and labels as IDX files, raw or gzipped")
             .params(DATA_DIR, CLASSES)
-            .provides(DataSources.IMAGES)
+            .provides(DataSources.IMAGES, DataSources.CLASS_TARGETS)
             .factory((v, seed) -> load(Path.of(v.get(DATA_DIR)), v.get(CLASSES)).asSources());
 
     private FashionMnist() {

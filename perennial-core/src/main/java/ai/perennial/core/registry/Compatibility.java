@@ -40,7 +40,9 @@ public final class Compatibility {
                         }
                     }
                 }
-                throw new PerennialException(p.path() + ".name: " + p.label() + " needs " + wanted + ", but " + instead
+                // a section names its component by its name key; an inline spec (training.loss) is its own key
+                String key = p.path().contains(".") ? p.path() : p.path() + ".name";
+                throw new PerennialException(key + ": " + p.label() + " needs " + wanted + ", but " + instead
                         + "; choose another " + p.kind() + " or change the run");
             }
         }

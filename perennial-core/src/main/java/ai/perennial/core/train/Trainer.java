@@ -103,7 +103,13 @@ public final class Trainer {
         }
     }
 
+    /** A trainer minimizing cross-entropy (classification). */
     public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager) {
+        this(model, optimizer, hooks, manager, Losses::crossEntropy);
+    }
+
+    /** A trainer minimizing {@code loss} (plus the hooks' extra losses). */
+    public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Losses.Loss loss) {
         this.model = model;
         this.optimizer = optimizer;
         this.hooks = List.copyOf(hooks);
@@ -111,7 +117,7 @@ public final class Trainer {
         this.manager = manager;
         Engines.pytorch(); // fails here, before any work, if the native library cannot load
         this.params = model.parameters();
-        this.context = new TrainingContext(model, optimizer, manager);
+        this.context = new TrainingContext(model, optimizer, manager, loss);
     }
 
     public TrainingContext context() {
@@ -280,7 +286,7 @@ public final class Trainer {
                     }
                 }
             }
-            NDArray taskLoss = Losses.crossEntropy(logits, batch.labels());
+            NDArray taskLoss = context.loss().apply(logits, batch.labels());
             NDArray total = taskLoss;
             for (TrainingHook h : hooks) {
                 NDArray extra = h.extraLoss(context, batch, logits);

@@ -13,14 +13,16 @@ public final class TrainingContext {
     private final Model model;
     private final Optimizer optimizer;
     private final NDManager stateManager;
+    private final Losses.Loss loss;
     private Dataset experienceData;
     private int taskId;
     private int experienceIndex = -1;
     private long globalStep;
     private int epoch;
 
-    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager) {
+    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager, Losses.Loss loss) {
         this.model = model;
+        this.loss = loss;
         this.optimizer = optimizer;
         this.stateManager = stateManager;
     }
@@ -31,6 +33,11 @@ public final class TrainingContext {
 
     public Optimizer optimizer() {
         return optimizer;
+    }
+
+    /** The run's training loss (cross-entropy, or a regression loss), for hooks that train on other batches too. */
+    public Losses.Loss loss() {
+        return loss;
     }
 
     /** Manager for arrays that must outlive the current step (strategy state). */

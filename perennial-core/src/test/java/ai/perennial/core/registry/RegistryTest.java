@@ -112,7 +112,7 @@ class RegistryTest {
     @Test
     void theIndexFindsEveryCoreDeclaration() {
         Registry r = Registry.global();
-        assertThat(r.names(DataSources.KIND)).containsExactly("fashion-mnist", "gaussian-clusters", "idx", "linear-teacher");
+        assertThat(r.names(DataSources.KIND)).containsExactly("drifting-regression", "fashion-mnist", "gaussian-clusters", "idx", "linear-teacher");
         assertThat(r.names(Model.KIND)).containsExactly("cnn", "mlp");
         assertThat(r.names(Optimizers.KIND)).hasSize(15).contains("adamw", "sgld", "upgd", "adafactor");
         assertThat(r.names(Optimizers.WRAPPER)).containsExactly("clip", "sam"); // by order: clipping is applied inside SAM

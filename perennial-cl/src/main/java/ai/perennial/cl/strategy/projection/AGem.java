@@ -56,7 +56,7 @@ public final class AGem implements Strategy {
         }
         List<NDArray> g = EpisodicMemory.takeGradients(c.model().parameters(), grads);
         int[] pick = Arrays.copyOf(Shuffle.permutation(merged.size(), memory.rng()), Math.min(sampleSize, merged.size()));
-        return project(g, EpisodicMemory.lossGradient(c.model(), merged, pick, g.get(0).getManager()));
+        return project(g, EpisodicMemory.lossGradient(c.model(), c.loss(), merged, pick, g.get(0).getManager()));
     }
 
     /** g − (min(g·r, 0) / r·r) r over the whole parameter list; no host read-back. */

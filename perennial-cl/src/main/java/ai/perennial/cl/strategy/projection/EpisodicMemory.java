@@ -79,11 +79,11 @@ final class EpisodicMemory {
         return out;
     }
 
-    /** Gradient (copies) of the mean cross-entropy on rows {@code indices} of {@code data}. */
-    static List<NDArray> lossGradient(Model model, Dataset data, int[] indices, NDManager manager) {
+    /** Gradient (copies) of the mean training loss on rows {@code indices} of {@code data}. */
+    static List<NDArray> lossGradient(Model model, Losses.Loss loss, Dataset data, int[] indices, NDManager manager) {
         try (GradientCollector collector = Engines.newGradientCollector()) {
             NDArray logits = model.forward(data.inputs(manager, indices), data.tasks(indices));
-            collector.backward(Losses.crossEntropy(logits, data.labels(manager, indices)));
+            collector.backward(loss.apply(logits, data.labels(manager, indices)));
         }
         List<NDArray> out = new ArrayList<>();
         for (Parameter p : model.parameters()) {

@@ -56,7 +56,7 @@ public final class Gem implements Strategy {
         List<NDArray> g = EpisodicMemory.takeGradients(c.model().parameters(), grads);
         List<List<NDArray>> memoryGrads = new ArrayList<>();
         for (Dataset m : memory.parts()) {
-            memoryGrads.add(EpisodicMemory.lossGradient(c.model(), m, Shuffle.range(m.size()), g.get(0).getManager()));
+            memoryGrads.add(EpisodicMemory.lossGradient(c.model(), c.loss(), m, Shuffle.range(m.size()), g.get(0).getManager()));
         }
         return project(g, memoryGrads, margin);
     }

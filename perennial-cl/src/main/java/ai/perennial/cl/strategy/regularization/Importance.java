@@ -23,11 +23,14 @@ public final class Importance {
 
     /**
      * Diagonal empirical Fisher information: F_i = (1/N) Σ_n (∂ log p(y_n | x_n, θ) / ∂θ_i)², with one
-     * backward pass per sample (the exact per-sample definition, not the squared mini-batch gradient).
+     * backward pass per sample (the exact per-sample definition, not the squared mini-batch gradient). For numeric targets
+     * p(y | x, θ) is a unit-variance Gaussian around the output.
      */
     public static List<NDArray> fisher(Model model, Dataset data, int samples, long seed, NDManager manager) {
-        return perSample(model, data, samples, seed, manager, (logits, label) ->
-                logits.logSoftmax(1).get(new NDIndex().addAllDim().addPickDim(label)).sum(), true);
+        // numeric targets: the log-likelihood of a unit-variance Gaussian around the output, -(z - y)^2 / 2
+        return perSample(model, data, samples, seed, manager, data.regression()
+                ? (output, target) -> output.reshape(-1).sub(target).square().mul(-0.5f).sum()
+                : (logits, label) -> logits.logSoftmax(1).get(new NDIndex().addAllDim().addPickDim(label)).sum(), true);
     }
 
     /**

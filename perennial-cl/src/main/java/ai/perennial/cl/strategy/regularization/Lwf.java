@@ -1,5 +1,6 @@
 package ai.perennial.cl.strategy.regularization;
 
+import ai.perennial.core.data.DataSources;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.scenario.Experience;
@@ -28,6 +29,7 @@ public final class Lwf implements Strategy {
             .summary("learning without forgetting: distill a frozen copy's old outputs on the current inputs, α·T²·KL")
             .source("Li & Hoiem 2016")
             .family("regularization")
+            .requires(DataSources.CLASS_TARGETS)
             .params(Param.number("alpha", 1.0, "weight α of the distillation term").positive(),
                     Param.number("temperature", 2.0, "softmax temperature T").positive())
             .factory((v, seed) -> new Lwf(v.number("alpha"), v.number("temperature")));

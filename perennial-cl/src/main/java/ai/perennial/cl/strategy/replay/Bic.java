@@ -1,5 +1,6 @@
 package ai.perennial.cl.strategy.replay;
 
+import ai.perennial.core.data.DataSources;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -39,6 +40,7 @@ public final class Bic implements Strategy {
             .summary("bias correction: class-balanced replay, distillation, then a fitted α·o + β on the new classes' logits")
             .source("Wu et al. 2019")
             .family(Strategy.REPLAY)
+            .requires(DataSources.CLASS_TARGETS)
             .params(ReplayBuffer.MEMORY, Param.number("temperature", 2.0, "distillation temperature").positive(),
                     Param.integer("validation_per_class", 20, "samples per class for fitting the correction").atLeast(1).atMost(1_000_000))
             .requires(Scenario.CLASS_INCREMENTAL)

@@ -11,7 +11,6 @@ import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Batch;
-import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.TrainingContext;
 
 /**
@@ -89,7 +88,7 @@ public final class DarkExperienceReplay implements Strategy {
             Dataset memory2 = buffer.view(labelSlots);
             int[] all2 = Replay.all(labelSlots.length);
             NDArray out2 = c.model().forward(memory2.inputs(m, all2), memory2.tasks(all2));
-            loss = loss.add(Engines.times(Losses.crossEntropy(out2, memory2.labels(m, all2)), beta));
+            loss = loss.add(Engines.times(c.loss().apply(out2, memory2.labels(m, all2)), beta));
         }
         return loss;
     }

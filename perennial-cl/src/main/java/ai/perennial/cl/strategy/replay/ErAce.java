@@ -1,5 +1,6 @@
 package ai.perennial.cl.strategy.replay;
 
+import ai.perennial.core.data.DataSources;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.buffer.ReplayBuffer;
@@ -26,6 +27,7 @@ public final class ErAce implements Strategy {
             .summary("ER with asymmetric cross-entropy: the incoming batch's loss over the classes present in it only")
             .source("Caccia et al. 2022")
             .family(Strategy.REPLAY)
+            .requires(DataSources.CLASS_TARGETS)
             .params(ReplayBuffer.MEMORY, Replay.REPLAY_BATCH)
             .requires(Scenario.CLASS_INCREMENTAL, Scenario.DOMAIN_INCREMENTAL)
             .factory((v, seed) -> new ErAce(v.get(ReplayBuffer.MEMORY), v.get(Replay.REPLAY_BATCH), seed));

@@ -1,5 +1,6 @@
 package ai.perennial.cl.strategy.replay;
 
+import ai.perennial.core.data.DataSources;
 import ai.perennial.cl.buffer.ReplayBuffer;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.Strategy;
@@ -25,6 +26,7 @@ public final class GDumb implements Strategy {
             .summary("greedy class-balanced memory; trains only on the memory (continuing from the current weights)")
             .source("Prabhu, Torr & Dokania 2020")
             .family(Strategy.REPLAY)
+            .requires(DataSources.CLASS_TARGETS)
             .params(ReplayBuffer.MEMORY, Param.integer("passes", 20, "epochs over the memory per experience").atLeast(1).atMost(100_000))
             .tag(SELECTS_DATA)
             .factory((v, seed) -> new GDumb(v.get(ReplayBuffer.MEMORY), v.integer("passes"), seed));

@@ -1,5 +1,6 @@
 package ai.perennial.cl.strategy.replay;
 
+import ai.perennial.core.data.DataSources;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -40,6 +41,7 @@ public final class Icarl implements Strategy {
             .summary("iCaRL: herding exemplars, sigmoid distillation on old classes, nearest-mean-of-exemplars classifier")
             .source("Rebuffi et al. 2017")
             .family(Strategy.REPLAY)
+            .requires(DataSources.CLASS_TARGETS)
             .params(ReplayBuffer.MEMORY)
             .requires(Scenario.CLASS_INCREMENTAL)
             .tag(SELECTS_DATA)

@@ -1,0 +1,163 @@
+package ai.perennial.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.data.Dataset;
+import ai.perennial.core.registry.Component;
+import ai.perennial.core.registry.Kind;
+import ai.perennial.core.registry.Registered;
+import ai.perennial.core.registry.Spec;
+
+/**
+ * Evaluation scores: accuracy for classification; R², RMSE and MAE for regression. A score is computed from a few sums
+ * that add up over batches on the device ({@link Score#sums}) and one host step at the end ({@link Score#finish}), so a
+ * whole test set or a stream of training batches (prequential evaluation) costs one read-back.
+ */
+public final class Scores {
+    /** A score with its direction: whether a larger value is a better model. */
+    public interface Score {
+        /** The batch's sufficient statistics as a float64 vector; vectors of successive batches add. */
+        NDArray sums(NDArray outputs, NDArray labels);
+
+        /** The score from the summed statistics; NaN when nothing was summed. */
+        double finish(double[] sums);
+
+        boolean higherIsBetter();
+    }
+
+    public static final Kind<Void, Score> KIND = Kind.of("score", "scores",
+            "evaluation scores: what the accuracy matrix and the continual curves record");
+
+    @Registered
+    public static final Component<Void, Score> ACCURACY = Component.of(KIND, "accuracy")
+            .summary("share of samples whose largest output is their class (higher is better)")
+            .requires(DataSources.CLASS_TARGETS)
+            .factory((v, c) -> new Score() {
+                @Override
+                public NDArray sums(NDArray outputs, NDArray labels) {
+                    return stack(outputs.argMax(1).eq(labels).sum(), count(labels));
+                }
+
+                @Override
+                public double finish(double[] s) {
+                    return s[1] == 0 ? Double.NaN : s[0] / s[1];
+                }
+
+                @Override
+                public boolean higherIsBetter() {
+                    return true;
+                }
+            });
+
+    @Registered
+    public static final Component<Void, Score> R2 = Component.of(KIND, "r2")
+            .summary("coefficient of determination 1 - SSE / SST around the evaluated set's own mean (higher is better, 1 is perfect)")
+            .requires(DataSources.NUMERIC_TARGETS)
+            .factory((v, c) -> new Score() {
+                @Override
+                public NDArray sums(NDArray outputs, NDArray targets) {
+                    NDArray y = targets.toType(DataType.FLOAT64, false);
+                    return stack(Losses.residuals(outputs, targets).toType(DataType.FLOAT64, false).square().sum(), y.sum(),
+                            y.square().sum(), count(targets));
+                }
+
+                @Override
+                public double finish(double[] s) {
+                    return r2(s[0], s[1], s[2], s[3]);
+                }
+
+                @Override
+                public boolean higherIsBetter() {
+                    return true;
+                }
+            });
+
+    @Registered
+    public static final Component<Void, Score> RMSE = Component.of(KIND, "rmse")
+            .summary("root mean squared error, in the target's units (lower is better)")
+            .requires(DataSources.NUMERIC_TARGETS)
+            .factory((v, c) -> new Score() {
+                @Override
+                public NDArray sums(NDArray outputs, NDArray targets) {
+                    return stack(Losses.residuals(outputs, targets).toType(DataType.FLOAT64, false).square().sum(), count(targets));
+                }
+
+                @Override
+                public double finish(double[] s) {
+                    return s[1] == 0 ? Double.NaN : Math.sqrt(s[0] / s[1]);
+                }
+
+                @Override
+                public boolean higherIsBetter() {
+                    return false;
+                }
+            });
+
+    @Registered
+    public static final Component<Void, Score> MAE = Component.of(KIND, "mae")
+            .summary("mean absolute error, in the target's units (lower is better)")
+            .requires(DataSources.NUMERIC_TARGETS)
+            .factory((v, c) -> new Score() {
+                @Override
+                public NDArray sums(NDArray outputs, NDArray targets) {
+                    return stack(Losses.residuals(outputs, targets).toType(DataType.FLOAT64, false).abs().sum(), count(targets));
+                }
+
+                @Override
+                public double finish(double[] s) {
+                    return s[1] == 0 ? Double.NaN : s[0] / s[1];
+                }
+
+                @Override
+                public boolean higherIsBetter() {
+                    return false;
+                }
+            });
+
+    private Scores() {
+    }
+
+    /** The score {@code spec} names; {@code null}: accuracy for class labels, R² for numeric targets. */
+    public static Score of(String spec, Dataset data) {
+        return Spec.build(KIND, spec != null ? spec : defaultFor(data), "score");
+    }
+
+    /** The name of the score {@code spec} names, or of the default one for {@code data}. */
+    public static String name(String spec, Dataset data) {
+        return Spec.parse(spec != null ? spec : defaultFor(data), "score").name();
+    }
+
+    public static String defaultFor(Dataset data) {
+        return (data.regression() ? R2 : ACCURACY).name();
+    }
+
+    /**
+     * {@code 1 - SSE / SST} with {@code SST = Σy² - (Σy)²/n}; NaN for no samples, and for a constant target (SST = 0)
+     * 1 when the fit is exact and -∞ otherwise, as the definition gives.
+     */
+    public static double r2(double sse, double sumY, double sumY2, double n) {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        double sst = Math.max(0, sumY2 - sumY * sumY / n);
+        if (sst == 0) {
+            return sse == 0 ? 1 : Double.NEGATIVE_INFINITY;
+        }
+        return 1 - sse / sst;
+    }
+
+    private static NDArray count(NDArray labels) {
+        return labels.getManager().create((double) labels.getShape().get(0));
+    }
+
+    private static NDArray stack(NDArray... scalars) {
+        NDList list = new NDList();
+        for (NDArray s : scalars) {
+            list.add(s.toType(DataType.FLOAT64, false).reshape(1));
+        }
+        return NDArrays.concat(list);
+    }
+}
