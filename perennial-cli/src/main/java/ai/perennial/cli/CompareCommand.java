@@ -9,6 +9,7 @@ import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.CompareReport;
 import ai.perennial.cli.report.RunReport;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
@@ -103,7 +104,8 @@ public final class CompareCommand implements Callable<Integer> {
         for (int i = 0; i < endSteps.length; i++) {
             endSteps[i] = ends.get(i).asLong();
         }
-        return RunReport.curveChart(name, curve, endSteps, result.at("/scenario/experiences").asInt());
+        return RunReport.curveChart(name, curve, endSteps, result.at("/scenario/experiences").asInt(),
+                result.at("/score/name").asText(Scores.ACCURACY.name()));
     }
 
     @Override
@@ -200,9 +202,10 @@ public final class CompareCommand implements Callable<Integer> {
                     Map<String, Object> m = result.metrics();
                     metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, m);
                     if (seed == seeds.get(0) && !result.result().curve().isEmpty()) {
-                        curves.add(RunReport.curveChart(s, result.result().curve(), result.result().endSteps(), scenario.size()));
+                        curves.add(RunReport.curveChart(s, result.result(), scenario.size()));
                     }
-                    System.err.printf("%s seed %d: ACC %s BWT %s%n", s, seed, RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")));
+                    System.err.printf("%s seed %d: %s %s BWT %s%n", s, seed, RunCommand.scoreLabel(result.result()),
+                            RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")));
                 }
             }
         }

@@ -7,7 +7,9 @@ import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.RunReport;
+import ai.perennial.cl.scenario.TimeOrdered;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
@@ -107,6 +109,11 @@ public final class RunCommand implements Callable<Integer> {
                 result.result(), result.metrics(), ResultWriter.toJson(provenance));
     }
 
+    /** The headline score's short name: ACC for accuracy, else the score's own (R2, RMSE, MAE). */
+    static String scoreLabel(ContinualResult r) {
+        return r.score().equals(Scores.ACCURACY.name()) ? "ACC" : r.score().toUpperCase(java.util.Locale.ROOT);
+    }
+
     /** Prints the outcome; the exit code: 0 finished, 130/143 stopped by a signal; a divergence is an error. */
     static int finish(ExperimentResult result, Path dir, Signals signals, String resumeCommand) {
         switch (result.status()) {
@@ -122,11 +129,14 @@ public final class RunCommand implements Callable<Integer> {
                 Map<String, Object> m = result.metrics();
                 // a long stream's headline is whether it still learns at the end
                 boolean longStream = result.result().trainedExperiences().length >= 2 * ContinualResult.PLASTICITY_WINDOW;
-                System.out.printf("%sACC %s  BWT %s  FWT %s  forgetting %s  min-ACC %s  WC-ACC %s%s  (%d steps, %.1f s) -> %s%n",
+                String score = scoreLabel(result.result());
+                // a time-ordered stream's headline includes how the model did on each window before learning it
+                boolean timeOrdered = result.scenario().name().equals(TimeOrdered.TIME_ORDERED.name());
+                System.out.printf("%s%s %s  BWT %s  FWT %s  forgetting %s  min-%s %s  WC-%s %s%s%s  (%d steps, %.1f s) -> %s%n",
                         result.status().equals(ExperimentResult.STOPPED) ? "stopped after " + result.result().accuracyMatrix().length
                                 + " experiences (training.stop_after): " : "",
-                        f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), f(m.get("min_acc")),
-                        f(m.get("wc_acc")), longStream ? "  plasticity drop " + f(m.get("plasticity_drop")) + " (first " + ContinualResult.PLASTICITY_WINDOW
+                        score, f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), score, f(m.get("min_acc")),
+                        score, f(m.get("wc_acc")), timeOrdered ? "  prequential " + f(m.get("prequential")) : "", longStream ? "  plasticity drop " + f(m.get("plasticity_drop")) + " (first " + ContinualResult.PLASTICITY_WINDOW
                                 + " − last " + ContinualResult.PLASTICITY_WINDOW + " task-end accuracy)" : "",
                         result.result().compute().steps(), result.result().compute().wallSeconds(), dir.resolve("report.html"));
                 return 0;

@@ -26,6 +26,8 @@ import ai.perennial.core.state.Checkpoints;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.DivergedException;
 import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.train.Losses;
+import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.GradientNormLog;
 import ai.perennial.core.train.TrainStats;
 import ai.perennial.core.train.Trainer;
@@ -250,7 +252,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (normLog != null) {
                 hooks.add(normLog);
             }
-            Trainer trainer = new Trainer(net, opt, hooks, manager);
+            Trainer trainer = new Trainer(net, opt, hooks, manager, Losses.of(config.training().get(ExperimentConfig.LOSS), data.train()));
             TrainRun run = new TrainRun(trainer, net);
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("kind", "train");
@@ -297,14 +299,17 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Path last = checkpointer.save(run, "complete", true);
             store.prunePinnedOnly();
-            double accuracy = Evaluator.accuracy(net, data.test(), 1000, manager);
+            // classification reports test_accuracy, regression test_r2: the data's usual score
+            Scores.Score score = Scores.of(null, data.train());
+            String scoreKey = "test_" + Scores.name(null, data.train());
+            double accuracy = Evaluator.score(net, data.test(), score, 1000, manager);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("status", "complete");
-            result.put("test_accuracy", accuracy);
+            result.put(scoreKey, accuracy);
             Double averaged = averager == null ? null
-                    : averager.withAveragedWeights(net, () -> Evaluator.accuracy(net, data.test(), 1000, manager));
+                    : averager.withAveragedWeights(net, () -> Evaluator.score(net, data.test(), score, 1000, manager));
             if (averaged != null) {
-                result.put("test_accuracy_averaged", averaged);
+                result.put(scoreKey + "_averaged", averaged);
                 result.put("average", averager.describe());
             }
             if (pruning != null) {
@@ -329,8 +334,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (normLog != null) {
                 normLog.write(dir.resolve("grad_norms.csv"));
             }
-            System.out.printf("test_accuracy %.4f%s  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n", accuracy,
-                    averaged == null ? "" : String.format("  test_accuracy_averaged %.4f (%s)", averaged, averager.describe()),
+            System.out.printf("%s %.4f%s  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n", scoreKey, accuracy,
+                    averaged == null ? "" : String.format("  %s_averaged %.4f (%s)", scoreKey, averaged, averager.describe()),
                     trainLoss, trainer.context().globalStep(), stats == null ? 0 : stats.samplesPerSecond(), file);
         }
         return 0;

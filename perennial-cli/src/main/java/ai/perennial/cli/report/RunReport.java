@@ -39,17 +39,20 @@ public final class RunReport {
         for (int e : r.trainedExperiences()) {
             rows.add("after exp " + (e + 1));
         }
-        body.append("<h2>Accuracy matrix</h2><p class='note'>Row i: accuracy on each experience's test set after training on ")
-                .append("experience i. Random-init accuracy: ").append(Svg.esc(Arrays.toString(round(r.randomInitAccuracy()))))
-                .append("</p>");
-        body.append(Svg.heatmap("R[i][j]", r.accuracyMatrix(), rows, cols));
+        String score = r.score();
+        body.append("<h2>").append(Svg.esc(Character.toUpperCase(score.charAt(0)) + score.substring(1))).append(" matrix</h2>")
+                .append("<p class='note'>Row i: ").append(Svg.esc(score)).append(" on each experience's test set after training on ")
+                .append("experience i").append(r.higherIsBetter() ? "" : " (lower is better)").append(". Random-init ")
+                .append(Svg.esc(score)).append(": ").append(Svg.esc(Arrays.toString(round(r.randomInitAccuracy())))).append("</p>");
+        body.append(Svg.heatmap("R[i][j]", r.accuracyMatrix(), rows, cols, r.higherIsBetter()));
 
         if (!r.curve().isEmpty()) {
-            body.append("<h2>Continual evaluation</h2><p class='note'>Accuracy on a fixed evaluation subset of each experience, ")
+            body.append("<h2>Continual evaluation</h2><p class='note'>").append(Svg.esc(score))
+                    .append(" on a fixed evaluation subset of each experience, ")
                     .append("measured during training; dashed lines mark the ends of experiences. A dip right after a line is the ")
                     .append("stability gap.").append(t > MAX_CURVES ? " First " + MAX_CURVES + " of " + t + " experiences shown." : "")
                     .append("</p>");
-            body.append(curveChart("accuracy during training", r, t));
+            body.append(curveChart(score + " during training", r, t));
         }
         double[] forgetting = r.forgettingPerExperience();
         if (forgetting.length > 0) {
@@ -57,7 +60,9 @@ public final class RunReport {
             for (int j = 0; j < forgetting.length; j++) {
                 labels.add("exp " + (j + 1));
             }
-            body.append("<h2>Forgetting per experience</h2><p class='note'>Best accuracy before the end minus final accuracy.</p>");
+            body.append("<h2>Forgetting per experience</h2><p class='note'>Best ").append(Svg.esc(score))
+                    .append(" before the end minus final ").append(Svg.esc(score)).append(r.higherIsBetter() ? "" : ", negated (lower is better)")
+                    .append(": positive means forgotten.</p>");
             body.append(Svg.barChart("forgetting", labels, forgetting, null, "forgetting"));
         }
         body.append(PlasticityPanel.html(Map.of(title, List.of(new ObjectMapper().valueToTree(ExperimentResult.plasticity(r))))));
@@ -71,13 +76,18 @@ public final class RunReport {
         Html.write(file, Html.page(title, body.toString()));
     }
 
-    /** Accuracy of each experience (the first {@value #MAX_CURVES}) against the step, with experience ends marked. */
+    /** The score of each experience (the first {@value #MAX_CURVES}) against the step, with experience ends marked. */
     public static String curveChart(String title, ContinualResult r, int experiences) {
-        return curveChart(title, r.curve(), r.endSteps(), experiences);
+        return curveChart(title, r.curve(), r.endSteps(), experiences, r.score());
     }
 
-    /** The continual-evaluation curves of one run (each experience's accuracy against the step), task switches marked. */
-    public static String curveChart(String title, List<EvalPoint> curve, long[] endSteps, int experiences) {
+    /**
+     * The continual-evaluation curves of one run (each experience's {@code score} against the step), task switches marked;
+     * the y axis spans 0..1 unless the values leave it (R² below 0, errors above 1).
+     */
+    public static String curveChart(String title, List<EvalPoint> curve, long[] endSteps, int experiences, String score) {
+        double lo = 0;
+        double hi = 1;
         List<Svg.Series> series = new ArrayList<>();
         int shown = Math.min(experiences, MAX_CURVES);
         for (int j = 0; j < shown; j++) {
@@ -87,11 +97,15 @@ public final class RunReport {
                 EvalPoint p = curve.get(k);
                 x[k] = p.step();
                 y[k] = p.accuracies()[j];
+                if (Double.isFinite(y[k])) {
+                    lo = Math.min(lo, y[k]);
+                    hi = Math.max(hi, y[k]);
+                }
             }
             series.add(new Svg.Series("exp " + (j + 1), x, y));
         }
         return Svg.lineChart(title, series, Arrays.copyOf(endSteps, Math.max(0, experiences - 1)), "optimizer step",
-                "accuracy", 0, 1);
+                score, lo, hi);
     }
 
     private static double[] round(double[] v) {

@@ -103,6 +103,27 @@ public final class Svg {
 
     /** A matrix of values in [0, 1] as coloured cells with the value printed; NaN cells stay blank. */
     public static String heatmap(String title, double[][] values, List<String> rowLabels, List<String> colLabels) {
+        return heatmap(title, values, rowLabels, colLabels, true);
+    }
+
+    /**
+     * Cells coloured from light (worst) to dark (best): on 0..1 for values within it when higher is better (accuracy), else
+     * over the matrix's own range, reversed when lower is better (errors).
+     */
+    public static String heatmap(String title, double[][] values, List<String> rowLabels, List<String> colLabels,
+            boolean higherIsBetter) {
+        double lo = 0;
+        double hi = 1;
+        for (double[] row : values) {
+            for (double v : row) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        double low = lo;
+        double span = hi - lo;
         int rows = values.length;
         int cols = colLabels.size();
         int cell = Math.max(18, Math.min(56, 480 / Math.max(rows, cols)));
@@ -128,7 +149,8 @@ public final class Svg {
                             top + i * cell, cell, cell));
                     continue;
                 }
-                double t = Math.max(0, Math.min(1, v));
+                double t = Math.max(0, Math.min(1, (v - low) / span));
+                t = higherIsBetter ? t : 1 - t;
                 int r = (int) Math.round(247 - t * (247 - 8));
                 int g = (int) Math.round(251 - t * (251 - 81));
                 int bl = (int) Math.round(255 - t * (255 - 156));

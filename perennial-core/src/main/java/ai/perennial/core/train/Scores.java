@@ -122,7 +122,7 @@ public final class Scores {
 
     /** The score {@code spec} names; {@code null}: accuracy for class labels, R² for numeric targets. */
     public static Score of(String spec, Dataset data) {
-        return Spec.build(KIND, spec != null ? spec : defaultFor(data), "score");
+        return Spec.build(KIND, Losses.checkTargets(KIND, spec != null ? spec : defaultFor(data), data), "score");
     }
 
     /** The name of the score {@code spec} names, or of the default one for {@code data}. */
