@@ -2,6 +2,8 @@ package ai.perennial.cli.config;
 
 import ai.perennial.cl.experiment.ExperimentConfig;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.DataSources;
+import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -79,10 +81,40 @@ public final class ConfigLoader {
         if (!tree.isObject()) {
             throw new PerennialException(file + ": the top level must be a mapping of keys to values");
         }
+        resolvePaths((ObjectNode) tree, file.toAbsolutePath().getParent());
         for (String override : overrides) {
             applyOverride((ObjectNode) tree, override);
         }
         return YAML.convertValue(tree, LinkedHashMap.class);
+    }
+
+    /**
+     * The dataset section's {@link Param#path path} values, when relative, made relative to {@code base} (the config file's
+     * directory), so a config and the data beside it work from any working directory. Unknown names and wrong types are
+     * left for the config check to report.
+     */
+    static void resolvePaths(ObjectNode tree, Path base) {
+        if (!(tree.get("dataset") instanceof ObjectNode section)) {
+            return;
+        }
+        JsonNode name = section.get("name");
+        String component = name == null ? ExperimentConfig.DEFAULTS.get("dataset") : name.asText();
+        if (!Registry.global().names(DataSources.KIND).contains(component)) {
+            return;
+        }
+        for (Param<?> p : Registry.global().get(DataSources.KIND, component, "dataset").params()) {
+            JsonNode value = section.get(p.name());
+            if (p.typeName().equals(Param.PATH) && value != null && value.isTextual() && !value.asText().isBlank()) {
+                try {
+                    Path given = Path.of(value.asText());
+                    if (!given.isAbsolute()) {
+                        section.put(p.name(), base.resolve(given).normalize().toString());
+                    }
+                } catch (java.nio.file.InvalidPathException e) {
+                    // not a path at all: left as given for the data source to report
+                }
+            }
+        }
     }
 
     /** {@code tree} (e.g. a run's stored config) with {@code overrides} applied. */

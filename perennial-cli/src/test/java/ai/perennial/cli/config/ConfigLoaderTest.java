@@ -41,6 +41,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void relativeDataPathsAreRelativeToTheConfigFile_overridesToTheWorkingDirectory() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("configs"));
+        Path f = sub.resolve("run.yaml");
+        Files.writeString(f, "dataset:\n  name: idx\n  data_dir: ../data/mnist\n");
+        Map<String, Object> tree = ConfigLoader.tree(f, List.of());
+        assertThat(((Map<?, ?>) tree.get("dataset")).get("data_dir")).isEqualTo(dir.resolve("data/mnist").toAbsolutePath().toString());
+        Map<String, Object> overridden = ConfigLoader.tree(f, List.of("dataset.data_dir=elsewhere"));
+        assertThat(((Map<?, ?>) overridden.get("dataset")).get("data_dir")).isEqualTo("elsewhere");
+        Files.writeString(f, "dataset:\n  name: idx\n  data_dir: /abs/mnist\n");
+        assertThat(((Map<?, ?>) ConfigLoader.tree(f, List.of()).get("dataset")).get("data_dir")).isEqualTo("/abs/mnist");
+        Files.writeString(f, "dataset:\n  name: gaussian-clusters\n  samples: 100\n");
+        assertThat(((Map<?, ?>) ConfigLoader.tree(f, List.of()).get("dataset")).get("samples")).isEqualTo(100);
+    }
+
+    @Test
     void typoedKeysNameTheirPath() {
         fails("optimizer:\n  lrr: 0.1\n", "optimizer.lrr", "unknown parameter of optimizer adamw", "lr, schedule");
         fails("modle:\n  name: mlp\n", "modle: unknown section");

@@ -25,9 +25,9 @@ public final class FashionMnist {
     private static final String INSTALL_HINT =
             "install it with 'sudo apt-get install dataset-fashion-mnist' or pass --data-dir DIR with the four IDX files";
 
-    private static final Param<String> DEFAULT_DATA_DIR = Param.text("data_dir", DEFAULT_DIR.toString(),
+    private static final Param<String> DEFAULT_DATA_DIR = Param.path("data_dir", DEFAULT_DIR.toString(),
             "directory of the four IDX files (raw or .gz)");
-    private static final Param<String> DATA_DIR = Param.text("data_dir", null, "directory of the four IDX files (raw or .gz)").required();
+    private static final Param<String> DATA_DIR = Param.path("data_dir", null, "directory of the four IDX files (raw or .gz)").required();
     private static final Param<Integer> CLASSES = Param.integer("classes", 10, "number of classes; every label must be below it")
             .inClosed(2, 256);
 

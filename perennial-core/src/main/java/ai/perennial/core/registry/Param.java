@@ -69,6 +69,17 @@ public final class Param<T> {
         return new Param<>(name, "text", defaultValue, false, doc, Param::toText, List.of());
     }
 
+    /** The type name of {@link #path} parameters. */
+    public static final String PATH = "path";
+
+    /**
+     * A file or directory. In a config file a relative path is relative to the file's own directory (so a config and its
+     * data travel together); given on the command line, to the working directory.
+     */
+    public static Param<String> path(String name, String defaultValue, String doc) {
+        return new Param<>(name, PATH, defaultValue, false, doc, Param::toText, List.of());
+    }
+
     /** One of a fixed set of words. */
     public static Param<String> choice(String name, String defaultValue, String doc, String... options) {
         List<String> allowed = List.of(options);
