@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.scenario.Scenarios;
+import ai.perennial.cl.scenario.TimeOrdered;
 import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ResumeTest {
     static Scenario stream;
+    static Scenario regression;
 
     @TempDir
     Path dir;
@@ -44,6 +46,7 @@ class ResumeTest {
         Dataset all = Synthetic.gaussianClusters(1500, 12, 6, 1.5, 4);
         stream = Scenarios.split(all.select(IntStream.range(0, 1200).toArray()), all.select(IntStream.range(1200, 1500).toArray()), 2,
                 null, false);
+        regression = TimeOrdered.byCount(Synthetic.driftingRegression(1500, 12, 1.5, 0.1, 10, 0.2, 4), 2);
     }
 
     /** Small memories and samples so every strategy runs in a moment; the rest stays at the declared defaults. */
@@ -72,6 +75,10 @@ class ResumeTest {
     }
 
     static ContinualRun build(String name) {
+        return build(name, stream);
+    }
+
+    static ContinualRun build(String name, Scenario stream) {
         ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20, 40, 9), 5,
                 "swa:start=4,every=3");
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
@@ -90,7 +97,11 @@ class ResumeTest {
     }
 
     static Outcome uninterrupted(String name) {
-        try (ContinualRun run = build(name)) {
+        return uninterrupted(name, stream);
+    }
+
+    static Outcome uninterrupted(String name, Scenario stream) {
+        try (ContinualRun run = build(name, stream)) {
             ContinualResult r = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, run.exportState());
         }
@@ -98,8 +109,12 @@ class ResumeTest {
 
     /** Saves at {@code step} (or at the end of experience {@code afterExperience}), resumes in a new run from disk. */
     Outcome interrupted(String name, long step, int afterExperience) {
-        Checkpoints store = new Checkpoints(dir.resolve(name + "-" + step + "-" + afterExperience), 1);
-        try (ContinualRun run = build(name)) {
+        return interrupted(name, stream, step, afterExperience);
+    }
+
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience) {
+        Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience), 1);
+        try (ContinualRun run = build(name, stream)) {
             run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
                 @Override
                 public void afterStep(ContinualRun r) {
@@ -122,7 +137,7 @@ class ResumeTest {
             // the first process "crashed" here
         }
         StateDict saved = store.latest(w -> { throw new AssertionError(w); }).state();
-        try (ContinualRun resumed = build(name)) {
+        try (ContinualRun resumed = build(name, stream)) {
             resumed.importState(saved);
             ContinualResult r = resumed.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, resumed.exportState());
@@ -177,6 +192,16 @@ class ResumeTest {
             long middle = reference.result().endSteps()[0] + 5; // inside the second experience (joint trains once)
             assertSame(name + " @step " + middle, reference, interrupted(name, Math.min(middle, steps - 1), -1));
             assertSame(name + " @end of experience 1", reference, interrupted(name, -1, 1));
+        }
+    }
+
+    /** Regression keeps numeric targets in replay memories and score sums in the online probe: both survive a resume. */
+    @Test
+    void regressionRunsResumeExactly() {
+        for (String name : List.of("er", "ewc+derpp", "agem")) {
+            Outcome reference = uninterrupted(name, regression);
+            long middle = reference.result().endSteps()[0] + 5;
+            assertSame(name + " (regression) @step " + middle, reference, interrupted(name, regression, middle, -1));
         }
     }
 }
