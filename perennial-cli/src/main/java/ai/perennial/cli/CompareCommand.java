@@ -8,6 +8,7 @@ import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.CompareReport;
 import ai.perennial.cli.report.RunReport;
+import ai.perennial.cl.scenario.TimeOrdered;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.engine.Engines;
@@ -222,8 +223,33 @@ public final class CompareCommand implements Callable<Integer> {
         CompareReport.write(out.resolve("report.html"), configs.get(strategies.get(0)).get(seeds.get(0)).name() + " — comparison",
                 strategies, seeds, table, curves, plasticity, ResultWriter.toJson(provenance));
         System.out.println(renderTable(table));
+        ExperimentConfig first = configs.get(strategies.get(0)).get(seeds.get(0));
+        if (first.scenario() != null && first.scenario().name().equals(TimeOrdered.TIME_ORDERED.name())) {
+            System.out.println();
+            System.out.println("prequential score per window (each window's incoming batches scored before learning them; mean over seeds)");
+            System.out.println(renderTable(prequentialByWindow(plasticity)));
+        }
         System.out.println("-> " + out.resolve("report.html"));
         return 0;
+    }
+
+    /** window → strategy → mean ± std over seeds of the window's online (test-then-train) score. */
+    static Map<String, Map<String, CompareReport.Cell>> prequentialByWindow(Map<String, List<JsonNode>> plasticity) {
+        Map<String, Map<String, CompareReport.Cell>> table = new LinkedHashMap<>();
+        for (Map.Entry<String, List<JsonNode>> e : plasticity.entrySet()) {
+            int windows = e.getValue().stream().mapToInt(p -> p.path("online_accuracy").size()).max().orElse(0);
+            for (int w = 0; w < windows; w++) {
+                List<Double> values = new ArrayList<>();
+                for (JsonNode p : e.getValue()) {
+                    JsonNode v = p.path("online_accuracy").path(w);
+                    if (v.isNumber()) {
+                        values.add(v.asDouble());
+                    }
+                }
+                table.computeIfAbsent("window " + (w + 1), k -> new LinkedHashMap<>()).put(e.getKey(), cell(values));
+            }
+        }
+        return table;
     }
 
     /** metric → strategy → mean ± sample std over seeds (NaN when a metric is not applicable). */
