@@ -53,6 +53,41 @@ public final class Scores {
             });
 
     @Registered
+    public static final Component<Void, Score> BALANCED_ACCURACY = Component.of(KIND, "balanced-accuracy")
+            .summary("mean over the classes present of each class's accuracy (recall): not fooled by a rare class (higher is better)")
+            .source("e.g. Brodersen et al. 2010")
+            .requires(DataSources.CLASS_TARGETS)
+            .factory((v, c) -> new Score() {
+                @Override
+                public NDArray sums(NDArray outputs, NDArray labels) {
+                    // per class: samples of the class, and those of them classified right: (2 · classes)
+                    int classes = (int) outputs.getShape().get(1);
+                    NDArray ofClass = labels.oneHot(classes).toType(DataType.FLOAT64, false);
+                    NDArray hit = outputs.argMax(1).eq(labels).toType(DataType.FLOAT64, false).reshape(-1, 1);
+                    return NDArrays.concat(new NDList(ofClass.sum(new int[] {0}), ofClass.mul(hit).sum(new int[] {0})));
+                }
+
+                @Override
+                public double finish(double[] s) {
+                    int classes = s.length / 2;
+                    double total = 0;
+                    int present = 0;
+                    for (int k = 0; k < classes; k++) {
+                        if (s[k] > 0) {
+                            total += s[classes + k] / s[k];
+                            present++;
+                        }
+                    }
+                    return present == 0 ? Double.NaN : total / present;
+                }
+
+                @Override
+                public boolean higherIsBetter() {
+                    return true;
+                }
+            });
+
+    @Registered
     public static final Component<Void, Score> R2 = Component.of(KIND, "r2")
             .summary("coefficient of determination 1 - SSE / SST around the evaluated set's own mean (higher is better, 1 is perfect)")
             .requires(DataSources.NUMERIC_TARGETS)

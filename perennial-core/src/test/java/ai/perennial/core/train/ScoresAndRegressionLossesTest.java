@@ -83,6 +83,14 @@ class ScoresAndRegressionLossesTest {
             NDArray labels = m.create(new long[] {2, 0, 1}).toType(DataType.INT64, false);
             assertThat(accuracy.finish(accuracy.sums(logits, labels).toDoubleArray())).isCloseTo(1.0 / 3, offset(1e-12));
             assertThat(accuracy.higherIsBetter()).isTrue();
+            // summed over two batches: class 2 has 1 sample (right), class 0 two (one right), class 1 one (right)
+            Scores.Score balanced = Spec.build(Scores.KIND, Scores.BALANCED_ACCURACY.name(), "score");
+            NDArray first = balanced.sums(logits.get("0:2"), labels.get("0:2"));
+            NDArray second = balanced.sums(m.create(new float[] {0, 5, 0, 9, 0, 0}, new Shape(2, 3)),
+                    m.create(new long[] {1, 0}).toType(DataType.INT64, false));
+            assertThat(balanced.finish(first.add(second).toDoubleArray())).isCloseTo((1 + 0.5 + 1) / 3.0, offset(1e-12));
+            // a class absent from the evaluated set does not count: only class 0 (missed) and class 2 (right) here
+            assertThat(balanced.finish(first.toDoubleArray())).isCloseTo(0.5, offset(1e-12));
             assertThat(Spec.build(Scores.KIND, Scores.RMSE.name(), "score").higherIsBetter()).isFalse();
         }
     }
