@@ -98,6 +98,9 @@ public final class InterpolateCommand implements Callable<Integer> {
             long[][] shapes = Parameters.shapes(params);
             float[][] wa = Parameters.values(params);
             float[][] wb = Parameters.values(modelB.parameters());
+            // batch-norm statistics are interpolated with the weights (re-basin leaves them: it moves no unit of such a model)
+            float[][] sa = Parameters.values(modelA.buffers());
+            float[][] sb = Parameters.values(modelB.buffers());
             int[][] perms = WeightMatching.match(modelA.units(), shapes, wa, wb, 0);
             float[][] aligned = WeightMatching.permute(modelA.units(), shapes, wb, perms);
             int moved = 0;
@@ -118,6 +121,7 @@ public final class InterpolateCommand implements Callable<Integer> {
                 double[] accuracy = new double[alphas.length];
                 for (int i = 0; i < alphas.length; i++) {
                     Parameters.overwrite(probe.parameters(), Interpolation.lerp(wa, variant.equals(VARIANTS.get(0)) ? wb : aligned, alphas[i]));
+                    Parameters.overwrite(probe.buffers(), Interpolation.lerp(sa, sb, alphas[i]));
                     if (variant.endsWith("rescale") || variant.endsWith("reshift")) {
                         Renormalization.apply(probe, statsA, statsB, alphas[i], statInputs, variant.endsWith("reshift"));
                     }

@@ -28,6 +28,7 @@ import ai.perennial.core.train.DivergedException;
 import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.GradientNormLog;
 import ai.perennial.core.train.TrainStats;
+import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.train.Trainer;
 import ai.perennial.core.train.TrainingHook;
 import java.nio.file.Path;
@@ -250,7 +251,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (normLog != null) {
                 hooks.add(normLog);
             }
-            Trainer trainer = new Trainer(net, opt, hooks, manager);
+            Augmentation augmentation = Augmentation.of(config.training().get(ExperimentConfig.AUGMENT), runSeed);
+            augmentation.checkInputs(data.train().sampleShape(), "the data set");
+            Trainer trainer = new Trainer(net, opt, hooks, manager, augmentation);
             TrainRun run = new TrainRun(trainer, net);
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("kind", "train");
@@ -302,7 +305,7 @@ public final class TrainCommand implements Callable<Integer> {
             result.put("status", "complete");
             result.put("test_accuracy", accuracy);
             Double averaged = averager == null ? null
-                    : averager.withAveragedWeights(net, () -> Evaluator.accuracy(net, data.test(), 1000, manager));
+                    : averager.withAveragedWeights(net, data.train(), batchSize, manager, () -> Evaluator.accuracy(net, data.test(), 1000, manager));
             if (averaged != null) {
                 result.put("test_accuracy_averaged", averaged);
                 result.put("average", averager.describe());
@@ -348,6 +351,7 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("outputs", data.train().numClasses());
         m.put("heads", net.numHeads());
         m.put("parameters", net.parameters().stream().map(Parameter::name).toList());
+        m.put("buffers", net.buffers().stream().map(Parameter::name).toList());
         return m;
     }
 

@@ -19,6 +19,7 @@ import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Values;
 import ai.perennial.core.state.Checkpointer;
+import ai.perennial.core.train.Augmentation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +34,7 @@ import java.util.Map;
  * scenario:   {name: split, ...}
  * model:      {name: mlp, ...}
  * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
- * training:   {epochs, batch_size, average}
+ * training:   {epochs, batch_size, average, augment}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
  * </pre>
@@ -50,6 +51,9 @@ public final class ExperimentConfig {
     public static final Param<String> AVERAGE = Param.custom("average", "weight-average spec", null,
             "weight average used for the accuracy matrix, e.g. ema:decay=0.995 or swa:start=500,every=50 (see 'list averages')",
             ExperimentConfig::checkAverage);
+    public static final Param<String> AUGMENT = Param.choice("augment", Augmentation.NONE,
+            "training-image augmentation: none, or crop-flip (random crop from the image zero-padded by 4, horizontal flip)",
+            Augmentation.CHOICES.toArray(String[]::new));
     public static final Param<Integer> STOP_AFTER = Param.integer("stop_after", 0,
             "train only the first this many experiences of the stream, then stop (0 = all); 'perennial continue' goes on later")
             .nonNegative();
@@ -57,8 +61,8 @@ public final class ExperimentConfig {
             "prune while training, e.g. magnitude:sparsity=0.9,start=200,end=2000,every=100 (see 'list pruning')",
             ExperimentConfig::checkPrune);
     /** The train command's training section (a single training run can also be pruned). */
-    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, PRUNE);
-    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, STOP_AFTER);
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE);
+    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();

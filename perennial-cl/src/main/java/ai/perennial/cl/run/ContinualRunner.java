@@ -4,6 +4,7 @@ import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
@@ -49,8 +50,20 @@ public final class ContinualRunner {
     }
 
     /** {@code average}: an optional weight-average spec (ema:DECAY, swa:START[:EVERY]) kept over the whole stream; the
-     * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones). */
-    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
+     * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones).
+     * {@code augment}: how training images are augmented, one of {@link Augmentation#CHOICES}. */
+    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment) {
+        public Options {
+            if (!Augmentation.CHOICES.contains(augment)) {
+                throw new PerennialException("training.augment: unknown augmentation '" + augment + "'; choose one of "
+                        + String.join(", ", Augmentation.CHOICES));
+            }
+        }
+
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
+            this(epochs, batchSize, eval, seed, average, Augmentation.NONE);
+        }
+
         public Options(int epochs, int batchSize, EvalOptions eval, long seed) {
             this(epochs, batchSize, eval, seed, null);
         }

@@ -30,7 +30,7 @@ public final class Evaluator {
         if (data.size() == 0) {
             return Double.NaN;
         }
-        try (NDManager scopeManager = manager.newSubManager(); NDScope scope = new NDScope()) {
+        try (NDManager scopeManager = manager.newSubManager(); NDScope scope = new NDScope(); Model.ModeScope eval = model.enter(Model.Mode.EVAL)) {
             NDArray total = scopeManager.zeros(new ai.djl.ndarray.types.Shape(), DataType.FLOAT64);
             for (int start = 0; start < data.size(); start += batchSize) {
                 int n = Math.min(batchSize, data.size() - start);

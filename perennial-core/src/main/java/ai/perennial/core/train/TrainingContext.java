@@ -1,5 +1,6 @@
 package ai.perennial.core.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
@@ -13,16 +14,18 @@ public final class TrainingContext {
     private final Model model;
     private final Optimizer optimizer;
     private final NDManager stateManager;
+    private final Augmentation augmentation;
     private Dataset experienceData;
     private int taskId;
     private int experienceIndex = -1;
     private long globalStep;
     private int epoch;
 
-    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager) {
+    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager, Augmentation augmentation) {
         this.model = model;
         this.optimizer = optimizer;
         this.stateManager = stateManager;
+        this.augmentation = augmentation;
     }
 
     public Model model() {
@@ -41,6 +44,15 @@ public final class TrainingContext {
     /** Training data of the current experience. */
     public Dataset experienceData() {
         return experienceData;
+    }
+
+    /**
+     * Training images augmented as the run asks ({@link Augmentation}; unchanged when it asks for none), with this step's
+     * draws for batch {@code stream}: 0 is the step's own batch, so a strategy that reads further samples itself (a
+     * replayed memory batch) passes 1, 2, ... to draw independently of it and of each other.
+     */
+    public NDArray augment(NDArray images, int stream) {
+        return augmentation.apply(images, Augmentation.zeroPixel(experienceData), globalStep, stream);
     }
 
     public int taskId() {
