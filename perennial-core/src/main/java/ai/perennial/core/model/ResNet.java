@@ -180,7 +180,8 @@ public final class ResNet extends HeadedModel {
     /** Global average pooling of the last stage. */
     @Override
     NDArray features(NDArray x, List<NDArray> hidden) {
-        return hidden.get(hidden.size() - 1).mean(new int[] {2, 3});
+        NDArray last = hidden.get(hidden.size() - 1);
+        return last.reshape(last.getShape().get(0), last.getShape().get(1), -1).mean(new int[] {2});
     }
 
     @Override
