@@ -159,7 +159,9 @@ public final class ExperimentConfig {
         }
         ExperimentConfig config = new ExperimentConfig(name, seed, dataset, scenario, model, optimizer, strategy, training, evaluation,
                 checkpoint, custom);
-        Compatibility.check(config.parts());
+        if (custom.isEmpty()) { // a program's own parts (e.g. image data) join the check when the run opens (Experiment.open)
+            Compatibility.check(config.parts());
+        }
         return config;
     }
 
