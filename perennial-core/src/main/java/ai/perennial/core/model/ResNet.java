@@ -184,6 +184,30 @@ public final class ResNet extends HeadedModel {
         return last.reshape(last.getShape().get(0), last.getShape().get(1), -1).mean(new int[] {2});
     }
 
+    /**
+     * Multiply-accumulates of one sample's forward pass through the convolutions and one head (batch norm, ReLU and
+     * pooling are elementwise and left out): the basis of a step's FLOP count, about 3 × 2 × this per sample for the
+     * forward pass, the weight gradients and the input gradients.
+     */
+    public long forwardMacs() {
+        long height = inputShape.get(1);
+        long width = inputShape.get(2);
+        long macs = height * width * trunk.stem.weight().array().getShape().size();
+        for (List<Block> stage : trunk.stages) {
+            for (Block b : stage) {
+                int stride = b.conv1().stride();
+                height = (height - 1) / stride + 1; // 3x3 with padding 1 and 1x1 without both give ⌊(n − 1)/stride⌋ + 1
+                width = (width - 1) / stride + 1;
+                long plane = height * width;
+                macs += plane * (b.conv1().weight().array().getShape().size() + b.conv2().weight().array().getShape().size());
+                if (b.projection() != null) {
+                    macs += plane * b.projection().weight().array().getShape().size();
+                }
+            }
+        }
+        return macs + 8L * this.width * outputs;
+    }
+
     @Override
     List<Units> trunkUnits() {
         return List.of();

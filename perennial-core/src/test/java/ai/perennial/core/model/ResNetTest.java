@@ -196,6 +196,10 @@ class ResNetTest {
             assertThat(reduced.parameters()).extracting(Parameter::name).doesNotContain("layer1.0.shortcut.0.weight");
             assertThat(reduced.buffers()).extracting(Parameter::name).contains("layer3.0.shortcut.1.running_var");
             assertThat(reduced.buffers()).allSatisfy(b -> assertThat(b.array().hasGradient()).isFalse());
+            // per 32x32 sample: stem 32²·540, layer1 4·32²·3600, layers 2-4 each 16²(7200 + 3·14400 + 800) at doubling
+            // widths and halving sides (the same count), head 160·10
+            long perStage = 16 * 16 * (7200 + 3 * 14400 + 800);
+            assertThat(reduced.forwardMacs()).isEqualTo(32 * 32 * 540 + 4 * 32 * 32 * 3600 + 3 * perStage + 160 * 10);
         }
     }
 
