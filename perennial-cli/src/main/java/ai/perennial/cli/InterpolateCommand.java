@@ -114,9 +114,14 @@ public final class InterpolateCommand implements Callable<Integer> {
                     Math.min(statSamples, split.train().size())));
             NDArray statInputs = stats.inputs(m, java.util.stream.IntStream.range(0, stats.size()).toArray());
             Parameters.overwrite(modelB.parameters(), aligned);
-            double[][][] statsA = Renormalization.statistics(modelA, statInputs);
-            double[][][] statsB = Renormalization.statistics(modelB, statInputs);
-            for (String variant : VARIANTS) {
+            // re-basin and re-normalization address single hidden units; a model without them (a ResNet) has the plain line only
+            boolean units = !modelA.units().isEmpty();
+            if (!units) {
+                System.out.println(a.model().get("name") + " has no individually addressable hidden units: the plain line only");
+            }
+            double[][][] statsA = units ? Renormalization.statistics(modelA, statInputs) : null;
+            double[][][] statsB = units ? Renormalization.statistics(modelB, statInputs) : null;
+            for (String variant : units ? VARIANTS : VARIANTS.subList(0, 1)) {
                 double[] loss = new double[alphas.length];
                 double[] accuracy = new double[alphas.length];
                 for (int i = 0; i < alphas.length; i++) {
