@@ -105,7 +105,7 @@ public interface Model {
         return () -> setMode(previous);
     }
 
-    /** A mode set for a span of code (try-with-resources). */
+    /** A mode set for a span of code (try-with-resources); closing it again sets the same earlier mode again. */
     interface ModeScope extends AutoCloseable {
         @Override
         void close();

@@ -314,9 +314,9 @@ public final class Trainer {
 
     /**
      * Everything that decides the rest of training: parameters ({@code model.NAME}), buffers such as batch-norm
-     * statistics ({@code model_buffer.NAME}), optimizer state, every hook's
-     * state ({@code hooks.I.}) and the position in the current experience ({@code trainer.}). Read-only: exporting never
-     * changes what happens next. Fails, naming the hook, when a hook cannot export its state.
+     * statistics ({@code model_buffer.NAME}), optimizer state, every hook's state ({@code hooks.I.}) and the position in
+     * the current experience ({@code trainer.}). Read-only: exporting never changes what happens next. Fails, naming the
+     * hook, when a hook cannot export its state.
      */
     public StateDict exportState() {
         StateDict out = new StateDict();
