@@ -50,11 +50,15 @@ public final class ExportCommand implements Callable<Integer> {
             throw new PerennialException("export " + dir + ": the checkpoint does not describe its model (written by an older Perennial)");
         }
         StateDict state = saved.state();
-        List<String> tensorNames = names.stream().map(String::valueOf).toList();
-        float[][] values = new float[names.size()][];
-        long[][] shapes = new long[names.size()][];
-        for (int t = 0; t < names.size(); t++) {
-            StateDict.Tensor tensor = state.tensor("model." + tensorNames.get(t));
+        // buffers (batch-norm statistics) are written after the parameters, under their own names
+        List<String> bufferNames = model.get("buffers") instanceof List<?> b ? b.stream().map(String::valueOf).toList() : List.of();
+        List<String> tensorNames = new java.util.ArrayList<>(names.stream().map(String::valueOf).toList());
+        tensorNames.addAll(bufferNames);
+        float[][] values = new float[tensorNames.size()][];
+        long[][] shapes = new long[tensorNames.size()][];
+        for (int t = 0; t < tensorNames.size(); t++) {
+            String key = (t < names.size() ? "model." : "model_buffer.") + tensorNames.get(t);
+            StateDict.Tensor tensor = state.tensor(key);
             values[t] = (float[]) tensor.data();
             shapes[t] = tensor.shape();
         }
@@ -65,11 +69,12 @@ public final class ExportCommand implements Callable<Integer> {
         spec.put("outputs", model.get("outputs"));
         spec.put("heads", model.get("heads"));
         spec.put("parameters", names);
+        spec.put("buffers", bufferNames);
         spec.put("inputs", saved.manifest().get("inputs"));
         spec.put("from", saved.dir().toString());
         spec.put("step", saved.step());
         Path specFile = write(out, tensorNames, shapes, values, spec);
-        System.out.println("wrote " + out + " (" + names.size() + " tensors, step " + saved.step() + ") and " + specFile);
+        System.out.println("wrote " + out + " (" + tensorNames.size() + " tensors, step " + saved.step() + ") and " + specFile);
         return 0;
     }
 

@@ -79,7 +79,8 @@ record ExportedModel(Path weights, Map<String, Object> spec, Map<String, Object>
             } catch (IOException | RuntimeException e) {
                 throw new PerennialException("MODEL " + weights + " is not a readable safetensors file (" + e.getMessage() + ")");
             }
-            for (Parameter p : net.parameters()) {
+            // parameters, then buffers (batch-norm statistics): a model with statistics cannot run without them
+            for (Parameter p : java.util.stream.Stream.concat(net.parameters().stream(), net.buffers().stream()).toList()) {
                 NDArray a = byName.get(p.name());
                 if (a == null || !a.getShape().equals(p.array().getShape())) {
                     throw new PerennialException("MODEL " + weights + ": tensor " + p.name() + " is " + (a == null ? "missing" : a.getShape())

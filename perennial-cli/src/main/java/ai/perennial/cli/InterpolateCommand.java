@@ -98,6 +98,9 @@ public final class InterpolateCommand implements Callable<Integer> {
             long[][] shapes = Parameters.shapes(params);
             float[][] wa = Parameters.values(params);
             float[][] wb = Parameters.values(modelB.parameters());
+            // batch-norm statistics are interpolated with the weights (re-basin leaves them: it moves no unit of such a model)
+            float[][] sa = Parameters.values(modelA.buffers());
+            float[][] sb = Parameters.values(modelB.buffers());
             int[][] perms = WeightMatching.match(modelA.units(), shapes, wa, wb, 0);
             float[][] aligned = WeightMatching.permute(modelA.units(), shapes, wb, perms);
             int moved = 0;
@@ -111,13 +114,19 @@ public final class InterpolateCommand implements Callable<Integer> {
                     Math.min(statSamples, split.train().size())));
             NDArray statInputs = stats.inputs(m, java.util.stream.IntStream.range(0, stats.size()).toArray());
             Parameters.overwrite(modelB.parameters(), aligned);
-            double[][][] statsA = Renormalization.statistics(modelA, statInputs);
-            double[][][] statsB = Renormalization.statistics(modelB, statInputs);
-            for (String variant : VARIANTS) {
+            // re-basin and re-normalization address single hidden units; a model without them (a ResNet) has the plain line only
+            boolean units = !modelA.units().isEmpty();
+            if (!units) {
+                System.out.println(a.model().get("name") + " has no individually addressable hidden units: the plain line only");
+            }
+            double[][][] statsA = units ? Renormalization.statistics(modelA, statInputs) : null;
+            double[][][] statsB = units ? Renormalization.statistics(modelB, statInputs) : null;
+            for (String variant : units ? VARIANTS : VARIANTS.subList(0, 1)) {
                 double[] loss = new double[alphas.length];
                 double[] accuracy = new double[alphas.length];
                 for (int i = 0; i < alphas.length; i++) {
                     Parameters.overwrite(probe.parameters(), Interpolation.lerp(wa, variant.equals(VARIANTS.get(0)) ? wb : aligned, alphas[i]));
+                    Parameters.overwrite(probe.buffers(), Interpolation.lerp(sa, sb, alphas[i]));
                     if (variant.endsWith("rescale") || variant.endsWith("reshift")) {
                         Renormalization.apply(probe, statsA, statsB, alphas[i], statInputs, variant.endsWith("reshift"));
                     }

@@ -115,13 +115,17 @@ public final class MergeCommand implements Callable<Integer> {
             Model probe = inputs.get(0).build(m);
             List<Model> nets = new ArrayList<>();
             List<float[][]> weights = new ArrayList<>();
+            List<float[][]> statistics = new ArrayList<>(); // batch-norm buffers, empty sets for models without any
             for (ExportedModel e : inputs) {
                 Model net = e.build(m);
                 nets.add(net);
                 weights.add(Parameters.values(net.parameters()));
+                statistics.add(Parameters.values(net.buffers()));
                 System.out.printf(Locale.ROOT, "%s: test accuracy %.4f%n", e.weights(), Evaluator.accuracy(net, split.test(), 1000, m));
             }
             float[][] merged;
+            // a rule merges the weights; the statistics are the models' mean (a rule's arithmetic could make a variance negative)
+            float[][] mergedStatistics = Parameters.mean(statistics);
             if (rule == null && (validation < 1 || validation >= split.train().size())) {
                 throw new PerennialException("--validation must be between 1 and " + (split.train().size() - 1) + ", got " + validation);
             }
@@ -139,11 +143,19 @@ public final class MergeCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "fs-merge: feature reconstruction loss per layer %s -> %s%n", Arrays.toString(r.initialLoss()),
                         Arrays.toString(r.trainedLoss()));
             } else if (greedy) {
-                ModelSoup.Soup soup = ModelSoup.greedy(weights, w -> {
-                    Parameters.overwrite(probe.parameters(), w);
+                // each candidate soup averages the ingredients' statistics with their weights, so it is evaluated as merged
+                int count = probe.parameters().size();
+                List<float[][]> states = new ArrayList<>();
+                for (int i = 0; i < weights.size(); i++) {
+                    states.add(joined(weights.get(i), statistics.get(i)));
+                }
+                ModelSoup.Soup soup = ModelSoup.greedy(states, w -> {
+                    Parameters.overwrite(probe.parameters(), Arrays.copyOf(w, count));
+                    Parameters.overwrite(probe.buffers(), Arrays.copyOfRange(w, count, w.length));
                     return Evaluator.accuracy(probe, held, 1000, m);
                 });
-                merged = soup.weights();
+                merged = Arrays.copyOf(soup.weights(), count);
+                mergedStatistics = Arrays.copyOfRange(soup.weights(), count, soup.weights().length);
                 report.put("ingredients", soup.ingredients().stream().map(i -> models.get(i).toString()).toList());
                 report.put("validation_accuracy", soup.accuracy());
                 System.out.printf(Locale.ROOT, "greedy soup of %d: validation accuracy %.4f%n", soup.ingredients().size(), soup.accuracy());
@@ -152,6 +164,7 @@ public final class MergeCommand implements Callable<Integer> {
                 merged = rule.merge(baseWeights, weights);
             }
             Parameters.overwrite(probe.parameters(), merged);
+            Parameters.overwrite(probe.buffers(), mergedStatistics);
             double accuracy = Evaluator.accuracy(probe, split.test(), 1000, m);
             System.out.printf(Locale.ROOT, "merged (%s): test accuracy %.4f -> %s%n", how, accuracy, out);
             List<Parameter> params = probe.parameters();
@@ -163,10 +176,19 @@ public final class MergeCommand implements Callable<Integer> {
             spec.put("test_accuracy", accuracy);
             spec.putAll(report);
             spec.remove("step");
-            ExportCommand.write(out, params.stream().map(Parameter::name).toList(),
-                    Parameters.shapes(params), merged, spec);
+            List<Parameter> buffers = probe.buffers();
+            spec.put("buffers", buffers.stream().map(Parameter::name).toList());
+            ExportCommand.write(out, java.util.stream.Stream.concat(params.stream(), buffers.stream()).map(Parameter::name).toList(),
+                    joined(Parameters.shapes(params), Parameters.shapes(buffers)), joined(merged, mergedStatistics), spec);
         }
         return 0;
+    }
+
+    /** {@code a}'s tensors followed by {@code b}'s. */
+    static <T> T[] joined(T[] a, T[] b) {
+        T[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static List<ExportedModel> append(List<ExportedModel> list, ExportedModel extra) {

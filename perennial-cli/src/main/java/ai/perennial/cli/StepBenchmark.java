@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
  * so drift in machine speed affects both alike; each reported time is the median over blocks.
  */
 @Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Time one training step (MLP 784-400-400-10, batch 128, SGD) against a hand-written DJL loop and the GEMM floor.")
+        description = {"Time one training step (MLP 784-400-400-10, batch 128, SGD) against a hand-written DJL loop and the GEMM floor.",
+            "With --model, time that registered model (e.g. resnet18:width=20) on random images of --input against the GEMM floor."})
 public final class StepBenchmark implements Callable<Integer> {
     private static final int[] HIDDEN = {400, 400};
     private static final float LR = 0.01f;
@@ -65,12 +66,22 @@ public final class StepBenchmark implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "bench-step.json", description = "JSON output file. Default: ${DEFAULT-VALUE}")
     Path out;
 
+    @Option(names = "--model", description = "A registered model as name:key=value (e.g. resnet18:width=20) to time instead of the"
+            + " MLP, on random images of --input, 10 classes; its FLOP count needs a model that reports it (resnet18)")
+    String model;
+
+    @Option(names = "--input", defaultValue = "3x32x32", description = "Image shape CxHxW for --model. Default: ${DEFAULT-VALUE}")
+    String input;
+
     @Override
     public Integer call() {
         if (batchSize <= 0 || stepsPerBlock <= 0 || blocks <= 0 || warmup < 0) {
             throw new PerennialException("--batch-size, --steps and --blocks must be positive and --warmup >= 0");
         }
         Engines.pytorch();
+        if (model != null) {
+            return timeModel();
+        }
         Path dir = dataDir != null ? dataDir : FashionMnist.DEFAULT_DIR;
         Dataset data;
         String dataName;
@@ -145,6 +156,78 @@ public final class StepBenchmark implements Callable<Integer> {
                             + "step GEMMs alone  %.3f ms (same shapes, best of 6)%nlibrary / that    %.2f%n-> %s%n",
                     libMs, handMs, ratio, gflops, floorMs, stepFlops / 1e9, libMs / floorMs, shapeFloor,
                     libMs / shapeFloor, out);
+        }
+        return 0;
+    }
+
+    /**
+     * The library loop alone on a registered model: median ms per step over blocks, against the GEMM floor of the step's
+     * multiply-accumulates (forward, weight gradients and input gradients: 3 × 2 × the forward MACs per sample).
+     */
+    private int timeModel() {
+        long[] dims;
+        try {
+            dims = java.util.Arrays.stream(input.split("x")).mapToLong(Long::parseLong).toArray();
+        } catch (NumberFormatException e) {
+            dims = new long[0];
+        }
+        if (dims.length != 3 || java.util.Arrays.stream(dims).anyMatch(d -> d < 1)) {
+            throw new PerennialException("--input " + input + ": give an image shape CxHxW such as 3x32x32");
+        }
+        Shape shape = new Shape(dims);
+        int samples = Math.max(4 * batchSize, 512);
+        byte[] pixels = new byte[Math.toIntExact(samples * shape.size())];
+        new SplittableRandom(1).nextBytes(pixels);
+        int[] labels = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            labels[i] = i % 10;
+        }
+        Dataset data = new ByteDataset("random", pixels, labels, shape, 10, 0.5f, 0.29f);
+        String described = "--model '" + model + "'";
+        ai.perennial.core.registry.Spec spec = ai.perennial.core.registry.Spec.parse(model, described);
+        var component = ai.perennial.core.registry.Registry.global().get(ai.perennial.core.model.Model.KIND, spec.name(), described);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.perennial.core.model.Model net = component.build(component.resolve(spec.params(), described),
+                    new ai.perennial.core.model.Model.Context(manager, shape, 10, 1, 1));
+            if (!(net instanceof ai.perennial.core.model.ResNet resnet)) {
+                throw new PerennialException(described + ": the FLOP count is known for resnet18 only; time the MLP without --model");
+            }
+            Optimizer sgd = new Optimizer(Optimizers.SGD.name(), Optimizers.sgd(Schedule.constant(LR), 0.9, false, 0), net.parameters());
+            Trainer trainer = new Trainer(net, sgd, List.of(), manager);
+            Trainer.Options options = new Trainer.Options(100_000, batchSize, 7, stepsPerBlock, -1);
+            if (warmup > 0) {
+                trainer.train(data, 0, withSteps(options, warmup), ProgressListener.NONE);
+            }
+            List<Double> blockMs = new ArrayList<>();
+            long[] resumedAt = {System.nanoTime(), 0};
+            trainer.train(data, 0, withSteps(options, blocks * stepsPerBlock), (done, total, loss) -> {
+                blockMs.add((System.nanoTime() - resumedAt[0]) / 1e6 / (done - resumedAt[1]));
+                resumedAt[1] = done;
+                resumedAt[0] = System.nanoTime();
+            });
+            double ms = median(blockMs.stream().mapToDouble(Double::doubleValue).toArray());
+            double gflops = gemmGflops(manager, 2048, 6, 3);
+            double stepFlops = 3.0 * 2.0 * resnet.forwardMacs() * batchSize;
+            double floorMs = stepFlops / (gflops * 1e9) * 1e3;
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("model", net.describe());
+            result.put("parameters", net.parameterCount());
+            result.put("library_ms_per_step", ms);
+            result.put("gemm_gflops", gflops);
+            result.put("step_gflop", stepFlops / 1e9);
+            result.put("gemm_floor_ms_per_step", floorMs);
+            result.put("library_to_floor", ms / floorMs);
+            result.put("achieved_gflops", stepFlops / (ms / 1e3) / 1e9);
+            result.put("library_block_ms", blockMs);
+            result.put("provenance", Provenance.capture(Map.of("batch_size", batchSize, "steps_per_block", stepsPerBlock, "blocks", blocks,
+                    "warmup", warmup, "model", model, "input", input, "optimizer", "sgd lr " + LR + " momentum 0.9"), 1,
+                    "perennial bench step --model"));
+            ResultWriter.write(out.toAbsolutePath().getParent(), out.getFileName().toString(), result);
+            System.out.printf("%s, %d parameters, batch %d%nlibrary step      %.1f ms%nGEMM              %.1f GFLOP/s (2048x2048, best of 6)%n"
+                            + "step FLOPs        %.2f GFLOP (3 x forward MACs x 2)%nGEMM floor        %.1f ms/step%nlibrary / floor   %.2f%n"
+                            + "achieved          %.1f GFLOP/s%n-> %s%n",
+                    net.describe(), net.parameterCount(), batchSize, ms, gflops, stepFlops / 1e9, floorMs, ms / floorMs,
+                    stepFlops / (ms / 1e3) / 1e9, out);
         }
         return 0;
     }

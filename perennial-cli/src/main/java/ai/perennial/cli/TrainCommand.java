@@ -30,6 +30,7 @@ import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.GradientNormLog;
 import ai.perennial.core.train.TrainStats;
+import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.train.Trainer;
 import ai.perennial.core.train.TrainingHook;
 import java.nio.file.Path;
@@ -252,7 +253,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (normLog != null) {
                 hooks.add(normLog);
             }
-            Trainer trainer = new Trainer(net, opt, hooks, manager, Losses.of(config.training().get(ExperimentConfig.LOSS), data.train()));
+            Augmentation augmentation = Augmentation.of(config.training().get(ExperimentConfig.AUGMENT), runSeed);
+            augmentation.checkInputs(data.train().sampleShape(), "the data set");
+            Trainer trainer = new Trainer(net, opt, hooks, manager, Losses.of(config.training().get(ExperimentConfig.LOSS), data.train()),
+                    augmentation);
             TrainRun run = new TrainRun(trainer, net);
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("kind", "train");
@@ -307,7 +311,8 @@ public final class TrainCommand implements Callable<Integer> {
             result.put("status", "complete");
             result.put(scoreKey, accuracy);
             Double averaged = averager == null ? null
-                    : averager.withAveragedWeights(net, () -> Evaluator.score(net, data.test(), score, 1000, manager));
+                    : averager.withAveragedWeights(net, data.train(), batchSize, manager, () -> Evaluator.score(net, data.test(), score, 1000,
+                            manager));
             if (averaged != null) {
                 result.put(scoreKey + "_averaged", averaged);
                 result.put("average", averager.describe());
@@ -353,6 +358,7 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("outputs", data.train().numClasses());
         m.put("heads", net.numHeads());
         m.put("parameters", net.parameters().stream().map(Parameter::name).toList());
+        m.put("buffers", net.buffers().stream().map(Parameter::name).toList());
         return m;
     }
 

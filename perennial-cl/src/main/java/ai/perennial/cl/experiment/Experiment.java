@@ -176,7 +176,8 @@ public final class Experiment {
             manifest.put("config", config.resolved());
             manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
                     "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
-                    run.model().parameters().stream().map(p -> p.name()).toList()));
+                    run.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
+                    run.model().buffers().stream().map(p -> p.name()).toList()));
             manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
             Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
             this.checkpointer = checkpointer;
@@ -245,8 +246,8 @@ public final class Experiment {
                 new ContinualRunner.EvalOptions(e.get(ExperimentConfig.EVERY_STEPS), e.get(ExperimentConfig.SUBSET_SIZE),
                         e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW),
                         e.get(ExperimentConfig.PROBE_SIZE), e.get(ExperimentConfig.DIAGNOSTICS_EVERY)),
-                seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.LOSS),
-                e.get(ExperimentConfig.SCORE));
+                seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.AUGMENT),
+                config.training().get(ExperimentConfig.LOSS), e.get(ExperimentConfig.SCORE));
         return new ContinualRun(stream, m, o, s, options);
     }
 

@@ -24,6 +24,7 @@ import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Values;
 import ai.perennial.core.state.Checkpointer;
+import ai.perennial.core.train.Augmentation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +39,7 @@ import java.util.Map;
  * scenario:   {name: split, ...}
  * model:      {name: mlp, ...}
  * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
- * training:   {epochs, batch_size, average, stop_after, loss}
+ * training:   {epochs, batch_size, average, augment, stop_after, loss}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
  * </pre>
@@ -55,6 +56,9 @@ public final class ExperimentConfig {
     public static final Param<String> AVERAGE = Param.custom("average", "weight-average spec", null,
             "weight average used for the accuracy matrix, e.g. ema:decay=0.995 or swa:start=500,every=50 (see 'list averages')",
             ExperimentConfig::checkAverage);
+    public static final Param<String> AUGMENT = Param.choice("augment", Augmentation.NONE,
+            "training-image augmentation: none, or crop-flip (random crop from the image zero-padded by 4, horizontal flip)",
+            Augmentation.CHOICES.toArray(String[]::new));
     public static final Param<Integer> STOP_AFTER = Param.integer("stop_after", 0,
             "train only the first this many experiences of the stream, then stop (0 = all); 'perennial continue' goes on later")
             .nonNegative();
@@ -65,8 +69,8 @@ public final class ExperimentConfig {
             "training loss, e.g. huber:delta=0.5 (see 'list losses'); default cross-entropy for class labels, mse for numeric targets",
             raw -> checkSpec(raw, Losses.KIND, "loss"));
     /** The train command's training section (a single training run can also be pruned). */
-    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, PRUNE, LOSS);
-    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, STOP_AFTER, LOSS);
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS);
+    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER, LOSS);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();

@@ -18,6 +18,7 @@ import ai.perennial.core.run.Seeds;
 import ai.perennial.core.state.Checkpointable;
 import ai.perennial.core.state.Checkpointer;
 import ai.perennial.core.state.StateDict;
+import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.train.DivergedException;
 import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.Losses;
@@ -113,7 +114,9 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             if (continual != null) {
                 hooks.add(continual);
             }
-            this.trainer = new Trainer(this.model, opt, hooks, manager, loss);
+            Augmentation augmentation = Augmentation.of(options.augment(), options.seed());
+            augmentation.checkInputs(stream.get(0).train().sampleShape(), "scenario " + scenario.name());
+            this.trainer = new Trainer(this.model, opt, hooks, manager, loss, augmentation);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -192,7 +195,9 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                         continual.measure(trainer.context().globalStep());
                     }
                     Supplier<double[]> measureRow = this::measureRow;
-                    rows.add(average != null && average.count() > 0 ? average.withAveragedWeights(model, measureRow) : measureRow.get());
+                    // SWA recomputes batch-norm statistics for its weights on the data just trained
+                    rows.add(average != null && average.count() > 0 ? average.withAveragedWeights(model, trainer.context().experienceData(),
+                            options.batchSize(), manager, measureRow) : measureRow.get());
                     trained.add(experience);
                     evalSeconds += (System.nanoTime() - evalStart) / 1e9;
                 }
@@ -287,7 +292,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
 
     @Override
     public void checkFinite() {
-        for (Parameter p : model.parameters()) {
+        for (Parameter p : java.util.stream.Stream.concat(model.parameters().stream(), model.buffers().stream()).toList()) {
             try (NDScope scope = new NDScope()) {
                 if (!Float.isFinite(p.array().stopGradient().abs().sum().getFloat())) {
                     throw new DivergedException("parameter " + p.name() + " became non-finite", globalStep());

@@ -4,6 +4,7 @@ import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.model.Model;
@@ -49,19 +50,25 @@ public final class ContinualRunner {
     }
 
     /** {@code average}: an optional weight-average spec (ema:DECAY, swa:START[:EVERY]) kept over the whole stream; the
-     * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones). */
-    /**
-     * {@code average}: a weight-average spec or null; {@code loss} and {@code score}: specs of the training loss and the
-     * evaluation score, or null for the usual ones for the data's targets (cross-entropy and accuracy for class labels, MSE
-     * and R² for numeric targets).
-     */
-    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String loss, String score) {
-        public Options(int epochs, int batchSize, EvalOptions eval, long seed) {
-            this(epochs, batchSize, eval, seed, null);
+     * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones).
+     * {@code augment}: how training images are augmented, one of {@link Augmentation#CHOICES}. {@code loss} and
+     * {@code score}: specs of the training loss and the evaluation score, or null for the usual ones for the data's
+     * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). */
+    public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
+            String score) {
+        public Options {
+            if (!Augmentation.CHOICES.contains(augment)) {
+                throw new PerennialException("training.augment: unknown augmentation '" + augment + "'; choose one of "
+                        + String.join(", ", Augmentation.CHOICES));
+            }
         }
 
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
-            this(epochs, batchSize, eval, seed, average, null, null);
+            this(epochs, batchSize, eval, seed, average, Augmentation.NONE, null, null);
+        }
+
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed) {
+            this(epochs, batchSize, eval, seed, null);
         }
     }
 

@@ -21,6 +21,21 @@ public abstract class ClassifierView implements Model {
     }
 
     @Override
+    public List<Parameter> buffers() {
+        return model.buffers();
+    }
+
+    @Override
+    public Mode mode() {
+        return model.mode();
+    }
+
+    @Override
+    public void setMode(Mode mode) {
+        model.setMode(mode);
+    }
+
+    @Override
     public NDArray features(NDArray inputs) {
         return model.features(inputs);
     }

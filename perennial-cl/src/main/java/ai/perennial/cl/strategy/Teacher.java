@@ -27,13 +27,17 @@ public final class Teacher {
         return model;
     }
 
-    /** The frozen copy's weights, when there is one. */
+    /** The frozen copy's weights and batch-norm statistics, when there is one. */
     public void exportTo(StateDict out, String prefix) {
         out.putCounter(prefix + "present", model == null ? 0 : 1);
         if (model != null) {
             List<Parameter> p = model.parameters();
             for (int i = 0; i < p.size(); i++) {
                 out.putArray(prefix + i, p.get(i).array());
+            }
+            List<Parameter> b = model.buffers();
+            for (int i = 0; i < b.size(); i++) {
+                out.putArray(prefix + "buffer." + i, b.get(i).array());
             }
         }
     }
@@ -50,6 +54,10 @@ public final class Teacher {
             List<Parameter> p = model.parameters();
             for (int i = 0; i < p.size(); i++) {
                 in.copyInto(prefix + i, p.get(i).array());
+            }
+            List<Parameter> b = model.buffers();
+            for (int i = 0; i < b.size(); i++) {
+                in.copyInto(prefix + "buffer." + i, b.get(i).array());
             }
         }
     }

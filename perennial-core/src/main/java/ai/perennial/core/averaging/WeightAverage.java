@@ -11,7 +11,10 @@ import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.registry.Spec;
+import ai.djl.ndarray.NDManager;
+import ai.perennial.core.data.Dataset;
 import ai.perennial.core.train.Batch;
+import ai.perennial.core.train.BatchStatistics;
 import ai.perennial.core.train.TrainingContext;
 import ai.perennial.core.train.TrainingHook;
 import java.util.List;
@@ -24,8 +27,12 @@ import java.util.function.Supplier;
  *   <li>SWA: the equal-weight mean of the weights at steps start, start + every, start + 2·every, … (with a constant or
  *   cyclical learning rate, {@code every} is the cycle length so the snapshots are the cycle ends).</li>
  * </ul>
- * Our models have no batch normalization, so there are no batch statistics to recompute after averaging. The average and
- * its snapshot count export and import as state.
+ * Models with batch normalization ({@link Model#buffers()}) need running statistics that fit the averaged weights. EMA
+ * averages the statistics with the same β as the weights (as timm's model EMA does): both drift slowly, so the averaged
+ * statistics track the averaged weights without a pass over data. SWA's snapshots lie far apart, and the mean of their
+ * statistics does not describe the activations of the mean of their weights, so SWA recomputes them (Izmailov et al.'s
+ * {@code update_bn}, {@link BatchStatistics}) with the averaged weights in place, over the training data the caller gives,
+ * before every evaluation. The average, the averaged statistics and the snapshot count export and import as state.
  */
 public final class WeightAverage implements TrainingHook {
     private final double decay;  // EMA β; NaN for SWA
@@ -33,6 +40,7 @@ public final class WeightAverage implements TrainingHook {
     private final long every;
     private final TransformState state = new TransformState();
     private List<NDArray> average;
+    private List<NDArray> statistics; // EMA of the buffers, for models that have any
 
     private WeightAverage(double decay, long start, long every) {
         this.decay = decay;
@@ -99,7 +107,7 @@ public final class WeightAverage implements TrainingHook {
     public void afterUpdate(TrainingContext context, Batch batch) {
         List<Parameter> params = context.model().parameters();
         if (average == null) {
-            average = state.addZerosLike("average", params);
+            start(context.model());
         }
         long step = context.globalStep();
         boolean swa = Double.isNaN(decay);
@@ -112,24 +120,74 @@ public final class WeightAverage implements TrainingHook {
         for (int i = 0; i < params.size(); i++) {
             average.get(i).addi(params.get(i).array().sub(average.get(i)).muli(rate));
         }
+        if (statistics != null) {
+            List<Parameter> buffers = context.model().buffers();
+            for (int i = 0; i < buffers.size(); i++) {
+                statistics.get(i).addi(buffers.get(i).array().sub(statistics.get(i)).muli(rate));
+            }
+        }
     }
 
-    /** Runs {@code evaluation} with the averaged weights in the model, then restores the trained weights. */
+    private void start(Model model) {
+        average = state.addZerosLike("average", model.parameters());
+        if (!Double.isNaN(decay) && !model.buffers().isEmpty()) {
+            statistics = state.addZerosLike("statistics", model.buffers());
+        }
+    }
+
+    /**
+     * Runs {@code evaluation} with the averaged weights in the model, then restores the trained weights. For a model
+     * with batch-norm statistics use {@link #withAveragedWeights(Model, Dataset, int, NDManager, Supplier)}.
+     */
     public <T> T withAveragedWeights(Model model, Supplier<T> evaluation) {
+        return withAveragedWeights(model, null, 0, null, evaluation);
+    }
+
+    /**
+     * Runs {@code evaluation} with the averaged weights in the model, and statistics that fit them: EMA's averaged
+     * statistics, or for SWA statistics recomputed over {@code trainingData} in batches of {@code batchSize}
+     * ({@link BatchStatistics}); afterwards the trained weights and statistics are back in place. The data is unused
+     * for models without batch-norm statistics.
+     */
+    public <T> T withAveragedWeights(Model model, Dataset trainingData, int batchSize, NDManager manager, Supplier<T> evaluation) {
         if (state.count() == 0) {
             throw new PerennialException(describe() + " has no snapshot yet (SWA starts at step " + start
                     + "); train longer or start averaging earlier");
         }
+        boolean recompute = statistics == null && !model.buffers().isEmpty();
+        if (recompute && trainingData == null) {
+            throw new PerennialException(describe() + " recomputes the batch-norm statistics of " + model.describe()
+                    + " for the averaged weights and needs the training data for it");
+        }
         List<Parameter> params = model.parameters();
-        for (int i = 0; i < params.size(); i++) {
-            swap(params.get(i).array(), average.get(i));
+        List<Parameter> buffers = model.buffers();
+        List<NDArray> trained = recompute ? ai.perennial.core.model.Parameters.copies(buffers) : null;
+        swapAll(params, average);
+        if (statistics != null) {
+            swapAll(buffers, statistics);
         }
         try {
+            if (recompute) {
+                BatchStatistics.recompute(model, trainingData, batchSize, manager);
+            }
             return evaluation.get();
         } finally {
-            for (int i = 0; i < params.size(); i++) {
-                swap(params.get(i).array(), average.get(i));
+            swapAll(params, average);
+            if (statistics != null) {
+                swapAll(buffers, statistics);
             }
+            if (recompute) {
+                for (int i = 0; i < buffers.size(); i++) {
+                    swap(buffers.get(i).array(), trained.get(i));
+                    trained.get(i).close();
+                }
+            }
+        }
+    }
+
+    private static void swapAll(List<Parameter> tensors, List<NDArray> other) {
+        for (int i = 0; i < tensors.size(); i++) {
+            swap(tensors.get(i).array(), other.get(i));
         }
     }
 
@@ -156,7 +214,7 @@ public final class WeightAverage implements TrainingHook {
             return; // exported before its first step: nothing averaged yet
         }
         if (average == null) {
-            average = state.addZerosLike("average", context.model().parameters());
+            start(context.model());
         }
         state.importFrom(in, "average.");
     }

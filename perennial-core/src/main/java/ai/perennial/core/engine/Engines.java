@@ -136,6 +136,18 @@ public final class Engines {
         return owned(like.getManager().create((float) c));
     }
 
+    /**
+     * PyTorch's {@code batch_norm} over axis 1 (channels), with {@code momentum} and {@code epsilon} passed exactly as
+     * given. DJL's {@code BatchNorm.batchNorm} takes both as float and hands PyTorch {@code 1 − momentum} (its momentum is
+     * the weight of the old statistics), so PyTorch's default 0.1 would arrive as 0.100000024. In training the running
+     * statistics are updated in place (the variance unbiased); in evaluation they normalize and stay as they are.
+     */
+    public static NDArray batchNorm(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma, NDArray beta, boolean training,
+            double momentum, double epsilon) {
+        return JniUtils.batchNorm((PtNDArray) x, (PtNDArray) runningMean, (PtNDArray) runningVar, (PtNDArray) gamma, (PtNDArray) beta,
+                training, momentum, epsilon);
+    }
+
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */
     public static void zeroGradient(NDArray leaf) {
         JniUtils.zeroGrad((PtNDArray) leaf);

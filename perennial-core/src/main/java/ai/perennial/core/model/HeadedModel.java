@@ -132,7 +132,7 @@ abstract class HeadedModel implements Model {
         return head(features, checkTask(head));
     }
 
-    /** Copies this model's parameter values into {@code copy} (same architecture) and freezes it. */
+    /** Copies this model's parameter and buffer values into {@code copy} (same architecture) and freezes it. */
     <M extends Model> M frozen(M copy) {
         List<Parameter> to = copy.parameters();
         for (int i = 0; i < parameters.size(); i++) {
@@ -140,6 +140,12 @@ abstract class HeadedModel implements Model {
             target.setRequiresGradient(false);
             Engines.overwrite(target, parameters.get(i).array().toFloatArray());
         }
+        List<Parameter> buffers = buffers();
+        List<Parameter> toBuffers = copy.buffers();
+        for (int i = 0; i < buffers.size(); i++) {
+            Engines.overwrite(toBuffers.get(i).array(), buffers.get(i).array().toFloatArray());
+        }
+        copy.setMode(Mode.EVAL);
         return copy;
     }
 

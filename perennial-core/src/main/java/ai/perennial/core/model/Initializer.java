@@ -34,10 +34,30 @@ final class Initializer {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
         }
+        return leaf(name, values, shape, decays, true);
+    }
+
+    /**
+     * A tensor filled with {@code value}, drawing nothing from the generator (so adding one leaves every other
+     * tensor's initial values as they were): a normalization scale (1) or shift (0) when {@code trainable}, else a
+     * buffer such as a running mean (0) or variance (1).
+     */
+    Parameter constant(String name, Shape shape, float value, boolean trainable) {
+        long size = shape.size();
+        total += size;
+        Resources.requireEngineMemory(16 * total, "the model's " + total + " parameters", "use smaller layers");
+        float[] values = new float[(int) size];
+        java.util.Arrays.fill(values, value);
+        return leaf(name, values, shape, false, trainable);
+    }
+
+    private Parameter leaf(String name, float[] values, Shape shape, boolean decays, boolean trainable) {
         NDArray array = Engines.owned(manager.create(values, shape));
         NDScope.unregister(array); // parameters outlive any scope the model is built in
         array.setName(name);
-        array.setRequiresGradient(true);
+        if (trainable) {
+            array.setRequiresGradient(true);
+        }
         return new Parameter(name, array, decays);
     }
 }

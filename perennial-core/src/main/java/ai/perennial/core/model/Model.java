@@ -26,6 +26,14 @@ public interface Model {
     Trait NO_HIDDEN_UNITS = new Trait("hidden", "no-hidden-units", "no hidden layer (a linear model)");
 
     /**
+     * Trait of a model whose hidden units cannot be addressed one by one: batch normalization sits between a unit's
+     * weights and its activation, and residual additions make one channel the sum of several layers' outputs, so a
+     * unit-level method (dormant-unit resets, continual backprop, packing) would rewire it wrongly.
+     */
+    Trait COUPLED_UNITS = new Trait("hidden", "coupled-units",
+            "hidden units coupled by batch normalization and residual connections (no unit can be reset alone)");
+
+    /**
      * Where and for what a model is built: parameters on {@code manager}, inputs of {@code inputShape} (one sample),
      * {@code heads} heads of {@code outputs} units, initialized from {@code seed}.
      */
@@ -34,6 +42,74 @@ public interface Model {
 
     /** All trainable parameters, in a fixed order. */
     List<Parameter> parameters();
+
+    /**
+     * Non-trainable state the forward pass reads — batch normalization's running means and variances — in a fixed
+     * order, named like parameters (e.g. {@code bn1.running_mean}). Never updated by an optimizer and never recording
+     * gradients; the forward pass of {@link Mode#TRAIN} moves them toward each batch's statistics. Checkpoints, frozen
+     * copies, weight averages and merges carry them next to {@link #parameters()}. Empty for models without any.
+     */
+    default List<Parameter> buffers() {
+        return List.of();
+    }
+
+    /**
+     * How normalization layers run: with the statistics of the batch (training) or with their running statistics
+     * (evaluation), and how far a training batch moves the running statistics ({@code momentum}, PyTorch's convention:
+     * running ← (1 − momentum)·running + momentum·batch, the variance unbiased). Models without such layers ignore it.
+     */
+    record Mode(boolean batchStatistics, double momentum) {
+        /** Running statistics normalize and nothing changes: evaluation, teachers, prediction. */
+        public static final Mode EVAL = new Mode(false, 0);
+
+        /** Batch statistics normalize; the running statistics move 10% toward each batch's (PyTorch's default). */
+        public static final Mode TRAIN = new Mode(true, 0.1);
+
+        /**
+         * Batch statistics normalize, the running statistics stay as they are: a second pass in the same step (SAM's
+         * gradient at perturbed weights), which must not count the batch twice.
+         */
+        public static final Mode TRAIN_FROZEN = new Mode(true, 0);
+
+        public Mode {
+            if (!(momentum >= 0 && momentum <= 1) || (!batchStatistics && momentum != 0)) {
+                throw new IllegalArgumentException("a mode's momentum is in [0, 1] and 0 in evaluation, got " + momentum);
+            }
+        }
+
+        /**
+         * The {@code k}-th batch (from 1) of a recomputation: momentum 1/k makes the running statistics the equal-weight
+         * mean of batches 1..k, whatever they held before (SWA's {@code update_bn}).
+         */
+        public static Mode accumulating(long k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("batches are counted from 1, got " + k);
+            }
+            return new Mode(true, 1.0 / k);
+        }
+    }
+
+    /** The mode the next forward pass runs in; {@link Mode#EVAL} unless set (and always, for models without buffers). */
+    default Mode mode() {
+        return Mode.EVAL;
+    }
+
+    /** Sets the mode of every later forward pass (ignored by models without normalization layers). */
+    default void setMode(Mode mode) {
+    }
+
+    /** Puts the model in {@code mode} until the returned handle is closed, then back in the mode it had. */
+    default ModeScope enter(Mode mode) {
+        Mode previous = mode();
+        setMode(mode);
+        return () -> setMode(previous);
+    }
+
+    /** A mode set for a span of code (try-with-resources); closing it again sets the same earlier mode again. */
+    interface ModeScope extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /**
      * Logits of shape {@code (batch, outputsPerHead)}; sample {@code i} is read out by the head of task
@@ -73,8 +149,8 @@ public interface Model {
     String describe();
 
     /**
-     * A copy with the same architecture and current parameter values, on {@code manager}, not recording
-     * gradients: a fixed "old model" for distillation.
+     * A copy with the same architecture and current parameter and buffer values, on {@code manager}, not recording
+     * gradients and in {@link Mode#EVAL}: a fixed "old model" for distillation.
      */
     Model frozenCopy(NDManager manager);
 

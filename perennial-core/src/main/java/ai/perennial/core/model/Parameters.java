@@ -77,6 +77,30 @@ public final class Parameters {
         return params.stream().map(p -> p.array().getShape().getShape()).toArray(long[][]::new);
     }
 
+    /**
+     * The entrywise mean of equally shaped tensor sets (as {@link #values} gives them), summed in double: the batch-norm
+     * statistics of merged or averaged models, which a merge rule's arithmetic on differences could turn negative.
+     */
+    public static float[][] mean(List<float[][]> sets) {
+        float[][] out = new float[sets.get(0).length][];
+        for (int t = 0; t < out.length; t++) {
+            double[] sum = new double[sets.get(0)[t].length];
+            for (float[][] set : sets) {
+                if (set.length != out.length || set[t].length != sum.length) {
+                    throw new IllegalArgumentException("cannot average tensor sets of different shapes");
+                }
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += set[t][i];
+                }
+            }
+            out[t] = new float[sum.length];
+            for (int i = 0; i < sum.length; i++) {
+                out[t][i] = (float) (sum[i] / sets.size());
+            }
+        }
+        return out;
+    }
+
     /** Writes {@code values} (as {@link #values} gives them) into the parameters' own storage. */
     public static void overwrite(List<Parameter> params, float[][] values) {
         for (int i = 0; i < values.length; i++) {

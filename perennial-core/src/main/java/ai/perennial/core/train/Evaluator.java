@@ -42,7 +42,7 @@ public final class Evaluator {
         if (data.size() == 0) {
             return null;
         }
-        try (NDManager scopeManager = manager.newSubManager(); NDScope scope = new NDScope()) {
+        try (NDManager scopeManager = manager.newSubManager(); NDScope scope = new NDScope(); Model.ModeScope eval = model.enter(Model.Mode.EVAL)) {
             NDArray total = null;
             for (int start = 0; start < data.size(); start += batchSize) {
                 int n = Math.min(batchSize, data.size() - start);

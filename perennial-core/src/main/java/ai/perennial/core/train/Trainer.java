@@ -105,11 +105,22 @@ public final class Trainer {
 
     /** A trainer minimizing cross-entropy (classification). */
     public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager) {
-        this(model, optimizer, hooks, manager, Losses::crossEntropy);
+        this(model, optimizer, hooks, manager, Losses::crossEntropy, Augmentation.none());
     }
 
     /** A trainer minimizing {@code loss} (plus the hooks' extra losses). */
     public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Losses.Loss loss) {
+        this(model, optimizer, hooks, manager, loss, Augmentation.none());
+    }
+
+    /** A trainer minimizing cross-entropy whose training batches are augmented by {@code augmentation}. */
+    public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Augmentation augmentation) {
+        this(model, optimizer, hooks, manager, Losses::crossEntropy, augmentation);
+    }
+
+    /** A trainer minimizing {@code loss} (plus the hooks' extra losses) on batches augmented by {@code augmentation}. */
+    public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Losses.Loss loss,
+            Augmentation augmentation) {
         this.model = model;
         this.optimizer = optimizer;
         this.hooks = List.copyOf(hooks);
@@ -117,7 +128,7 @@ public final class Trainer {
         this.manager = manager;
         Engines.pytorch(); // fails here, before any work, if the native library cannot load
         this.params = model.parameters();
-        this.context = new TrainingContext(model, optimizer, manager, loss);
+        this.context = new TrainingContext(model, optimizer, manager, loss, augmentation);
     }
 
     public TrainingContext context() {
@@ -240,11 +251,14 @@ public final class Trainer {
     }
 
     private void step(Dataset data, int[] idx, NDArray lossSum) {
-        try (NDManager stepManager = manager.newSubManager(); NDScope scope = new NDScope()) {
+        // train mode (batch statistics) up to the update; what follows it (averaging, evaluation, probes) sees eval mode
+        try (NDManager stepManager = manager.newSubManager(); NDScope scope = new NDScope();
+                Model.ModeScope training = model.enter(Model.Mode.TRAIN)) {
             Batch batch = new Batch(data.inputs(stepManager, idx), data.labels(stepManager, idx), data.tasks(idx), idx);
             for (TrainingHook h : hooks) {
                 batch = h.adaptBatch(context, batch);
             }
+            batch = new Batch(context.augment(batch.inputs(), 0), batch.labels(), batch.tasks(), batch.indices());
             Batch current = batch;
             NDArray taskLoss = backward(current, true);
             List<NDArray> grads = gradients();
@@ -255,9 +269,12 @@ public final class Trainer {
                 for (Parameter p : params) {
                     Engines.zeroGradient(p.array());
                 }
-                backward(current, false);
+                try (Model.ModeScope again = model.enter(Model.Mode.TRAIN_FROZEN)) { // the batch already moved the statistics
+                    backward(current, false);
+                }
                 return gradients();
             });
+            training.close();
             for (Parameter p : params) {
                 Engines.zeroGradient(p.array());
             }
@@ -308,14 +325,18 @@ public final class Trainer {
     }
 
     /**
-     * Everything that decides the rest of training: parameters ({@code model.NAME}), optimizer state, every hook's
-     * state ({@code hooks.I.}) and the position in the current experience ({@code trainer.}). Read-only: exporting never
-     * changes what happens next. Fails, naming the hook, when a hook cannot export its state.
+     * Everything that decides the rest of training: parameters ({@code model.NAME}), buffers such as batch-norm
+     * statistics ({@code model_buffer.NAME}), optimizer state, every hook's state ({@code hooks.I.}) and the position in
+     * the current experience ({@code trainer.}). Read-only: exporting never changes what happens next. Fails, naming the
+     * hook, when a hook cannot export its state.
      */
     public StateDict exportState() {
         StateDict out = new StateDict();
         for (Parameter p : params) {
             out.putArray("model." + p.name(), p.array());
+        }
+        for (Parameter b : model.buffers()) {
+            out.putArray("model_buffer." + b.name(), b.array());
         }
         out.putAll("optimizer.", optimizer.exportState());
         for (int i = 0; i < hooks.size(); i++) {
@@ -354,6 +375,9 @@ public final class Trainer {
     public void importState(StateDict state, Dataset experienceData) {
         for (Parameter p : params) {
             state.copyInto("model." + p.name(), p.array());
+        }
+        for (Parameter b : model.buffers()) {
+            state.copyInto("model_buffer." + b.name(), b.array());
         }
         optimizer.importState(state.child("optimizer."));
         position.reset();

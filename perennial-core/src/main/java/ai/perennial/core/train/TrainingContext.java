@@ -1,5 +1,6 @@
 package ai.perennial.core.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.model.Model;
@@ -14,17 +15,19 @@ public final class TrainingContext {
     private final Optimizer optimizer;
     private final NDManager stateManager;
     private final Losses.Loss loss;
+    private final Augmentation augmentation;
     private Dataset experienceData;
     private int taskId;
     private int experienceIndex = -1;
     private long globalStep;
     private int epoch;
 
-    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager, Losses.Loss loss) {
+    TrainingContext(Model model, Optimizer optimizer, NDManager stateManager, Losses.Loss loss, Augmentation augmentation) {
         this.model = model;
         this.loss = loss;
         this.optimizer = optimizer;
         this.stateManager = stateManager;
+        this.augmentation = augmentation;
     }
 
     public Model model() {
@@ -48,6 +51,15 @@ public final class TrainingContext {
     /** Training data of the current experience. */
     public Dataset experienceData() {
         return experienceData;
+    }
+
+    /**
+     * Training images augmented as the run asks ({@link Augmentation}; unchanged when it asks for none), with this step's
+     * draws for batch {@code stream}: 0 is the step's own batch, so a strategy that reads further samples itself (a
+     * replayed memory batch) passes 1, 2, ... to draw independently of it and of each other.
+     */
+    public NDArray augment(NDArray images, int stream) {
+        return augmentation.apply(images, Augmentation.zeroPixel(experienceData), globalStep, stream);
     }
 
     public int taskId() {

@@ -12,6 +12,10 @@ import java.util.List;
  * backward → {@link #transformGradients} → optimizer update → {@link #afterUpdate}. {@link #onExperienceStart} and
  * {@link #onExperienceEnd} bracket each call of {@link Trainer#train}.
  *
+ * <p>Batch normalization: the step from {@link #adaptBatch} through the optimizer update runs in
+ * {@link ai.perennial.core.model.Model.Mode#TRAIN} (forward passes a hook makes there use batch statistics and move the
+ * running ones); {@link #afterUpdate} and the experience-level hooks run in {@code EVAL}.
+ *
  * <p>An optimizer that evaluates the gradient a second time in the same step (SAM, at perturbed weights) reruns the
  * forward pass and {@link #extraLoss} only. So {@link #extraLoss} must not change any state: randomness a loss term
  * needs (e.g. which memory samples to replay) is drawn in {@link #adaptBatch}, and what must be recorded from the

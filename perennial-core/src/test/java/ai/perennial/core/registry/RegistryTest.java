@@ -113,7 +113,7 @@ class RegistryTest {
     void theIndexFindsEveryCoreDeclaration() {
         Registry r = Registry.global();
         assertThat(r.names(DataSources.KIND)).containsExactly("drifting-regression", "fashion-mnist", "gaussian-clusters", "idx", "linear-teacher");
-        assertThat(r.names(Model.KIND)).containsExactly("cnn", "mlp");
+        assertThat(r.names(Model.KIND)).containsExactly("cnn", "mlp", "resnet18");
         assertThat(r.names(Optimizers.KIND)).hasSize(15).contains("adamw", "sgld", "upgd", "adafactor");
         assertThat(r.names(Optimizers.WRAPPER)).containsExactly("clip", "sam"); // by order: clipping is applied inside SAM
         assertThat(r.names(Schedule.KIND)).hasSize(12).contains("wsd", "refined");

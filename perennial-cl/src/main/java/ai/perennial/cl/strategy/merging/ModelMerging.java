@@ -18,6 +18,11 @@ import java.util.List;
  * its own copy θ_k — from the base ({@code start: shared}, independent fine-tunes as in task arithmetic) or from the
  * previous copy ({@code start: sequential}, as in MagMax-style sequential fine-tuning) — and after it the model is the
  * merge of all copies so far against the base (task vectors τ_k = θ_k − θ₀), by any registered {@link Merge}.
+ *
+ * <p>Batch-norm statistics ({@link ai.perennial.core.model.Model#buffers()}) travel with the weights: each copy starts
+ * from its starting point's statistics, and the merged model gets the equal-weight mean of the copies' statistics. A
+ * merge rule is not applied to them: trimming or rescaling a difference of variances (TIES, task arithmetic with λ ≠ 1/n)
+ * could make a variance negative, while the mean of the copies' statistics is the statistics a uniform merge would carry.
  */
 public final class ModelMerging implements Strategy {
     @Registered
@@ -37,6 +42,8 @@ public final class ModelMerging implements Strategy {
     private final boolean sequential;
     private float[][] base;                          // θ₀, after the first experience
     private final List<float[][]> copies = new ArrayList<>();
+    private float[][] baseStatistics;                // the base's buffers (batch-norm statistics), when the model has any
+    private final List<float[][]> copyStatistics = new ArrayList<>();
 
     public ModelMerging(String method, boolean sequential) {
         this.method = method;
@@ -60,19 +67,25 @@ public final class ModelMerging implements Strategy {
     @Override
     public void onExperienceStart(TrainingContext c) {
         if (base != null) {
-            Parameters.overwrite(c.model().parameters(), sequential && !copies.isEmpty() ? copies.get(copies.size() - 1) : base);
+            boolean fromCopy = sequential && !copies.isEmpty();
+            Parameters.overwrite(c.model().parameters(), fromCopy ? copies.get(copies.size() - 1) : base);
+            Parameters.overwrite(c.model().buffers(), fromCopy ? copyStatistics.get(copyStatistics.size() - 1) : baseStatistics);
         }
     }
 
     @Override
     public void onExperienceEnd(TrainingContext c) {
         float[][] trained = Parameters.values(c.model().parameters());
+        float[][] statistics = Parameters.values(c.model().buffers());
         if (base == null) {
             base = trained;
+            baseStatistics = statistics;
             return;
         }
         copies.add(trained);
+        copyStatistics.add(statistics);
         Parameters.overwrite(c.model().parameters(), merge.merge(base, copies));
+        Parameters.overwrite(c.model().buffers(), Parameters.mean(copyStatistics));
     }
 
     @Override
@@ -82,8 +95,10 @@ public final class ModelMerging implements Strategy {
         out.putCounter("copies", base == null ? -1 : copies.size());
         if (base != null) {
             put(out, "base.", base);
+            put(out, "base.buffer.", baseStatistics);
             for (int k = 0; k < copies.size(); k++) {
                 put(out, "copy." + k + ".", copies.get(k));
+                put(out, "copy." + k + ".buffer.", copyStatistics.get(k));
             }
         }
         return out;
@@ -110,10 +125,14 @@ public final class ModelMerging implements Strategy {
         }
         int n = (int) in.counter("copies");
         int count = c.model().parameters().size();
+        int buffers = c.model().buffers().size();
         copies.clear();
+        copyStatistics.clear();
         base = n < 0 ? null : get(in, "base.", count);
+        baseStatistics = n < 0 ? null : get(in, "base.buffer.", buffers);
         for (int k = 0; k < n; k++) {
             copies.add(get(in, "copy." + k + ".", count));
+            copyStatistics.add(get(in, "copy." + k + ".buffer.", buffers));
         }
     }
 }

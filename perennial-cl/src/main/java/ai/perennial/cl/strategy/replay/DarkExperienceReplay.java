@@ -81,13 +81,13 @@ public final class DarkExperienceReplay implements Strategy {
         NDManager m = logits.getManager();
         Dataset memory = buffer.view(logitSlots);
         int[] all = Replay.all(logitSlots.length);
-        NDArray predicted = c.model().forward(memory.inputs(m, all), memory.tasks(all));
+        NDArray predicted = c.model().forward(c.augment(memory.inputs(m, all), 1), memory.tasks(all)); // augmented like the stream
         NDArray stored = Engines.owned(m.create(buffer.logits(logitSlots), predicted.getShape()));
         NDArray loss = Engines.times(predicted.sub(stored).square().mean(), alpha);
         if (labelSlots != null) {
             Dataset memory2 = buffer.view(labelSlots);
             int[] all2 = Replay.all(labelSlots.length);
-            NDArray out2 = c.model().forward(memory2.inputs(m, all2), memory2.tasks(all2));
+            NDArray out2 = c.model().forward(c.augment(memory2.inputs(m, all2), 2), memory2.tasks(all2));
             loss = loss.add(Engines.times(c.loss().apply(out2, memory2.labels(m, all2)), beta));
         }
         return loss;
