@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * Arrays saved by NumPy: a {@code .npz} archive holding inputs and labels (by default {@code x} and {@code y}), or an
@@ -96,15 +95,10 @@ public final class NumpySource {
         if (n < 2) {
             throw new DataFileException(train.inputs.where(), "", "has 1 sample, too few to hold out a test set", "give more samples or a test_file");
         }
-        int testCount = (int) Math.min(n - 1, Math.max(1, Math.round(n * o.testFraction())));
-        int[] order = Shuffle.permutation(n, new SplittableRandom(seed));
-        int[] testRows = Arrays.copyOfRange(order, 0, testCount);
-        int[] trainRows = Arrays.copyOfRange(order, testCount, n);
-        Arrays.sort(testRows);
-        Arrays.sort(trainRows);
+        int[][] rows = Splits.holdOut(n, o.testFraction(), seed);
         int classes = o.numericTarget() ? 1 : train.classes();
-        Part trainPart = train.select(trainRows);
-        Part testPart = train.select(testRows);
+        Part trainPart = train.select(rows[0]);
+        Part testPart = train.select(rows[1]);
         checkTrainedClasses(trainPart, testPart, classes);
         return datasets(o, trainPart, testPart, classes);
     }
@@ -268,16 +262,8 @@ public final class NumpySource {
             throw new DataFileException(train.labels.where(), "", "every label is 0: one class", "a classifier needs two or more classes; "
                     + "set target: numeric for a numeric target");
         }
-        boolean[] trained = new boolean[classes];
-        for (int c : train.classLabels) {
-            trained[c] = true;
-        }
-        for (int i = 0; i < test.classLabels.length; i++) {
-            if (!trained[test.classLabels[i]]) {
-                throw new DataFileException(test.labels.where(), "test sample " + i, "class " + test.classLabels[i]
-                        + " has no training samples", "add training samples of that class, or remove it from the test set");
-            }
-        }
+        Splits.requireTrained(train.classLabels, test.classLabels, classes, test.labels.where(), String::valueOf,
+                "add training samples of that class, or remove it from the test set");
     }
 
     private static DataSources.Split datasets(Options o, Part train, Part test, int classes) {

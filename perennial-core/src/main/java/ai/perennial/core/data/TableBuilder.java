@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -505,12 +504,9 @@ public final class TableBuilder {
                 throw new DataFileException(training.source, "", "has 1 data row, too few to hold out a test set",
                         "add rows, or give a separate test file");
             }
-            int testCount = (int) Math.min(n - 1, Math.max(1, Math.round(n * options.testFraction())));
-            int[] order = Shuffle.permutation(n, new SplittableRandom(seed));
-            testRows = Arrays.copyOfRange(order, 0, testCount);
-            trainRows = Arrays.copyOfRange(order, testCount, n);
-            Arrays.sort(testRows); // each set keeps the input order
-            Arrays.sort(trainRows);
+            int[][] rows = Splits.holdOut(n, options.testFraction(), seed);
+            trainRows = rows[0];
+            testRows = rows[1];
         }
         List<String> classes = List.of();
         int[] classRank = null;
@@ -543,24 +539,11 @@ public final class TableBuilder {
     }
 
     private void checkTestClassesTrained(int[] trainRows, int[] testRows) {
-        boolean[] trained = new boolean[classValues.size()];
-        for (int r : trainRows) {
-            trained[training.labels.get(r)] = true;
-        }
-        int[] onlyInTest = new int[classValues.size()];
-        for (int r : testRows) {
-            int code = training.labels.get(r);
-            if (!trained[code]) {
-                onlyInTest[code]++;
-            }
-        }
-        for (int code = 0; code < onlyInTest.length; code++) {
-            if (onlyInTest[code] > 0) {
-                throw new DataFileException(training.source, "column '" + options.label() + "'", "class "
-                        + quote(classValues.get(code)) + " has " + onlyInTest[code] + " row(s), all drawn into the test set, none for "
-                        + "training", "add rows of that class, remove them, or give a separate test file");
-            }
-        }
+        int[] trainLabels = Arrays.stream(trainRows).map(training.labels::get).toArray();
+        int[] testLabels = Arrays.stream(testRows).map(training.labels::get).toArray();
+        Splits.requireTrained(trainLabels, testLabels, classValues.size(), training.source + ": column " + quote(options.label()),
+                code -> quote(classValues.get(code)), "the random split drew all its rows into the test set; add rows of that class, "
+                        + "remove them, or give a separate test file");
     }
 
     /** The rank of each value (by first appearance) in the sorted order: numeric if all are integers, else text. */

@@ -295,8 +295,8 @@ class CsvSourceTest {
                         TableBuilder.Missing.ERROR, "", false, 0.25), seed);
                 seed++;
             } catch (DataFileException e) {
-                assertThat(e).hasMessage(rare + ": column 'y': class 'b' has 1 row(s), all drawn into the test set, none for training; "
-                        + "add rows of that class, remove them, or give a separate test file");
+                assertThat(e).hasMessage(rare + ": column 'y': class 'b' has 1 test sample(s) but no training samples; the random split "
+                        + "drew all its rows into the test set; add rows of that class, remove them, or give a separate test file");
                 break;
             }
         }
