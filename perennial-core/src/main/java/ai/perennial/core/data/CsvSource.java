@@ -24,7 +24,7 @@ public final class CsvSource {
             "share of the rows held out for testing when there is no test_file").inOpen(0, 1);
     private static final Param<String> DELIMITER = Param.text("delimiter", "auto",
             "field separator: auto (tab for .tsv/.tab files, else comma), tab, or one character")
-            .check(d -> d.equals("auto") || d.equals("tab") || (d.length() == 1 && d.charAt(0) != '"'), "auto, tab or one character other than \"");
+            .check(d -> d.equals("auto") || d.equals("tab") || (d.length() == 1 && d.charAt(0) != '"'), "auto, tab, or one character (not a double quote)");
     private static final Param<String> LABEL = Param.text("label", null, "the label column").required();
     private static final Param<String> TARGET = Param.choice("target", "classes",
             "classes: the label's distinct values are the classes; numeric: the label is a number to regress", "classes", "numeric");
@@ -37,13 +37,16 @@ public final class CsvSource {
     private static final Param<String> MISSING = Param.choice("missing", "error",
             "an empty, NA, N/A, NaN or null feature cell: error, zero (0, or an all-zero one-hot group) or mean (of the training rows)",
             "error", "zero", "mean");
-    private static final Param<String> TIME = Param.text("time", "",
-            "the time column (numbers, or ISO-8601 dates/date-times read as days since 1970-01-01); rows are sorted by it; empty: none");
+    private static final Param<String> TIME = Param.text("time", null,
+            "the time column (numbers, or ISO-8601 dates/date-times read as days since 1970-01-01); rows are sorted by it; unset: none");
     private static final Param<Boolean> STANDARDIZE = Param.flag("standardize", true,
             "z-score the numeric features with the training rows' mean and standard deviation");
 
+    /** The component's name, as a constant for annotations (the {@code bench csv} command); elsewhere use {@code CSV.name()}. */
+    public static final String NAME = "csv";
+
     @Registered
-    public static final Component<Long, DataSources.Split> CSV = Component.of(DataSources.KIND, "csv")
+    public static final Component<Long, DataSources.Split> CSV = Component.of(DataSources.KIND, NAME)
             .summary("a CSV or TSV table: a label column (classes or a numeric target), numeric and categorical features, optional time")
             .params(FILE, TEST_FILE, TEST_FRACTION, DELIMITER, LABEL, TARGET, FEATURES, IGNORE, CATEGORICAL, ENCODING, MISSING, TIME, STANDARDIZE)
             .provides(v -> Set.of(DataSources.VECTORS, v.get(TARGET).equals("numeric") ? DataSources.NUMERIC_TARGETS : DataSources.CLASS_TARGETS))
@@ -51,7 +54,7 @@ public final class CsvSource {
                 Path file = Path.of(v.get(FILE));
                 TableBuilder.Options options = new TableBuilder.Options(v.get(LABEL), v.get(TARGET).equals("numeric"), v.get(FEATURES),
                         v.get(IGNORE), v.get(CATEGORICAL), v.get(ENCODING).equals("one-hot"),
-                        TableBuilder.Missing.valueOf(v.get(MISSING).toUpperCase(Locale.ROOT)), v.get(TIME), v.get(STANDARDIZE),
+                        TableBuilder.Missing.valueOf(v.get(MISSING).toUpperCase(Locale.ROOT)), v.get(TIME, ""), v.get(STANDARDIZE),
                         v.get(TEST_FRACTION));
                 Path testFile = v.get(TEST_FILE) == null ? null : Path.of(v.get(TEST_FILE));
                 return read(file, testFile, delimiter(v.get(DELIMITER), file), options, seed).split();

@@ -351,7 +351,7 @@ class CsvSourceTest {
         params.put("target", "classes");
         assertThat(CsvSource.CSV.provides(CsvSource.CSV.resolve(params, "dataset"))).contains(DataSources.CLASS_TARGETS);
         assertThatThrownBy(() -> DataSources.load(CsvSource.CSV.name(), Map.of("file", f.toString(), "label", "y", "delimiter", "ab"), 1))
-                .hasMessageContaining("dataset.delimiter: must be auto, tab or one character");
+                .hasMessageContaining("dataset.delimiter: must be auto, tab, or one character (not a double quote), got 'ab'");
     }
 
     @Test
