@@ -297,6 +297,12 @@ public final class ImageFolder {
                         "save it as PNG or JPEG, or remove it");
             }
             ImageReader reader = readers.next();
+            String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+            if (!format.equals("png") && !format.equals("jpeg")) {
+                reader.dispose();
+                throw new DataFileException(file, "", "holds a " + format.toUpperCase(Locale.ROOT) + " image; PNG and JPEG are read",
+                        "convert it to PNG");
+            }
             try {
                 reader.setInput(in, true, true);
                 int width = reader.getWidth(0);

@@ -242,6 +242,9 @@ class ImageFolderTest {
         Files.writeString(corrupt, "hello");
         assertThatThrownBy(() -> ImageFolder.load(options(root, false), 1)).hasMessage(corrupt
                 + ": is not a PNG or JPEG image (no decoder recognizes its content); save it as PNG or JPEG, or remove it");
+        Files.write(corrupt, encode(grey(2, 2, 1), "bmp"));
+        assertThatThrownBy(() -> ImageFolder.load(options(root, false), 1)).hasMessage(corrupt
+                + ": holds a BMP image; PNG and JPEG are read; convert it to PNG");
         byte[] huge = png.clone(); // IHDR width 0x00100000: refused before any pixel is decoded
         huge[16 + 1] = 0x10;
         Files.write(corrupt, huge);
