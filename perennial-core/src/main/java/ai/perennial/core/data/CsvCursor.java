@@ -229,8 +229,35 @@ public final class CsvCursor implements TableBuilder.Cells, Closeable {
                 }
             } else {
                 append(c);
+                appendPlainRun();
             }
             c = read();
+        }
+    }
+
+    /**
+     * Copies the characters after the current one up to the next delimiter, quote or line break (within the decoded
+     * buffer) in one go: most of a file is such runs, and this keeps the per-character work out of them.
+     */
+    private void appendPlainRun() {
+        int end = pos;
+        char d = delimiter;
+        while (end < limit) {
+            char ch = chars[end];
+            if (ch == d || ch == '\n' || ch == '\r' || ch == QUOTE) {
+                break;
+            }
+            end++;
+        }
+        int n = end - pos;
+        if (n > 0) {
+            if (recordLength + n > record.length) {
+                record = Arrays.copyOf(record, Growing.grow(record.length, (long) recordLength + n, "one record of " + source));
+            }
+            System.arraycopy(chars, pos, record, recordLength, n);
+            recordLength += n;
+            column += n;
+            pos = end;
         }
     }
 

@@ -591,51 +591,62 @@ public final class TableBuilder {
         return out;
     }
 
-    /** Fills missing numeric values and standardizes, in place, with statistics of the training rows. */
+    /**
+     * Fills missing numeric values and standardizes, in place, with statistics of the training rows. Every pass walks
+     * the rows in memory order (all columns of a row at once): column by column would stride through the whole table.
+     */
     private void normalize(int[] trainRows, Part separateTest) {
         int width = numericCount;
+        if (width == 0) {
+            return;
+        }
         float[] x = training.numeric.array();
-        for (int k = 0; k < width; k++) {
-            double sum = 0;
-            long count = 0;
-            for (int r : trainRows) {
-                float v = x[r * width + k];
+        double[] sum = new double[width];
+        long[] count = new long[width];
+        for (int r : trainRows) {
+            for (int k = 0, i = r * width; k < width; k++, i++) {
+                float v = x[i];
                 if (!Float.isNaN(v)) {
-                    sum += v;
-                    count++;
+                    sum[k] += v;
+                    count[k]++;
                 }
             }
-            float fill = 0;
+        }
+        float[] fill = new float[width];
+        double[] mean = new double[width];
+        for (int k = 0; k < width; k++) {
             if (options.missing() == Missing.MEAN) {
-                if (count == 0) {
+                if (count[k] == 0) {
                     throw new DataFileException(training.source, "column " + quote(featureNames.get(numericFeature(k))),
                             "has no values in the training rows to take a mean of", "ignore the column, or set missing: zero");
                 }
-                fill = (float) (sum / count);
+                fill[k] = (float) (sum[k] / count[k]);
             }
-            fillMissing(training, k, fill);
-            if (separateTest != null) {
-                fillMissing(separateTest, k, fill);
+            // the mean after filling: the filled cells add fill[k] each
+            mean[k] = (sum[k] + (double) fill[k] * (trainRows.length - count[k])) / trainRows.length;
+        }
+        fillMissing(training, fill);
+        if (separateTest != null) {
+            fillMissing(separateTest, fill);
+        }
+        if (!options.standardize()) {
+            return;
+        }
+        double[] squares = new double[width];
+        for (int r : trainRows) {
+            for (int k = 0, i = r * width; k < width; k++, i++) {
+                double d = x[i] - mean[k];
+                squares[k] += d * d;
             }
-            if (!options.standardize()) {
-                continue;
-            }
-            double mean = 0;
-            for (int r : trainRows) {
-                mean += x[r * width + k];
-            }
-            mean /= trainRows.length;
-            double squares = 0;
-            for (int r : trainRows) {
-                double d = x[r * width + k] - mean;
-                squares += d * d;
-            }
-            double std = Math.sqrt(squares / trainRows.length);
-            double scale = std > 1e-12 * Math.max(1, Math.abs(mean)) ? 1 / std : 1; // a constant column is only centred
-            standardize(training, k, mean, scale);
-            if (separateTest != null) {
-                standardize(separateTest, k, mean, scale);
-            }
+        }
+        double[] scale = new double[width];
+        for (int k = 0; k < width; k++) {
+            double std = Math.sqrt(squares[k] / trainRows.length);
+            scale[k] = std > 1e-12 * Math.max(1, Math.abs(mean[k])) ? 1 / std : 1; // a constant column is only centred
+        }
+        standardize(training, mean, scale);
+        if (separateTest != null) {
+            standardize(separateTest, mean, scale);
         }
     }
 
@@ -648,20 +659,23 @@ public final class TableBuilder {
         throw new IllegalArgumentException("no numeric feature " + k);
     }
 
-    private void fillMissing(Part part, int k, float fill) {
+    private void fillMissing(Part part, float[] fill) {
         float[] x = part.numeric.array();
-        for (int r = 0; r < part.rows; r++) {
-            if (Float.isNaN(x[r * numericCount + k])) {
-                x[r * numericCount + k] = fill;
+        int n = part.rows * numericCount;
+        for (int i = 0; i < n; i++) {
+            if (Float.isNaN(x[i])) {
+                x[i] = fill[i % numericCount];
             }
         }
     }
 
-    private void standardize(Part part, int k, double mean, double scale) {
+    private void standardize(Part part, double[] mean, double[] scale) {
         float[] x = part.numeric.array();
-        for (int r = 0; r < part.rows; r++) {
-            int i = r * numericCount + k;
-            x[i] = (float) ((x[i] - mean) * scale);
+        int width = numericCount;
+        for (int r = 0, i = 0; r < part.rows; r++) {
+            for (int k = 0; k < width; k++, i++) {
+                x[i] = (float) ((x[i] - mean[k]) * scale[k]);
+            }
         }
     }
 
