@@ -103,7 +103,7 @@ public final class Cifar {
             if (length == 0 || length % recordSize != 0) {
                 throw new DataFileException(f, "", "is " + length + " bytes long, not a whole number of " + recordSize + "-byte records ("
                         + labelBytes + " label byte" + (labelBytes > 1 ? "s" : "") + " + 3072 pixel bytes)"
-                        + (length % recordSize != 0 ? ": " + length % recordSize + " bytes too many, or the file is truncated" : ""),
+                        + (length % recordSize != 0 ? ", with " + length % recordSize + " bytes past the last whole record (truncated?)" : ""),
                         "copy or unpack the file again");
             }
             counts[i] = length / recordSize;

@@ -101,8 +101,8 @@ class CifarTest {
         byte[] good = Files.readAllBytes(batch);
         Files.write(batch, Arrays.copyOf(good, good.length - 100));
         assertThatThrownBy(() -> Cifar.cifar10(root)).isInstanceOf(DataFileException.class).hasMessage(batch + ": is 6046 bytes long, not a "
-                + "whole number of 3073-byte records (1 label byte + 3072 pixel bytes): 2973 bytes too many, or the file is truncated; copy or "
-                + "unpack the file again");
+                + "whole number of 3073-byte records (1 label byte + 3072 pixel bytes), with 2973 bytes past the last whole record (truncated?); "
+                + "copy or unpack the file again");
         byte[] badLabel = good.clone();
         badLabel[3073] = 10;
         Files.write(batch, badLabel);
