@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
  * peak Java heap in use and the process's peak resident memory.
  */
 @Command(name = CsvSource.NAME, mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"CSV reading throughput: generates a table of random numbers, reads it with the csv data source",
-            "(20% held out, standardized), prints rows/s, MB/s, peak heap and peak resident memory."})
+        description = {"CSV reading throughput and memory (rows/s, MB/s, peak heap, peak resident memory).",
+            "Generates a table of random numbers in a temporary folder and reads it with the csv data source (20%% held out, standardized)."})
 final class CsvBenchmark implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "1000000", description = "Data rows. Default: ${DEFAULT-VALUE}")
     int rows;
