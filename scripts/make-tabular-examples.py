@@ -4,7 +4,7 @@
 card-transactions.csv  one year of card payments, label `fraud` (0/1). Fraud comes in three patterns whose shares move
                        through the year (large card-not-present payments far from home, then small online-gaming top-ups,
                        then card-present electronics purchases with a skimmed card), so the class boundary moves.
-energy-demand.csv      two years of 3-hourly electricity demand in MW (a numeric target). Demand grows, heating load
+energy-demand.csv      two years of hourly electricity demand in MW (a numeric target). Demand grows, heating load
                        shrinks and cooling load grows as the years pass, and rooftop solar eats into midday demand more
                        and more, so the target's dependence on the inputs drifts.
 
@@ -79,10 +79,10 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 def energy_demand(path):
     rng = random.Random(20260202)
     start = datetime.datetime(2024, 1, 1)
-    steps = 2 * 365 * 8  # every 3 hours for two years
+    steps = 2 * 365 * 24  # every hour for two years
     rows = []
     for i in range(steps):
-        when = start + datetime.timedelta(hours=3 * i)
+        when = start + datetime.timedelta(hours=i)
         t = i / (steps - 1)
         day_of_year = when.timetuple().tm_yday
         hour = when.hour

@@ -9,6 +9,7 @@ import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.cli.report.RunReport;
 import ai.perennial.cl.scenario.TimeOrdered;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.registry.Spec;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.registry.Registry;
@@ -109,9 +110,9 @@ public final class RunCommand implements Callable<Integer> {
                 result.result(), result.metrics(), ResultWriter.toJson(provenance));
     }
 
-    /** The headline score's short name: ACC for accuracy, else the score's own (R2, RMSE, MAE). */
+    /** The headline score's short name (ACC, BACC, R2, RMSE, MAE), as the score declares it. */
     static String scoreLabel(ContinualResult r) {
-        return r.score().equals(Scores.ACCURACY.name()) ? "ACC" : r.score().toUpperCase(java.util.Locale.ROOT);
+        return Spec.build(Scores.KIND, r.score(), "score").label();
     }
 
     /** Prints the outcome; the exit code: 0 finished, 130/143 stopped by a signal; a divergence is an error. */

@@ -73,6 +73,35 @@ public final class DataSources {
         return out;
     }
 
+    /**
+     * {@code split} with its numeric targets z-scored by the training targets' mean and standard deviation (a constant
+     * target is only centred), time stamps kept: a regression model then trains on targets of unit scale.
+     */
+    public static Split standardizeTargets(Split split) {
+        Dataset train = split.train();
+        double sum = 0;
+        for (int i = 0; i < train.size(); i++) {
+            sum += train.target(i);
+        }
+        double mean = sum / train.size();
+        double squares = 0;
+        for (int i = 0; i < train.size(); i++) {
+            double d = train.target(i) - mean;
+            squares += d * d;
+        }
+        double std = Math.sqrt(squares / train.size());
+        double scale = std > 1e-12 * Math.max(1, Math.abs(mean)) ? 1 / std : 1;
+        return new Split(standardized(train, mean, scale), standardized(split.test(), mean, scale), split.trainTimes(), split.testTimes());
+    }
+
+    private static Dataset standardized(Dataset d, double mean, double scale) {
+        float[] y = new float[d.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) ((d.target(i) - mean) * scale);
+        }
+        return ((HostDataset) d).withTargets(y);
+    }
+
     /** The last {@code testFraction} of {@code all} for testing, the rest for training (samples are already i.i.d.). */
     static Split splitSynthetic(Dataset all, double testFraction) {
         int trainSize = (int) Math.round(all.size() * (1 - testFraction));

@@ -218,6 +218,15 @@ public abstract class HostDataset implements Dataset {
         return create(name, storage(), newLabels.clone(), null, tasks, newNumClasses);
     }
 
+    /** The same inputs with new numeric targets (a regression data set's, e.g. rescaled). */
+    public HostDataset withTargets(float[] newTargets) {
+        if (targets == null || newTargets.length != targets.length) {
+            throw new IllegalArgumentException(name + ": " + newTargets.length + " targets for a data set of " + labels.length
+                    + (targets == null ? " class-labelled samples" : " samples"));
+        }
+        return create(name, storage(), labels, newTargets.clone(), tasks, numClasses);
+    }
+
     @Override
     public HostDataset withTask(int task) {
         int[] t = new int[labels.length];

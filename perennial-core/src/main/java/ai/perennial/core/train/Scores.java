@@ -26,6 +26,9 @@ public final class Scores {
         double finish(double[] sums);
 
         boolean higherIsBetter();
+
+        /** The short name run summaries print (ACC, R2, ...). */
+        String label();
     }
 
     public static final Kind<Void, Score> KIND = Kind.of("score", "scores",
@@ -49,6 +52,11 @@ public final class Scores {
                 @Override
                 public boolean higherIsBetter() {
                     return true;
+                }
+
+                @Override
+                public String label() {
+                    return "ACC";
                 }
             });
 
@@ -85,6 +93,11 @@ public final class Scores {
                 public boolean higherIsBetter() {
                     return true;
                 }
+
+                @Override
+                public String label() {
+                    return "BACC";
+                }
             });
 
     @Registered
@@ -108,6 +121,11 @@ public final class Scores {
                 public boolean higherIsBetter() {
                     return true;
                 }
+
+                @Override
+                public String label() {
+                    return "R2";
+                }
             });
 
     @Registered
@@ -129,6 +147,11 @@ public final class Scores {
                 public boolean higherIsBetter() {
                     return false;
                 }
+
+                @Override
+                public String label() {
+                    return "RMSE";
+                }
             });
 
     @Registered
@@ -149,6 +172,11 @@ public final class Scores {
                 @Override
                 public boolean higherIsBetter() {
                     return false;
+                }
+
+                @Override
+                public String label() {
+                    return "MAE";
                 }
             });
 

@@ -112,7 +112,8 @@ class RegistryTest {
     @Test
     void theIndexFindsEveryCoreDeclaration() {
         Registry r = Registry.global();
-        assertThat(r.names(DataSources.KIND)).containsExactly("drifting-regression", "fashion-mnist", "gaussian-clusters", "idx", "linear-teacher");
+        assertThat(r.names(DataSources.KIND)).containsExactly("cifar10", "cifar100", "csv", "drifting-regression", "fashion-mnist",
+                "gaussian-clusters", "idx", "image-folder", "linear-teacher", "numpy");
         assertThat(r.names(Model.KIND)).containsExactly("cnn", "mlp", "resnet18");
         assertThat(r.names(Optimizers.KIND)).hasSize(15).contains("adamw", "sgld", "upgd", "adafactor");
         assertThat(r.names(Optimizers.WRAPPER)).containsExactly("clip", "sam"); // by order: clipping is applied inside SAM
