@@ -250,7 +250,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     }
 
     /** The name of the score the matrix holds. */
-    public String scoreName() {
+    private String scoreName() {
         return Scores.name(options.score(), stream.get(0).train());
     }
 

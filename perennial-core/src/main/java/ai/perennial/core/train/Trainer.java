@@ -108,16 +108,6 @@ public final class Trainer {
         this(model, optimizer, hooks, manager, Losses::crossEntropy, Augmentation.none());
     }
 
-    /** A trainer minimizing {@code loss} (plus the hooks' extra losses). */
-    public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Losses.Loss loss) {
-        this(model, optimizer, hooks, manager, loss, Augmentation.none());
-    }
-
-    /** A trainer minimizing cross-entropy whose training batches are augmented by {@code augmentation}. */
-    public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Augmentation augmentation) {
-        this(model, optimizer, hooks, manager, Losses::crossEntropy, augmentation);
-    }
-
     /** A trainer minimizing {@code loss} (plus the hooks' extra losses) on batches augmented by {@code augmentation}. */
     public Trainer(Model model, Optimizer optimizer, List<TrainingHook> hooks, NDManager manager, Losses.Loss loss,
             Augmentation augmentation) {

@@ -58,7 +58,7 @@ class BatchNormTrainingTest {
         Model model = new ResNet(m, IMAGE, 4, 4, 1, 3);
         var sgd = Optimizers.sgd(Schedule.constant(0.05), 0.9, false, 0);
         Optimizer opt = new Optimizer("sgd", sam ? Sam.wrap(0.05, sgd) : sgd, model.parameters());
-        return new Trainer(model, opt, hooks, m, augmentation);
+        return new Trainer(model, opt, hooks, m, Losses::crossEntropy, augmentation);
     }
 
     static float[][] state(Model model) {
