@@ -235,7 +235,16 @@ public final class LotteryCommand implements Callable<Integer> {
                 int to = (int) ((long) (g + 1) * order.length / segments);
                 parts[g] = data.train().select(Arrays.copyOfRange(order, from, to));
             }
+            if (data.train().regression()) {
+                throw new PerennialException("lottery needs class labels (it compares test accuracies), but " + data.train().name()
+                        + " has numeric targets; choose a classification data set");
+            }
             this.model = build(Seeds.derive(seed, "init"));
+            if (!model.buffers().isEmpty()) {
+                // rewinding and retraining move weights only: statistics left by another round would leak into this one
+                throw new PerennialException("lottery rewinds and retrains weights only, but model " + model.describe()
+                        + " also keeps batch-norm statistics; choose a model without them (mlp, cnn)");
+            }
             this.prunable = Pruning.prunable(model.parameters());
             this.init = Parameters.values(model.parameters());
             if (rewindStep > Trainer.stepsFor(data.train().size(), Trainer.Options.of(epochs, batchSize, 0))) {

@@ -15,6 +15,8 @@ import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
 import ai.perennial.core.schedule.Schedule;
+import ai.perennial.core.train.Augmentation;
+import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -97,7 +99,7 @@ public final class LrFindCommand implements Callable<Integer> {
             Model net = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
                     Seeds.derive(seed, "init")));
             Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(sweep, Seeds.derive(seed, "optimizer-noise")), net.parameters());
-            Trainer trainer = new Trainer(net, opt, List.of(), manager);
+            Trainer trainer = new Trainer(net, opt, List.of(), manager, Losses.of(null, data.train()), Augmentation.none());
             int epochs = (int) Math.ceil(steps / Math.ceil(data.train().size() / (double) batchSize));
             Trainer.Options options = new Trainer.Options(Math.max(1, epochs), batchSize, Seeds.derive(seed, "shuffle"), 1, steps);
             try {

@@ -138,7 +138,7 @@ public final class RunCommand implements Callable<Integer> {
                                 + " experiences (training.stop_after): " : "",
                         score, f(m.get("average_accuracy")), f(m.get("bwt")), f(m.get("fwt")), f(m.get("forgetting")), score, f(m.get("min_acc")),
                         score, f(m.get("wc_acc")), timeOrdered ? "  prequential " + f(m.get("prequential")) : "", longStream ? "  plasticity drop " + f(m.get("plasticity_drop")) + " (first " + ContinualResult.PLASTICITY_WINDOW
-                                + " − last " + ContinualResult.PLASTICITY_WINDOW + " task-end accuracy)" : "",
+                                + " − last " + ContinualResult.PLASTICITY_WINDOW + " task-end " + result.result().score() + ")" : "",
                         result.result().compute().steps(), result.result().compute().wallSeconds(), dir.resolve("report.html"));
                 return 0;
             }

@@ -331,7 +331,7 @@ public final class TrainCommand implements Callable<Integer> {
             result.put("samples_per_second", stats == null ? null : stats.samplesPerSecond());
             result.put("model", net.describe());
             result.put("parameters", net.parameterCount());
-            result.put("weights_sha256", Parameters.sha256(net.parameters()));
+            result.put("weights_sha256", Parameters.sha256(net));
             result.put("loss_curve", losses(trainer));
             result.put("checkpoint", last.toString());
             result.put("provenance", provenance);

@@ -226,7 +226,7 @@ public final class Experiment {
         }
         if (config.dataset() == null || config.scenario() == null) {
             Set<Trait> given = new java.util.HashSet<>(Set.of(sample.sampleShape().dimension() == 3 ? DataSources.IMAGES
-                    : DataSources.VECTORS, sample.regression() ? DataSources.NUMERIC_TARGETS : DataSources.CLASS_TARGETS));
+                    : DataSources.VECTORS, DataSources.targets(sample.regression())));
             if (data != null && data.timeOrdered()) {
                 given.add(DataSources.TIME_ORDERED);
             }

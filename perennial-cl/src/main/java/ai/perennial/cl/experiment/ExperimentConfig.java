@@ -66,7 +66,8 @@ public final class ExperimentConfig {
             "prune while training, e.g. magnitude:sparsity=0.9,start=200,end=2000,every=100 (see 'list pruning')",
             ExperimentConfig::checkPrune);
     public static final Param<String> LOSS = Param.custom("loss", "loss spec", null,
-            "training loss, e.g. huber:delta=0.5 (see 'list losses'); default cross-entropy for class labels, mse for numeric targets",
+            "training loss, e.g. " + Losses.HUBER.name() + ":delta=0.5 (see 'list losses'); default " + Losses.CROSS_ENTROPY.name()
+                    + " for class labels, " + Losses.MSE.name() + " for numeric targets",
             raw -> checkSpec(raw, Losses.KIND, "loss"));
     /** The train command's training section (a single training run can also be pruned). */
     public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS);
@@ -86,7 +87,8 @@ public final class ExperimentConfig {
     public static final Param<Integer> DIAGNOSTICS_EVERY = Param.integer("diagnostics_every", 0,
             "plasticity diagnostics also every this many optimizer steps (0 = only at the end of each experience)").nonNegative();
     public static final Param<String> SCORE = Param.custom("score", "score spec", null,
-            "what the accuracy matrix and curves record (see 'list scores'); default accuracy for class labels, r2 for numeric targets",
+            "what the accuracy matrix and curves record (see 'list scores'); default " + Scores.ACCURACY.name() + " for class labels, "
+                    + Scores.R2.name() + " for numeric targets",
             raw -> checkSpec(raw, Scores.KIND, "score"));
     public static final List<Param<?>> EVALUATION_PARAMS = List.of(EVERY_STEPS, SUBSET_SIZE, EVAL_BATCH_SIZE, MATRIX, WINDOW, PROBE_SIZE,
             DIAGNOSTICS_EVERY, SCORE);

@@ -164,6 +164,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
      */
     public static Map<String, Object> plasticity(ContinualResult r) {
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("score", r.score()); // what the accuracy-named values below hold
         out.put("task_end_accuracy", r.taskEndAccuracy());
         out.put("online_accuracy", Arrays.stream(r.onlineAccuracy()).mapToObj(ExperimentResult::num).toList());
         out.put("first_last_window", ContinualResult.PLASTICITY_WINDOW);

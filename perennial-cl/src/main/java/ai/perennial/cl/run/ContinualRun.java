@@ -246,7 +246,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
                 Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),
-                Parameters.sha256(model.parameters()), compute, scoreName(), score.higherIsBetter());
+                Parameters.sha256(model), compute, scoreName(), score.higherIsBetter());
     }
 
     /** The name of the score the matrix holds. */

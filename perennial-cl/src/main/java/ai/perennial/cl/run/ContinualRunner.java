@@ -56,13 +56,6 @@ public final class ContinualRunner {
      * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). */
     public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
             String score) {
-        public Options {
-            if (!Augmentation.CHOICES.contains(augment)) {
-                throw new PerennialException("training.augment: unknown augmentation '" + augment + "'; choose one of "
-                        + String.join(", ", Augmentation.CHOICES));
-            }
-        }
-
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
             this(epochs, batchSize, eval, seed, average, Augmentation.NONE, null, null);
         }

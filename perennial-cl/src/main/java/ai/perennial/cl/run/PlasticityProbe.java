@@ -37,7 +37,7 @@ final class PlasticityProbe implements TrainingHook {
     private final int everySteps;
     private final List<PlasticityPoint> points = new ArrayList<>();
     private List<NDArray> initialWeights;
-    private NDArray onlineSums; // the score's sums over the incoming batches since the last point; null before the first
+    private NDArray onlineSums; // the score's sums over the experience's incoming batches so far; null before the first
     private long seen;
     private NDArray gradientNorms;
     private long gradientSteps;
@@ -130,13 +130,15 @@ final class PlasticityProbe implements TrainingHook {
         gradientNorms.subi(gradientNorms);
         gradientSteps = 0;
         List<PlasticityPoint.Layer> layers = new ArrayList<>();
-        try (NDScope scope = new NDScope()) {
-            Dataset data = c.experienceData();
-            NDArray probe = data.inputs(c.stateManager(), Shuffle.range(Math.min(probeSize, data.size())));
-            List<NDArray> hidden = model.hidden(probe);
-            List<Units> units = model.units();
-            for (int l = 0; l < units.size(); l++) {
-                layers.add(layer(units.get(l), hidden.get(l), initialWeights.get(l)));
+        List<Units> units = model.units();
+        if (!units.isEmpty()) { // a model without addressable units (a ResNet) has no per-layer diagnostics to compute
+            try (NDScope scope = new NDScope()) {
+                Dataset data = c.experienceData();
+                NDArray probe = data.inputs(c.stateManager(), Shuffle.range(Math.min(probeSize, data.size())));
+                List<NDArray> hidden = model.hidden(probe);
+                for (int l = 0; l < units.size(); l++) {
+                    layers.add(layer(units.get(l), hidden.get(l), initialWeights.get(l)));
+                }
             }
         }
         points.add(new PlasticityPoint(c.globalStep(), c.experienceIndex(), online, gradient, layers));

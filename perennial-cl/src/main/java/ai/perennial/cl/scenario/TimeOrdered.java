@@ -2,7 +2,6 @@ package ai.perennial.cl.scenario;
 
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
-import ai.perennial.core.data.Dataset;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
@@ -11,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleToLongFunction;
 
 /**
  * A stream cut from time-stamped data in time order: the production case of a model that must keep up with data whose
@@ -38,6 +38,9 @@ public final class TimeOrdered {
             .factory((v, c) -> v.text("by").equals("period") ? byPeriod(c.data(), period(v.get(PERIOD))) : byCount(c.data(),
                     v.get(EXPERIENCES)));
 
+    /** More windows than this is a mistake (a period far too short for the data), not a stream. */
+    private static final int MAX_WINDOWS = 100_000;
+
     private TimeOrdered() {
     }
 
@@ -48,7 +51,10 @@ public final class TimeOrdered {
         return period;
     }
 
-    /** {@code experiences} windows, each starting at the time stamp of an equal share of the training rows. */
+    /**
+     * {@code experiences} windows, window k starting at the time stamp of training row ⌊k·n / experiences⌋; rows with one
+     * time stamp stay in one window, so there may be fewer.
+     */
     public static Scenario byCount(DataSources.Split data, int experiences) {
         double[] times = times(data);
         int n = times.length;
@@ -59,40 +65,40 @@ public final class TimeOrdered {
         for (int k = 0; k < experiences; k++) {
             starts[k] = times[(int) ((long) k * n / experiences)];
         }
+        double[] distinct = Arrays.stream(starts).distinct().toArray();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("type", TIME_ORDERED.name());
         settings.put("by", "count");
-        settings.put("experiences", experiences);
-        return cut(data, distinct(starts), settings);
+        settings.put("experiences_asked", experiences);
+        // the window of t: the last start at or before it (rows before the first start belong to the first window)
+        return cut(data, t -> {
+            int at = Arrays.binarySearch(distinct, t);
+            return at >= 0 ? at : Math.max(0, -at - 2);
+        }, settings);
     }
 
-    /** Windows {@code [t0 + k·period, t0 + (k+1)·period)} from the first training time stamp t0; empty windows are skipped. */
+    /**
+     * Windows {@code [t0 + k·period, t0 + (k+1)·period)} from the first training time stamp t0; windows without training
+     * rows are skipped (their test rows join the window before).
+     */
     public static Scenario byPeriod(DataSources.Split data, double period) {
-        double[] times = times(data);
-        double t0 = times[0];
-        List<Double> starts = new ArrayList<>();
-        long last = -1;
-        for (double t : times) {
-            long k = (long) Math.floor((t - t0) / period);
-            if (k != last) {
-                starts.add(t0 + k * period);
-                last = k;
-            }
-            if (starts.size() > 100_000) {
-                throw new PerennialException("scenario.period: " + period + " cuts the data into more than 100000 windows; use a longer period");
-            }
+        double t0 = times(data)[0];
+        double last = data.trainTimes()[data.trainTimes().length - 1];
+        if ((last - t0) / period >= MAX_WINDOWS) {
+            throw new PerennialException("scenario.period: " + period + " cuts the data into more than " + MAX_WINDOWS
+                    + " windows; use a longer period");
         }
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("type", TIME_ORDERED.name());
         settings.put("by", "period");
         settings.put("period", period);
-        return cut(data, starts.stream().mapToDouble(Double::doubleValue).toArray(), settings);
+        return cut(data, t -> Math.max(0, (long) Math.floor((t - t0) / period)), settings);
     }
 
     private static double[] times(DataSources.Split data) {
         if (!data.timeOrdered()) {
             throw new PerennialException("scenario time-ordered needs time stamps, but " + data.train().name()
-                    + " has none; give the data set its time column (e.g. csv's time: COLUMN)");
+                    + " has none; give the data set its time column");
         }
         if (data.train().size() == 0) {
             throw new PerennialException("scenario time-ordered: the training set " + data.train().name() + " is empty");
@@ -100,51 +106,45 @@ public final class TimeOrdered {
         return data.trainTimes();
     }
 
-    /** Start times with repeats removed (equal time stamps cannot be told apart, so they stay in one window). */
-    private static double[] distinct(double[] starts) {
-        return Arrays.stream(starts).distinct().toArray();
-    }
-
     /**
-     * Experience k: the rows with {@code starts[k] <= time < starts[k+1]}; the first window also takes earlier test rows,
-     * the last every later one.
+     * Experience k: the windows' rows in time order. Every row's window is {@code windowOf(time)}, computed once per row
+     * (so rounding cannot put a row on both sides of a boundary); a window is an experience when it has training rows,
+     * and test rows of a window without any join the experience before (the first one when there is none before).
      */
-    private static Scenario cut(DataSources.Split data, double[] starts, Map<String, Object> settings) {
-        int[][] train = windows(data.trainTimes(), starts);
-        int[][] test = windows(data.testTimes(), starts);
+    private static Scenario cut(DataSources.Split data, DoubleToLongFunction windowOf, Map<String, Object> settings) {
+        long[] trainWindow = Arrays.stream(data.trainTimes()).mapToLong(windowOf::applyAsLong).toArray();
+        long[] keys = Arrays.stream(trainWindow).distinct().toArray(); // ascending: the times are
+        int[][] train = group(trainWindow, keys);
+        int[][] test = group(Arrays.stream(data.testTimes()).mapToLong(windowOf::applyAsLong).toArray(), keys);
         int classes = data.train().numClasses();
         int[] allClasses = new int[classes];
         Arrays.setAll(allClasses, i -> i);
         List<Experience> experiences = new ArrayList<>();
-        double[] windowStarts = new double[starts.length];
-        int k = 0;
-        for (int w = 0; w < starts.length; w++) {
-            if (train[w].length == 0) {
-                continue;
+        for (int k = 0; k < keys.length; k++) {
+            if (test[k].length == 0) {
+                throw new PerennialException("scenario time-ordered: window " + (k + 1) + " of " + keys.length + " (from time "
+                        + data.trainTimes()[train[k][0]] + ") has training rows but no test rows to measure it on; hold out test "
+                        + "rows from every period (the data set's test_fraction rather than a later test file), or cut fewer windows");
             }
             String name = "window-" + k;
-            experiences.add(new Experience(k, data.train().select(train[w]).named(name), data.test().select(test[w]).named(name), k,
+            experiences.add(new Experience(k, data.train().select(train[k]).named(name), data.test().select(test[k]).named(name), k,
                     allClasses));
-            windowStarts[k] = starts[w];
-            k++;
         }
-        settings.put("window_starts", Arrays.copyOf(windowStarts, k));
+        settings.put("windows", keys.length);
+        settings.put("window_starts", Arrays.stream(train).mapToDouble(rows -> data.trainTimes()[rows[0]]).toArray());
         return new Scenario(TIME_ORDERED.name(), experiences, classes, 1, Scenario.DOMAIN_INCREMENTAL, settings);
     }
 
-    /** For each window, the indices of the (time-sorted) rows that fall in it. */
-    static int[][] windows(double[] times, double[] starts) {
-        int[][] out = new int[starts.length][];
-        int at = 0;
-        for (int w = 0; w < starts.length; w++) {
-            int from = at;
-            double end = w + 1 < starts.length ? starts[w + 1] : Double.POSITIVE_INFINITY;
-            while (at < times.length && times[at] < end) {
-                at++;
-            }
-            out[w] = new int[at - from];
-            Arrays.setAll(out[w], i -> from + i);
+    /** For each key, the rows whose window is the last key at or before theirs (the first key for earlier ones). */
+    static int[][] group(long[] windowOfRow, long[] keys) {
+        List<List<Integer>> rows = new ArrayList<>();
+        for (int k = 0; k < keys.length; k++) {
+            rows.add(new ArrayList<>());
         }
-        return out;
+        for (int i = 0; i < windowOfRow.length; i++) {
+            int at = Arrays.binarySearch(keys, windowOfRow[i]);
+            rows.get(at >= 0 ? at : Math.max(0, -at - 2)).add(i);
+        }
+        return rows.stream().map(r -> r.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
     }
 }

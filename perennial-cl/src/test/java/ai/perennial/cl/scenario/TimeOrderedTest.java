@@ -33,9 +33,9 @@ class TimeOrderedTest {
     }
 
     @Test
-    void windowsTakeTheRowsBetweenConsecutiveStarts() {
-        int[][] w = TimeOrdered.windows(new double[] {0, 1, 1, 2, 5, 6}, new double[] {0, 2, 5});
-        assertThat(w).isDeepEqualTo(new int[][] {{0, 1, 2}, {3}, {4, 5}});
+    void rowsJoinTheLastWindowAtOrBeforeTheirs() {
+        int[][] w = TimeOrdered.group(new long[] {-1, 0, 0, 1, 3, 4, 7}, new long[] {0, 3, 4});
+        assertThat(w).isDeepEqualTo(new int[][] {{0, 1, 2, 3}, {4}, {5, 6}});
     }
 
     @Test
@@ -56,7 +56,7 @@ class TimeOrderedTest {
 
     @Test
     void byPeriodSkipsEmptyWindows_andEqualTimesStayTogether() {
-        Scenario s = TimeOrdered.byPeriod(split(new double[] {10, 11, 13.9, 14, 30, 31}, new double[] {12, 29}), 4);
+        Scenario s = TimeOrdered.byPeriod(split(new double[] {10, 11, 13.9, 14, 30, 31}, new double[] {12, 29, 33}), 4);
         List<Experience> e = s.experiences();
         // windows [10,14), [14,18), [30,34): 18..30 has no training rows
         assertThat(e).hasSize(3);
@@ -64,11 +64,29 @@ class TimeOrderedTest {
         assertThat(targets(e.get(1).train())).containsExactly(3);
         assertThat(targets(e.get(2).train())).containsExactly(4, 5);
         assertThat(targets(e.get(0).test())).containsExactly(0);
-        assertThat(targets(e.get(1).test())).containsExactly(1); // time 29 falls in [14, 30): the window before the gap
-        assertThat(e.get(2).test().size()).isZero();
+        assertThat(targets(e.get(1).test())).containsExactly(1); // time 29: in [26,30), a window without training rows
+        assertThat(targets(e.get(2).test())).containsExactly(2);
+        // day counts of dates are large, and a row near a boundary may round to either side of it; but a training row and a
+        // test row with one time stamp always land in one window, and every row in exactly one
+        double t0 = 20089.1;
+        double[] stamps = {t0, t0 + 0.7, t0 + 0.7 * 2, t0 + 0.7 * 3};
+        Scenario dates = TimeOrdered.byPeriod(split(stamps, stamps.clone()), 0.7);
+        assertThat(dates.experiences().stream().mapToInt(x -> x.train().size()).sum()).isEqualTo(4);
+        for (Experience x : dates.experiences()) {
+            assertThat(targets(x.test())).containsExactly(targets(x.train()));
+        }
 
         Scenario ties = TimeOrdered.byCount(split(new double[] {5, 5, 5, 5}, new double[] {5}), 3);
         assertThat(ties.experiences()).hasSize(1);
+    }
+
+    @Test
+    void aWindowWithoutTestRowsIsAnError_soAreUnorderedTimeStamps() {
+        assertThatThrownBy(() -> TimeOrdered.byCount(split(new double[] {0, 1, 2, 3}, new double[] {3}), 2))
+                .isInstanceOf(PerennialException.class).hasMessageContaining("window 1 of 2 (from time 0.0) has training rows but no test rows");
+        assertThatThrownBy(() -> split(new double[] {0, 2, 1}, new double[] {0}))
+                .hasMessage("train: time stamp 2 (1.0) comes before the one ahead of it (2.0); give the samples in time order, each with a "
+                        + "time stamp");
     }
 
     @Test

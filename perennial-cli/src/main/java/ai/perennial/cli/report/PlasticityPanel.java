@@ -2,6 +2,7 @@ package ai.perennial.cli.report;
 
 import ai.perennial.cl.metrics.PlasticityDiagnostics;
 import ai.perennial.cl.metrics.PlasticityPoint;
+import ai.perennial.core.train.Scores;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,13 +56,15 @@ public final class PlasticityPanel {
         if (taskEnd.stream().allMatch(s -> s.x().length < 2)) {
             return "";
         }
-        StringBuilder b = new StringBuilder("<h2>Plasticity</h2><p class='note'>Against the experience index: accuracy on each ")
-                .append("experience's test set right after training on it, and the online accuracy on its training batches (before ")
-                .append("each update). A falling line is lost plasticity. Diagnostics at the end of each experience on a probe batch of ")
+        String score = scoreOf(sections);
+        StringBuilder b = new StringBuilder("<h2>Plasticity</h2><p class='note'>Against the experience index: ").append(Svg.esc(score))
+                .append(" on each experience's test set right after training on it, and the online ").append(Svg.esc(score))
+                .append(" on its training batches (before each update: the prequential score). A falling line is lost plasticity. Diagnostics at the end of each experience on a probe batch of ")
                 .append("its training data: dormant units and effective rank of the last hidden layer (the features the head reads), the norm ")
                 .append("of all hidden weights, the mean gradient norm; definitions in docs/metrics.md.</p>");
         b.append(taskEndChart(sections, 1));
-        b.append(Svg.lineChart("online accuracy during each experience", online, new long[0], "experience", "accuracy", 0, 1));
+        double[] range = range(online, 0, 1);
+        b.append(Svg.lineChart("online " + score + " during each experience", online, new long[0], "experience", score, range[0], range[1]));
         if (diagnostics) {
             b.append(Svg.lineChart("dormant units of the last hidden layer (τ = " + PlasticityDiagnostics.DORMANT_TAU + "), share", dormant, new long[0], "experience", "share", 0, 1));
             b.append(Svg.lineChart("effective rank of the last hidden layer's features", rank, new long[0], "experience", "effective rank", 0, maxRank * 1.05));
@@ -92,11 +95,34 @@ public final class PlasticityPanel {
             }
             lines.add(series(e.getKey(), smooth));
         }
-        String title = "accuracy at the end of each experience" + (window > 1 ? " (mean of the last " + window + ")" : "");
-        // the axis spans the data to the next tenth, so differences of a few points stay visible
-        double bottom = low > high ? 0 : Math.max(0, Math.floor(low * 10) / 10);
-        double top = low > high ? 1 : Math.min(1, Math.ceil(high * 10) / 10);
-        return Svg.lineChart(title, lines, new long[0], "experience", "accuracy", bottom, top > bottom ? top : bottom + 0.1);
+        String score = scoreOf(sections);
+        String title = score + " at the end of each experience" + (window > 1 ? " (mean of the last " + window + ")" : "");
+        // the axis spans the data to the next tenth, so differences of a few points stay visible (within 0..1 for accuracy)
+        boolean unit = score.equals(Scores.ACCURACY.name());
+        double bottom = low > high ? 0 : Math.floor(low * 10) / 10;
+        double top = low > high ? 1 : Math.ceil(high * 10) / 10;
+        bottom = unit ? Math.max(0, bottom) : bottom;
+        top = unit ? Math.min(1, top) : top;
+        return Svg.lineChart(title, lines, new long[0], "experience", score, bottom, top > bottom ? top : bottom + 0.1);
+    }
+
+    /** The score the sections' values are (result.json's plasticity.score; accuracy for results written before scores). */
+    private static String scoreOf(Map<String, List<JsonNode>> sections) {
+        return sections.values().stream().flatMap(List::stream).map(s -> s.path("score").asText("")).filter(t -> !t.isEmpty())
+                .findFirst().orElse(Scores.ACCURACY.name());
+    }
+
+    /** {@code [min, max]} of the series' finite values, widened to take in {@code [lo, hi]}. */
+    private static double[] range(List<Svg.Series> series, double lo, double hi) {
+        for (Svg.Series s : series) {
+            for (double y : s.y()) {
+                if (Double.isFinite(y)) {
+                    lo = Math.min(lo, y);
+                    hi = Math.max(hi, y);
+                }
+            }
+        }
+        return new double[] {lo, hi};
     }
 
     private static Svg.Series series(String label, double[] y) {

@@ -107,8 +107,8 @@ public final class Svg {
     }
 
     /**
-     * Cells coloured from light (worst) to dark (best): on 0..1 for values within it when higher is better (accuracy), else
-     * over the matrix's own range, reversed when lower is better (errors).
+     * Cells coloured from light (worst) to dark (best) over 0..1 widened to the matrix's own range (accuracy stays on
+     * 0..1; R² below 0 and errors above 1 widen it), reversed when lower is better (errors).
      */
     public static String heatmap(String title, double[][] values, List<String> rowLabels, List<String> colLabels,
             boolean higherIsBetter) {

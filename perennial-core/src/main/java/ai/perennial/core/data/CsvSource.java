@@ -55,8 +55,7 @@ public final class CsvSource {
             .params(FILE, TEST_FILE, TEST_FRACTION, DELIMITER, LABEL, TARGET, FEATURES, IGNORE, CATEGORICAL, ENCODING, MISSING, TIME, STANDARDIZE,
                     STANDARDIZE_TARGET)
             .provides(v -> {
-                Set<Trait> out = new java.util.HashSet<>(Set.of(DataSources.VECTORS, v.get(TARGET).equals("numeric")
-                        ? DataSources.NUMERIC_TARGETS : DataSources.CLASS_TARGETS));
+                Set<Trait> out = new java.util.HashSet<>(Set.of(DataSources.VECTORS, DataSources.targets(v.get(TARGET).equals("numeric"))));
                 if (v.get(TIME) != null && !v.get(TIME).isBlank()) {
                     out.add(DataSources.TIME_ORDERED);
                 }

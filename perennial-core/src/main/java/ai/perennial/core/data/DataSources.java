@@ -1,5 +1,6 @@
 package ai.perennial.core.data;
 
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Trait;
@@ -30,6 +31,10 @@ public final class DataSources {
                 throw new IllegalArgumentException("one time stamp per sample: " + trainTimes.length + " for " + train.size()
                         + " training and " + testTimes.length + " for " + test.size() + " test samples");
             }
+            if (trainTimes != null) {
+                requireTimeOrder(trainTimes, train.name());
+                requireTimeOrder(testTimes, test.name());
+            }
         }
 
         public Split(Dataset train, Dataset test) {
@@ -39,10 +44,25 @@ public final class DataSources {
         public boolean timeOrdered() {
             return trainTimes != null;
         }
+
+        private static void requireTimeOrder(double[] times, String name) {
+            for (int i = 0; i < times.length; i++) {
+                if (Double.isNaN(times[i]) || i > 0 && times[i] < times[i - 1]) {
+                    throw new PerennialException(name + ": time stamp " + i + " (" + times[i] + ") "
+                            + (Double.isNaN(times[i]) ? "is not a number" : "comes before the one ahead of it (" + times[i - 1] + ")")
+                            + "; give the samples in time order, each with a time stamp");
+                }
+            }
+        }
     }
 
     /** Data whose samples carry time stamps ({@link Split#timeOrdered}), for streams cut by time. */
     public static final Trait TIME_ORDERED = new Trait("order", "time-stamped", "time-stamped data");
+
+    /** The targets trait of data with numeric targets ({@code numeric}) or class labels. */
+    public static Trait targets(boolean numeric) {
+        return numeric ? NUMERIC_TARGETS : CLASS_TARGETS;
+    }
 
     /** Data with class labels (classification). */
     public static final Trait CLASS_TARGETS = new Trait("targets", "classes", "class labels");

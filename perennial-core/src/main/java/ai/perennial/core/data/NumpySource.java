@@ -43,7 +43,7 @@ public final class NumpySource {
     public static final Component<Long, DataSources.Split> NUMPY = Component.of(DataSources.KIND, "numpy")
             .summary("NumPy arrays: a .npz archive of inputs and labels, or .npy files; uint8 or float inputs, images or vectors")
             .params(FILE, INPUTS, LABELS, LABELS_FILE, TEST_FILE, TEST_LABELS_FILE, TEST_FRACTION, TARGET, SHAPE, MEAN, STD)
-            .provides(v -> Set.of(inputsTrait(v), v.get(TARGET).equals("numeric") ? DataSources.NUMERIC_TARGETS : DataSources.CLASS_TARGETS))
+            .provides(v -> Set.of(inputsTrait(v), DataSources.targets(v.get(TARGET).equals("numeric"))))
             .factory((v, seed) -> load(new Options(Path.of(v.get(FILE)), v.get(INPUTS), v.get(LABELS), path(v.get(LABELS_FILE)),
                     path(v.get(TEST_FILE)), path(v.get(TEST_LABELS_FILE)), v.get(TEST_FRACTION), v.get(TARGET).equals("numeric"),
                     v.get(SHAPE), v.get(MEAN), v.get(STD)), seed));

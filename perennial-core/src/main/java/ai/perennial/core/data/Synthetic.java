@@ -92,14 +92,9 @@ public final class Synthetic {
             target += StrictMath.tanh(x[i * dim]) * x[i * dim + 1] / 2 + noise * gaussian(rng);
             y[i] = (float) target;
         }
-        boolean[] test = new boolean[samples];
-        int[] order = Shuffle.permutation(samples, new SplittableRandom(seed ^ 0x5DEECE66DL));
-        int testSize = (int) Math.round(samples * testFraction);
-        for (int k = 0; k < testSize; k++) {
-            test[order[k]] = true;
-        }
-        int[] trainRows = java.util.stream.IntStream.range(0, samples).filter(i -> !test[i]).toArray();
-        int[] testRows = java.util.stream.IntStream.range(0, samples).filter(i -> test[i]).toArray();
+        int[][] rows = Splits.holdOut(samples, testFraction, seed ^ 0x5DEECE66DL); // in time order, as the samples are
+        int[] trainRows = rows[0];
+        int[] testRows = rows[1];
         FloatDataset all = FloatDataset.withTargets("drifting-regression", x, y, new Shape(dim));
         return new DataSources.Split(all.select(trainRows), all.select(testRows), times(t, trainRows), times(t, testRows));
     }

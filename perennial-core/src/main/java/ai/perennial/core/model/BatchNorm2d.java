@@ -2,6 +2,7 @@ package ai.perennial.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.engine.Engines;
 import java.util.List;
 
@@ -38,6 +39,13 @@ final class BatchNorm2d {
     NDArray forward(NDArray x, Model.Mode mode) {
         if (!mode.batchStatistics()) {
             return Engines.batchNorm(x, runningMean.array(), runningVar.array(), scale.array(), shift.array(), false, 0, EPSILON);
+        }
+        Shape s = x.getShape();
+        if (s.get(0) * s.get(2) * s.get(3) < 2) {
+            // PyTorch refuses batch statistics of one value per channel; say why in the user's terms
+            throw new PerennialException("batch norm while training needs more than one value per channel, but a batch of "
+                    + s.get(0) + " sample(s) reaches a " + s.get(2) + "x" + s.get(3) + " map; use larger images (9x9 or more for "
+                    + "resnet18) or a batch size that leaves no 1-sample batch at an epoch's end");
         }
         if (mode.momentum() > 0) {
             return Engines.batchNorm(x, runningMean.array(), runningVar.array(), scale.array(), shift.array(), true, mode.momentum(),

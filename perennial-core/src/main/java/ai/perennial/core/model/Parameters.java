@@ -51,6 +51,13 @@ public final class Parameters {
         }
     }
 
+    /** {@link #sha256} over a model's parameters and then its buffers (batch-norm statistics): its whole state. */
+    public static String sha256(Model model) {
+        List<Parameter> all = new ArrayList<>(model.parameters());
+        all.addAll(model.buffers());
+        return sha256(all);
+    }
+
     /** Copies of the parameters' current values (not recording gradients). */
     public static List<NDArray> copies(List<Parameter> params) {
         List<NDArray> out = new ArrayList<>(params.size());

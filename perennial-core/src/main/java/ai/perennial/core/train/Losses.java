@@ -2,7 +2,6 @@ package ai.perennial.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.registry.Component;
@@ -10,7 +9,10 @@ import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.registry.Spec;
-import ai.perennial.core.registry.Trait;
+import ai.perennial.core.registry.Compatibility;
+import ai.perennial.core.registry.Registry;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Training objectives: a {@link Loss} maps the model's outputs and the batch's labels (class ids) or targets (numbers)
@@ -53,22 +55,19 @@ public final class Losses {
 
     /** The loss {@code spec} names (e.g. {@code huber:delta=0.5}); {@code null}: the usual one for {@code data}'s targets. */
     public static Loss of(String spec, Dataset data) {
-        return Spec.build(KIND, checkTargets(KIND, spec != null ? spec : defaultFor(data), data), "loss");
+        return Spec.build(KIND, fitting(KIND, spec != null ? spec : defaultFor(data), data, "training.loss"), "loss");
     }
 
     /**
-     * {@code spec} when the component it names can use {@code data}'s targets (class labels or numbers), else an error
-     * naming both: the same rule the run's compatibility check applies, for code that trains without a run config.
+     * {@code spec} when the component it names can use {@code data}'s targets (class labels or numbers), else the run's
+     * compatibility error naming both ({@code path}: the config key that chose it), for code that trains without a run
+     * config.
      */
-    static String checkTargets(Kind<Void, ?> kind, String spec, Dataset data) {
-        var c = ai.perennial.core.registry.Registry.global().get(kind, Spec.parse(spec, kind.id()).name(), kind.id());
-        Trait given = data.regression() ? DataSources.NUMERIC_TARGETS : DataSources.CLASS_TARGETS;
-        for (var need : c.requires()) {
-            if (need.stream().anyMatch(t -> t.dimension().equals(given.dimension())) && !need.contains(given)) {
-                throw new PerennialException(kind.id() + " " + c.name() + " needs " + need.iterator().next().description() + ", but "
-                        + data.name() + " has " + given.description() + "; choose another " + kind.id());
-            }
-        }
+    static String fitting(Kind<Void, ?> kind, String spec, Dataset data, String path) {
+        var c = Registry.global().get(kind, Spec.parse(spec, path).name(), path);
+        Compatibility.check(List.of(new Compatibility.Part("dataset " + data.name(), "dataset", "dataset",
+                Set.of(DataSources.targets(data.regression())), List.of()), new Compatibility.Part(c.toString(), path, kind.id(),
+                Set.of(), c.requires())));
         return spec;
     }
 

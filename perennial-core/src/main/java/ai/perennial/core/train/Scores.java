@@ -80,7 +80,7 @@ public final class Scores {
 
     /** The score {@code spec} names; {@code null}: accuracy for class labels, R² for numeric targets. */
     public static Score of(String spec, Dataset data) {
-        return Spec.build(KIND, Losses.checkTargets(KIND, spec != null ? spec : defaultFor(data), data), "score");
+        return Spec.build(KIND, Losses.fitting(KIND, spec != null ? spec : defaultFor(data), data, "evaluation.score"), "score");
     }
 
     /** The name of the score {@code spec} names, or of the default one for {@code data}. */
@@ -93,18 +93,12 @@ public final class Scores {
     }
 
     /**
-     * {@code 1 - SSE / SST} with {@code SST = Σy² - (Σy)²/n}; NaN for no samples, and for a constant target (SST = 0)
-     * 1 when the fit is exact and -∞ otherwise, as the definition gives.
+     * {@code 1 - SSE / SST} with {@code SST = Σy² - (Σy)²/n}; NaN ("not measured") where it is undefined: fewer than two
+     * samples, or a constant target (SST = 0).
      */
     public static double r2(double sse, double sumY, double sumY2, double n) {
-        if (n == 0) {
-            return Double.NaN;
-        }
-        double sst = Math.max(0, sumY2 - sumY * sumY / n);
-        if (sst == 0) {
-            return sse == 0 ? 1 : Double.NEGATIVE_INFINITY;
-        }
-        return 1 - sse / sst;
+        double sst = n < 2 ? 0 : Math.max(0, sumY2 - sumY * sumY / n);
+        return sst == 0 ? Double.NaN : 1 - sse / sst;
     }
 
     /** Per class: its samples, then those of them classified right, as one vector of 2 · classes. */

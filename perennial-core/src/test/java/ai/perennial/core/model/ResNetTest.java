@@ -280,4 +280,17 @@ class ResNetTest {
             assertThat(chosen.build(new Model.Context(m, new Shape(3, 8, 8), 4, 1, 1)).describe()).contains("width 2");
         }
     }
+
+    @Test
+    void aOneSampleBatchOfTinyImagesIsACleanErrorWhileTraining() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ResNet net = new ResNet(m, new Shape(3, 8, 8), 4, 3, 1, 7);
+            NDArray one = m.create(random(3 * 8 * 8, 3, 1, 0.5), new Shape(1, 3, 8, 8));
+            assertThat(net.forward(one, new int[1]).getShape()).isEqualTo(new Shape(1, 3)); // evaluation: running statistics
+            try (Model.ModeScope train = net.enter(Model.Mode.TRAIN)) {
+                assertThatThrownBy(() -> net.forward(one, new int[1])).isInstanceOf(ai.perennial.core.PerennialException.class)
+                        .hasMessageContaining("batch norm while training needs more than one value per channel");
+            }
+        }
+    }
 }

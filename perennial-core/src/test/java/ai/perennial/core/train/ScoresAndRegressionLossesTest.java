@@ -61,8 +61,8 @@ class ScoresAndRegressionLossesTest {
             assertThat(batched(m, Scores.RMSE.name())).isCloseTo(Math.sqrt(sse / Y.length), offset(1e-9));
             assertThat(batched(m, Scores.MAE.name())).isCloseTo(sae / Y.length, offset(1e-9));
         }
-        assertThat(Scores.r2(0, 6, 12, 3)).isEqualTo(1); // constant target, exact fit
-        assertThat(Scores.r2(1, 6, 12, 3)).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(Scores.r2(0, 6, 12, 3)).isNaN(); // constant target: undefined, not measured
+        assertThat(Scores.r2(1, 2, 4, 1)).isNaN(); // one sample
         assertThat(Scores.r2(1, 0, 0, 0)).isNaN();
     }
 
