@@ -35,6 +35,34 @@ public final class ByteDataset extends HostDataset {
         this.std = std;
     }
 
+    /**
+     * Images of a training and a test set, both normalized with the training pixels' {@link #normalization}: how every
+     * reader of uint8 images builds its split.
+     */
+    public static DataSources.Split split(String name, Shape shape, byte[] trainPixels, int[] trainLabels, byte[] testPixels,
+            int[] testLabels, int classes) {
+        float[] norm = normalization(trainPixels);
+        return new DataSources.Split(new ByteDataset(name + "/train", trainPixels, trainLabels, shape, classes, norm[0], norm[1]),
+                new ByteDataset(name + "/test", testPixels, testLabels, shape, classes, norm[0], norm[1]));
+    }
+
+    /** {mean, standard deviation} of {@code pixels / 255}; the standard deviation is 1 when every pixel is equal. */
+    public static float[] normalization(byte[] pixels) {
+        long[] histogram = new long[256];
+        for (byte b : pixels) {
+            histogram[b & 0xff]++;
+        }
+        double sum = 0;
+        double squares = 0;
+        for (int v = 0; v < 256; v++) {
+            sum += histogram[v] * (v / 255.0);
+            squares += histogram[v] * (v / 255.0) * (v / 255.0);
+        }
+        double mean = sum / pixels.length;
+        double std = Math.sqrt(Math.max(0, squares / pixels.length - mean * mean));
+        return new float[] {(float) mean, std > 0 ? (float) std : 1f};
+    }
+
     /** The normalization applied to every input byte: {@code (x / 255 - mean) / std}. */
     public float mean() {
         return mean;

@@ -146,11 +146,6 @@ public final class Cifar {
     }
 
     private static DataSources.Split sets(String name, Records train, Records test, int classes) {
-        double[] stats = NumpySource.byteStats(train.pixels());
-        float mean = (float) stats[0];
-        float std = stats[1] > 0 ? (float) stats[1] : 1f;
-        Shape shape = new Shape(3, 32, 32);
-        return new DataSources.Split(new ByteDataset(name + "/train", train.pixels(), train.labels(), shape, classes, mean, std),
-                new ByteDataset(name + "/test", test.pixels(), test.labels(), shape, classes, mean, std));
+        return ByteDataset.split(name, new Shape(3, 32, 32), train.pixels(), train.labels(), test.pixels(), test.labels(), classes);
     }
 }

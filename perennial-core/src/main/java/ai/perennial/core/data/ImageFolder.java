@@ -427,18 +427,9 @@ public final class ImageFolder {
             int[] kept = Arrays.stream(rows[0]).map(i -> all[i]).toArray();
             Splits.requireTrained(kept, testLabels, classes, o.root(), c -> TableBuilder.quote(listing.classes().get(c)),
                     "the random split drew all its images into the test set; add images of that class, or split into train/ and test/");
-            return sets(name, shape, trainData, kept, testData, testLabels, classes);
+            return ByteDataset.split(name, shape, trainData, kept, testData, testLabels, classes);
         }
-        return sets(name, shape, trainData, trainLabels, testData, testLabels, classes);
-    }
-
-    private static DataSources.Split sets(String name, Shape shape, byte[] trainData, int[] trainLabels, byte[] testData, int[] testLabels,
-            int classes) {
-        double[] stats = NumpySource.byteStats(trainData);
-        float mean = (float) stats[0];
-        float std = stats[1] > 0 ? (float) stats[1] : 1f;
-        return new DataSources.Split(new ByteDataset(name + "/train", trainData, trainLabels, shape, classes, mean, std),
-                new ByteDataset(name + "/test", testData, testLabels, shape, classes, mean, std));
+        return ByteDataset.split(name, shape, trainData, trainLabels, testData, testLabels, classes);
     }
 
     private static byte[] rows(byte[] data, int[] indices, int sample) {

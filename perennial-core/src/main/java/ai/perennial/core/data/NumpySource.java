@@ -270,16 +270,9 @@ public final class NumpySource {
         Shape shape = new Shape(train.sampleShape);
         String name = String.valueOf(o.file().getFileName());
         if (train.rows instanceof byte[] trainBytes) {
-            float mean;
-            float std;
-            if (o.mean() != null && o.std() != null) {
-                mean = o.mean().floatValue();
-                std = o.std().floatValue();
-            } else {
-                double[] stats = byteStats(trainBytes);
-                mean = o.mean() != null ? o.mean().floatValue() : (float) stats[0];
-                std = o.std() != null ? o.std().floatValue() : stats[1] > 0 ? (float) stats[1] : 1f;
-            }
+            float[] measured = o.mean() != null && o.std() != null ? null : ByteDataset.normalization(trainBytes);
+            float mean = o.mean() != null ? o.mean().floatValue() : measured[0];
+            float std = o.std() != null ? o.std().floatValue() : measured[1];
             if (o.numericTarget()) {
                 return new DataSources.Split(ByteDataset.withTargets(name + "/train", trainBytes, train.targets, shape, mean, std),
                         ByteDataset.withTargets(name + "/test", (byte[]) test.rows, test.targets, shape, mean, std));
@@ -295,19 +288,4 @@ public final class NumpySource {
                 new FloatDataset(name + "/test", (float[]) test.rows, test.classLabels, shape, classes));
     }
 
-    /** Mean and standard deviation of {@code bytes / 255}. */
-    static double[] byteStats(byte[] bytes) {
-        long[] histogram = new long[256];
-        for (byte b : bytes) {
-            histogram[b & 0xff]++;
-        }
-        double sum = 0;
-        double squares = 0;
-        for (int v = 0; v < 256; v++) {
-            sum += histogram[v] * (v / 255.0);
-            squares += histogram[v] * (v / 255.0) * (v / 255.0);
-        }
-        double mean = sum / bytes.length;
-        return new double[] {mean, Math.sqrt(Math.max(0, squares / bytes.length - mean * mean))};
-    }
 }

@@ -62,7 +62,7 @@ class CifarTest {
             System.arraycopy(batch, 2 + Cifar.PIXELS, pixels, Cifar.PIXELS, Cifar.PIXELS);
             all = concat(all, pixels);
         }
-        double[] stats = NumpySource.byteStats(all);
+        float[] stats = ByteDataset.normalization(all);
         assertThat((double) train.mean()).isCloseTo(stats[0], within(1e-6));
         assertThat((double) train.std()).isCloseTo(stats[1], within(1e-6));
         assertThat(((ByteDataset) s.test()).mean()).isEqualTo(train.mean()); // the training set's statistics for both

@@ -105,7 +105,7 @@ class ImageFolderTest {
         }
         assertThat(seen).doesNotHaveDuplicates().hasSize(12);
         assertThat(ImageFolder.load(options(root, false), 5).split().test().labels()).isEqualTo(test.labels());
-        double[] stats = NumpySource.byteStats(allPixels(train)); // normalized with the training pixels' statistics
+        float[] stats = ByteDataset.normalization(allPixels(train)); // normalized with the training pixels' statistics
         assertThat((double) train.mean()).isCloseTo(stats[0], within(1e-6));
         assertThat((double) train.std()).isCloseTo(stats[1], within(1e-6));
     }

@@ -115,10 +115,10 @@ class NumpySourceTest {
         assertThat(train.numClasses()).isEqualTo(3);
         assertThat(train.labels()).containsExactly(0, 1, 2, 0, 1, 2);
         assertThat(train.pixel(2, 5)).isEqualTo(7 * 17);
-        double[] stats = NumpySource.byteStats(bytes(36, i -> 7 * i));
+        float[] stats = ByteDataset.normalization(bytes(36, i -> 7 * i));
         assertThat((double) train.mean()).isCloseTo(stats[0], within(1e-6));
         assertThat((double) train.std()).isCloseTo(stats[1], within(1e-6));
-        assertThat(stats[0]).isCloseTo(7 * 17.5 / 255, within(1e-9));
+        assertThat((double) stats[0]).isCloseTo(7 * 17.5 / 255, within(1e-7));
         assertThat(NumpySource.NUMPY.provides(NumpySource.NUMPY.resolve(Map.of("file", npz.toString()), "dataset")))
                 .containsExactlyInAnyOrder(DataSources.IMAGES, DataSources.CLASS_TARGETS);
         DataSources.Split random = DataSources.load(NumpySource.NUMPY.name(), Map.of("file", npz.toString(), "test_fraction", 0.5,
