@@ -206,7 +206,11 @@ public final class ExperimentConfig {
         if (!(raw instanceof String spec)) {
             throw new IllegalArgumentException("expected a " + what + " name, e.g. " + String.join(", ", Registry.global().names(kind)));
         }
-        Spec.build(kind, spec, what);
+        try {
+            Spec.build(kind, spec, what);
+        } catch (PerennialException e) { // reported under the key that holds the spec
+            throw new IllegalArgumentException(e.getMessage());
+        }
         return spec;
     }
 

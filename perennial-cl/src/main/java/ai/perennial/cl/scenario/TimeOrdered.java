@@ -26,7 +26,7 @@ public final class TimeOrdered {
     private static final Param<Integer> EXPERIENCES = Param.integer("experiences", 10, "number of windows when cutting by count")
             .atLeast(1).atMost(100_000);
     private static final Param<Double> PERIOD = Param.number("period", null,
-            "window length when cutting by period, in the time stamps' unit (days for dates)").inOpen(0, Double.MAX_VALUE);
+            "window length when cutting by period, in the time stamps' unit (days for dates)").positive();
 
     @Registered
     public static final Component<Scenario.Context, Scenario> TIME_ORDERED = Component.of(Scenario.KIND, "time-ordered")

@@ -28,7 +28,7 @@ public final class Losses {
     public static final Kind<Void, Loss> KIND = Kind.of("loss", "losses", "training objectives: a mean loss of outputs and labels");
 
     private static final Param<Double> DELTA = Param.number("delta", 1.0, "where the loss turns from quadratic to linear")
-            .inOpen(0, Double.MAX_VALUE);
+            .positive();
 
     @Registered
     public static final Component<Void, Loss> CROSS_ENTROPY = Component.of(KIND, "cross-entropy")
