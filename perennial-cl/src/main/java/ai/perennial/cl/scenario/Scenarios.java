@@ -65,9 +65,10 @@ public final class Scenarios {
     public static final Component<Scenario.Context, Scenario> PERMUTED = Component.of(Scenario.KIND, "permuted")
             .summary("domain-incremental permuted inputs: experience 1 the original, each later one a fixed random feature permutation")
             .source("Goodfellow et al. 2014; Kirkpatrick et al. 2017")
-            .params(TASKS)
+            .params(TASKS, Param.flag("permute_first", false,
+                    "permute experience 1 too (false: it sees the original inputs, as in Goodfellow et al.; several libraries permute every experience)"))
             .provides(Scenario.DOMAIN_INCREMENTAL)
-            .factory((v, c) -> permuted(c.data().train(), c.data().test(), v.get(TASKS), c.seed()));
+            .factory((v, c) -> permuted(c.data().train(), c.data().test(), v.get(TASKS), v.flag("permute_first"), c.seed()));
 
     @Registered
     public static final Component<Scenario.Context, Scenario> ROTATED = Component.of(Scenario.KIND, "rotated")
@@ -169,17 +170,24 @@ public final class Scenarios {
         return shuffled(range(numClasses), new SplittableRandom(seed));
     }
 
-    /**
-     * Domain-incremental permuted inputs: experience 0 sees the original inputs, experience t &gt; 0 a fixed
-     * random permutation of the input features. One shared head.
-     */
+    /** {@link #permuted(Dataset, Dataset, int, boolean, long)} with the original inputs in experience 0. */
     public static Scenario permuted(Dataset train, Dataset test, int tasks, long seed) {
+        return permuted(train, test, tasks, false, seed);
+    }
+
+    /**
+     * Domain-incremental permuted inputs: experience t sees a fixed random permutation of the input features, except
+     * experience 0, which sees the original inputs unless {@code permuteFirst}. One shared head. The permutations of the
+     * later experiences are the same either way.
+     */
+    public static Scenario permuted(Dataset train, Dataset test, int tasks, boolean permuteFirst, long seed) {
         requireTasks(tasks);
         SplittableRandom rng = new SplittableRandom(seed);
-        List<Experience> experiences = new ArrayList<>();
         int features = train.featureCount();
+        int[] first = permuteFirst ? shuffled(range(features), new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L)) : range(features);
+        List<Experience> experiences = new ArrayList<>();
         for (int t = 0; t < tasks; t++) {
-            int[] perm = t == 0 ? range(features) : shuffled(range(features), rng);
+            int[] perm = t == 0 ? first : shuffled(range(features), rng);
             experiences.add(new Experience(t, train.permuteFeatures(perm).named("permuted-" + t),
                     test.permuteFeatures(perm).named("permuted-" + t), t, range(train.numClasses())));
         }
@@ -187,6 +195,7 @@ public final class Scenarios {
         settings.put("type", "permuted");
         settings.put("tasks", tasks);
         settings.put("permutation_seed", seed);
+        settings.put("permute_first", permuteFirst);
         return new Scenario("permuted", experiences, train.numClasses(), 1, Scenario.DOMAIN_INCREMENTAL, settings);
     }
 

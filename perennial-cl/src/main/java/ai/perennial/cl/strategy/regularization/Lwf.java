@@ -22,6 +22,10 @@ import java.util.List;
  * teacher; training adds α·T²·KL(softmax(z_old/T) ‖ softmax(z_new/T)) on the current inputs, over the
  * old outputs: the previously seen classes with one shared head, each old task's head with one head per
  * task, all outputs when every experience shares the classes (domain-incremental).
+ *
+ * <p>Conventions differ on the T² factor (Hinton et al.'s, which keeps the distillation gradient's scale independent of
+ * T): {@code t_squared: true} (the default) multiplies by it, {@code false} gives α·KL as several PyTorch libraries do,
+ * so the same α is T² times weaker there.
  */
 public final class Lwf implements Strategy {
     @Registered
@@ -31,8 +35,10 @@ public final class Lwf implements Strategy {
             .family("regularization")
             .requires(DataSources.CLASS_TARGETS)
             .params(Param.number("alpha", 1.0, "weight α of the distillation term").positive(),
-                    Param.number("temperature", 2.0, "softmax temperature T").positive())
-            .factory((v, seed) -> new Lwf(v.number("alpha"), v.number("temperature")));
+                    Param.number("temperature", 2.0, "softmax temperature T").positive(),
+                    Param.flag("t_squared", true, "multiply the distillation term by T² (false: α·KL, the convention of several libraries)"))
+            .factory((v, seed) -> new Lwf(v.number("alpha") / (v.flag("t_squared") ? 1 : v.number("temperature") * v.number("temperature")),
+                    v.number("temperature")));
 
     private final double alpha;
     private final double temperature;
@@ -41,6 +47,7 @@ public final class Lwf implements Strategy {
     private float[] oldClassMask;   // shared head: 1 for classes seen before, else 0; null for all
     private int[] oldHeads;         // several heads: the task ids seen before
 
+    /** @param alpha the weight of the T²-scaled term ({@code α / T²} gives the convention without T²) */
     public Lwf(double alpha, double temperature) {
         this.alpha = alpha;
         this.temperature = temperature;
