@@ -48,12 +48,26 @@ class ConventionsTest {
         assertThat(without).isEqualTo(scaled).isNotEqualTo(withT2);
     }
 
+    /** λ·Σ F (θ − θ*)² (no ½) is the paper's form at 2λ: the same weights, bit for bit. */
+    @Test
+    void ewcWithoutTheHalfIsThePapersFormAtTwiceLambda() {
+        String without = run("ewc", Map.of("lambda", 30.0, "halve", false, "fisher_samples", 50));
+        String doubled = run("ewc", Map.of("lambda", 60.0, "fisher_samples", 50));
+        String paper = run("ewc", Map.of("lambda", 30.0, "fisher_samples", 50));
+        assertThat(without).isEqualTo(doubled).isNotEqualTo(paper);
+        assertThat(run("ewc", Map.of("lambda", 30.0, "fisher_samples", 50, "fisher_batch_size", 25))).isNotEqualTo(paper);
+    }
+
     private static String run(Map<String, ?> lwf) {
+        return run("lwf", lwf);
+    }
+
+    private static String run(String strategy, Map<String, ?> params) {
         return Experiment.builder()
                 .dataset(Synthetic.GAUSSIAN_CLUSTERS.name(), Map.of("samples", 600, "features", 8, "classes", 4))
                 .scenario(Scenarios.SPLIT.name(), Map.of("classes_per_experience", 2))
                 .model("mlp", Map.of("hidden", java.util.List.of(16)))
-                .strategy("lwf", lwf)
+                .strategy(strategy, params)
                 .set("training", Map.of("epochs", 1, "batch_size", 32))
                 .set("evaluation", Map.of("every_steps", 0, "probe_size", 0))
                 .build().run().result().weightsSha256();

@@ -27,31 +27,43 @@ public final class Importance {
      * p(y | x, θ) is a unit-variance Gaussian around the output.
      */
     public static List<NDArray> fisher(Model model, Dataset data, int samples, long seed, NDManager manager) {
+        return fisher(model, data, samples, 1, seed, manager);
+    }
+
+    /**
+     * The diagonal Fisher estimated from batches of {@code batchSize} samples: the mean over batches of the squared
+     * gradient of the batch's mean log-likelihood. {@code batchSize} 1 is the exact empirical Fisher above; larger batches
+     * give the estimate several PyTorch libraries use (squared mini-batch gradients), which is smaller by about the batch
+     * size wherever per-sample gradients disagree, so the same λ is correspondingly weaker there.
+     */
+    public static List<NDArray> fisher(Model model, Dataset data, int samples, int batchSize, long seed, NDManager manager) {
         // numeric targets: the log-likelihood of a unit-variance Gaussian around the output, -(z - y)^2 / 2
         return perSample(model, data, samples, seed, manager, data.regression()
                 ? (output, target) -> output.reshape(-1).sub(target).square().mul(-0.5f).sum()
-                : (logits, label) -> logits.logSoftmax(1).get(new NDIndex().addAllDim().addPickDim(label)).sum(), true);
+                : (logits, label) -> logits.logSoftmax(1).get(new NDIndex().addAllDim().addPickDim(label)).sum(), true, batchSize);
     }
 
     /**
      * Memory-aware synapses: Ω_i = (1/N) Σ_n |∂ ‖f(x_n)‖²₂ / ∂θ_i|, f the output logits (label-free).
      */
     public static List<NDArray> mas(Model model, Dataset data, int samples, long seed, NDManager manager) {
-        return perSample(model, data, samples, seed, manager, (logits, label) -> logits.square().sum(), false);
+        return perSample(model, data, samples, seed, manager, (logits, label) -> logits.square().sum(), false, 1);
     }
 
     private static List<NDArray> perSample(Model model, Dataset data, int samples, long seed, NDManager manager,
-            BiFunction<NDArray, NDArray, NDArray> objective, boolean square) {
+            BiFunction<NDArray, NDArray, NDArray> objective, boolean square, int batchSize) {
         List<Parameter> params = model.parameters();
         List<NDArray> total = Parameters.zerosLike(params);
         int n = Math.min(samples, data.size());
         int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), new SplittableRandom(seed)), n);
-        for (int index : pick) {
-            int[] one = {index};
+        int batches = 0;
+        for (int from = 0; from < n; from += batchSize, batches++) {
+            int[] one = Arrays.copyOfRange(pick, from, Math.min(n, from + batchSize));
             try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                 try (GradientCollector collector = Engines.newGradientCollector()) {
                     NDArray logits = model.forward(data.inputs(step, one), data.tasks(one));
-                    collector.backward(objective.apply(logits, data.labels(step, one)));
+                    // the batch's mean: its gradient is the mean of the per-sample gradients (one sample: that one)
+                    collector.backward(objective.apply(logits, data.labels(step, one)).div(one.length));
                 }
                 for (int i = 0; i < params.size(); i++) {
                     NDArray g = params.get(i).array().getGradient();
@@ -61,7 +73,7 @@ public final class Importance {
             }
         }
         for (NDArray t : total) {
-            t.divi((float) n);
+            t.divi((float) batches);
         }
         return total;
     }

@@ -130,6 +130,33 @@ class RegularizationMathTest {
             }
             assertThat((double) gotB[0]).isCloseTo(fb[0], offset(1e-6));
             assertThat((double) gotB[1]).isCloseTo(fb[1], offset(1e-6));
+
+            // one batch of all four: the square of the mean gradient (the mini-batch estimate), not the mean of squares
+            double[] gw = new double[6];
+            double[] gb = new double[2];
+            for (int n = 0; n < 4; n++) {
+                double[] z = new double[2];
+                for (int k = 0; k < 2; k++) {
+                    z[k] = b[k];
+                    for (int j = 0; j < 3; j++) {
+                        z[k] += w[k * 3 + j] * x[n * 3 + j];
+                    }
+                }
+                double norm = Math.exp(z[0]) + Math.exp(z[1]);
+                for (int k = 0; k < 2; k++) {
+                    double r = (k == y[n] ? 1 : 0) - Math.exp(z[k]) / norm;
+                    gb[k] += r / 4;
+                    for (int j = 0; j < 3; j++) {
+                        gw[k * 3 + j] += r * x[n * 3 + j] / 4;
+                    }
+                }
+            }
+            List<NDArray> batched = Importance.fisher(model, data, 4, 4, 1, m);
+            float[] batchW = batched.get(0).toFloatArray();
+            for (int i = 0; i < 6; i++) {
+                assertThat((double) batchW[i]).isCloseTo(gw[i] * gw[i], offset(1e-6));
+            }
+            assertThat((double) batched.get(1).toFloatArray()[1]).isCloseTo(gb[1] * gb[1], offset(1e-6));
         }
     }
 
