@@ -16,10 +16,15 @@ import ai.perennial.core.state.StateDict;
  *       sample is in the buffer with probability capacity/n.</li>
  *   <li>{@link Policy#CLASS_BALANCED}: greedy class balancing (as in GDumb): when full, a sample of a class
  *       with fewer stored samples than the largest class replaces a random sample of that largest class.</li>
+ *   <li>{@link Policy#EXPERIENCE_BALANCED}: filled only at the end of each experience ({@link #fillFromExperience}):
+ *       after k experiences each holds an equal share of the memory (the first ones one more sample when it does not
+ *       divide), its samples drawn at random from the experience and the earlier experiences' shares shrunk at
+ *       random: the common default of the PyTorch continual-learning libraries, which replay from the second
+ *       experience on.</li>
  * </ul>
  */
 public final class ReplayBuffer {
-    public enum Policy { RESERVOIR, CLASS_BALANCED }
+    public enum Policy { RESERVOIR, CLASS_BALANCED, EXPERIENCE_BALANCED }
 
     /** The memory size every replay method declares. */
     public static final Param<Integer> MEMORY = Param.integer("memory", 500, "samples the memory holds").atLeast(1).atMost(10_000_000);
@@ -35,6 +40,7 @@ public final class ReplayBuffer {
     private int[] labels = new int[0];
     private float[] targets = new float[0]; // numeric targets when the stored data is a regression data set
     private int[] tasks = new int[0];
+    private int[] experiences = new int[0]; // the experience each slot came from (experience-balanced memories)
     private float[][] logits;
     private int size;
     private long seen;
@@ -61,6 +67,9 @@ public final class ReplayBuffer {
      * sample i if it is kept.
      */
     public void offer(Dataset source, int[] indices, float[][] sampleLogits) {
+        if (policy == Policy.EXPERIENCE_BALANCED) {
+            throw new IllegalStateException("an experience-balanced memory is filled at experience ends, not offered samples");
+        }
         HostDataset host = (HostDataset) source;
         if (policy == Policy.CLASS_BALANCED && host.regression()) {
             throw new PerennialException("a class-balanced memory needs class labels, but " + host.name()
@@ -102,6 +111,7 @@ public final class ReplayBuffer {
             rows = more;
             labels = java.util.Arrays.copyOf(labels, n);
             targets = java.util.Arrays.copyOf(targets, n);
+            experiences = java.util.Arrays.copyOf(experiences, n);
             tasks = java.util.Arrays.copyOf(tasks, n);
             if (logits != null) {
                 logits = java.util.Arrays.copyOf(logits, n);
@@ -112,6 +122,82 @@ public final class ReplayBuffer {
                     + template.rowBytes() + " bytes (heap limit " + (Runtime.getRuntime().maxMemory() >> 20)
                     + " MiB); lower the strategy's memory or give Java more heap, e.g. PERENNIAL_JAVA_OPTS=-Xmx16g");
         }
+    }
+
+    /**
+     * Experience-balanced filling at the end of experience {@code experience} (0-based, once per experience, in order):
+     * every earlier experience's samples are cut at random to its share, then the share of this one is drawn at random
+     * from {@code data}.
+     */
+    public void fillFromExperience(Dataset data, int experience) {
+        if (policy != Policy.EXPERIENCE_BALANCED) {
+            throw new IllegalStateException("only an experience-balanced memory is filled at experience ends");
+        }
+        HostDataset host = (HostDataset) data;
+        if (template == null) {
+            template = host;
+        }
+        int groups = experience + 1;
+        java.util.List<Integer> keep = new java.util.ArrayList<>();
+        for (int g = 0; g < experience; g++) {
+            int[] own = slotsOf(g);
+            shuffle(own);
+            for (int i = 0; i < Math.min(own.length, share(g, groups)); i++) {
+                keep.add(own[i]);
+            }
+        }
+        int[] kept = keep.stream().mapToInt(Integer::intValue).sorted().toArray();
+        HostDataset old = kept.length == 0 ? null : (HostDataset) view(kept);
+        int[] oldExperiences = java.util.Arrays.stream(kept).map(s -> experiences[s]).toArray();
+        int[] fresh = java.util.Arrays.copyOf(shuffled(host.size()), Math.min(host.size(), share(experience, groups)));
+        java.util.Arrays.sort(fresh);
+        size = 0;
+        for (int i = 0; i < kept.length; i++) {
+            store(old, i, oldExperiences[i]);
+        }
+        for (int index : fresh) {
+            store(host, index, experience);
+        }
+        seen += host.size();
+    }
+
+    /** Slots of experience {@code g}'s samples, in slot order. */
+    private int[] slotsOf(int g) {
+        return java.util.stream.IntStream.range(0, size).filter(s -> experiences[s] == g).toArray();
+    }
+
+    /** The memory's share of group {@code g} of {@code groups}: equal, the first ones one more when it does not divide. */
+    private int share(int g, int groups) {
+        return capacity / groups + (g < capacity % groups ? 1 : 0);
+    }
+
+    private void store(HostDataset source, int index, int experience) {
+        int slot = size++;
+        if (slot >= allocated) {
+            grow((int) Math.min(capacity, Math.max(slot + 1L, Math.max(64L, 2L * allocated))));
+        }
+        source.copyRow(index, rows, slot);
+        labels[slot] = source.label(index);
+        if (source.regression()) {
+            targets[slot] = source.target(index);
+        }
+        tasks[slot] = source.task(index);
+        experiences[slot] = experience;
+    }
+
+    private void shuffle(int[] a) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    private int[] shuffled(int n) {
+        int[] a = java.util.stream.IntStream.range(0, n).toArray();
+        shuffle(a);
+        return a;
     }
 
     /** The slot for a new sample of class {@code label}, or -1 to drop it. */
@@ -219,6 +305,9 @@ public final class ReplayBuffer {
             slots[s] = s;
         }
         ((HostDataset) view(slots)).exportTo(out, prefix + "samples.");
+        if (policy == Policy.EXPERIENCE_BALANCED) {
+            out.putInts(prefix + "experiences", java.util.Arrays.copyOf(experiences, size));
+        }
         if (logits != null) {
             out.putFloats(prefix + "logits", new long[] {size, logits[0].length}, logits(slots));
         }
@@ -239,6 +328,7 @@ public final class ReplayBuffer {
         labels = new int[0];
         targets = new float[0];
         tasks = new int[0];
+        experiences = new int[0];
         logits = null;
         if (size == 0) {
             return;
@@ -252,6 +342,9 @@ public final class ReplayBuffer {
                 targets[s] = stored.target(s);
             }
             tasks[s] = stored.task(s);
+        }
+        if (in.has(prefix + "experiences")) {
+            System.arraycopy(in.ints(prefix + "experiences"), 0, experiences, 0, size);
         }
         if (in.has(prefix + "logits")) {
             float[] flat = in.floats(prefix + "logits");

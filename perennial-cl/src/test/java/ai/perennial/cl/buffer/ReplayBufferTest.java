@@ -109,4 +109,54 @@ class ReplayBufferTest {
         assertThat(buffer.logits(new int[] {1, 0})).containsExactly(3, 4, 1, 2);
         assertThat(buffer.bytes()).isEqualTo(2 * (2 + 8) + 4 * 4);
     }
+
+    /** Experience k's samples are the values 1000·k .. 1000·k + n − 1 (label k), so a stored value names its experience. */
+    static FloatDataset experience(int k, int n) {
+        float[] v = new float[n];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = 1000 * k + i;
+            labels[i] = k;
+        }
+        return new FloatDataset("experience-" + k, v, labels, new Shape(1), 3);
+    }
+
+    static java.util.Map<Integer, java.util.Set<Float>> byExperience(ReplayBuffer buffer) {
+        FloatDataset stored = (FloatDataset) buffer.view(java.util.stream.IntStream.range(0, buffer.size()).toArray());
+        java.util.Map<Integer, java.util.Set<Float>> out = new java.util.TreeMap<>();
+        for (int i = 0; i < stored.size(); i++) {
+            out.computeIfAbsent((int) (stored.value(i, 0) / 1000), k -> new java.util.HashSet<>()).add(stored.value(i, 0));
+            assertThat(stored.label(i)).isEqualTo((int) (stored.value(i, 0) / 1000));
+        }
+        return out;
+    }
+
+    @Test
+    void experienceBalancedMemoriesHoldEqualSharesFilledAtEachEnd() {
+        ReplayBuffer buffer = new ReplayBuffer(10, ReplayBuffer.Policy.EXPERIENCE_BALANCED, 3);
+        buffer.fillFromExperience(experience(0, 50), 0);
+        assertThat(buffer.size()).isEqualTo(10);
+        java.util.Map<Integer, java.util.Set<Float>> one = byExperience(buffer);
+        buffer.fillFromExperience(experience(1, 50), 1);
+        java.util.Map<Integer, java.util.Set<Float>> two = byExperience(buffer);
+        assertThat(two.get(0)).hasSize(5).isSubsetOf(one.get(0));
+        assertThat(two.get(1)).hasSize(5);
+        buffer.fillFromExperience(experience(2, 2), 2); // fewer samples than its share: all of them
+        java.util.Map<Integer, java.util.Set<Float>> three = byExperience(buffer);
+        assertThat(three.get(0)).hasSize(4).isSubsetOf(two.get(0)); // 10 = 4 + 3 + 3: the first share takes the remainder
+        assertThat(three.get(1)).hasSize(3).isSubsetOf(two.get(1));
+        assertThat(three.get(2)).containsExactlyInAnyOrder(2000f, 2001f);
+        assertThat(buffer.size()).isEqualTo(9);
+
+        // the memory and its random state survive an export: both copies fill the next experience alike
+        ai.perennial.core.state.StateDict state = new ai.perennial.core.state.StateDict();
+        buffer.exportTo(state, "m.");
+        ReplayBuffer restored = new ReplayBuffer(10, ReplayBuffer.Policy.EXPERIENCE_BALANCED, 99);
+        restored.importFrom(state, "m.", experience(0, 1));
+        buffer.fillFromExperience(experience(1, 50), 3);
+        restored.fillFromExperience(experience(1, 50), 3);
+        assertThat(byExperience(restored)).isEqualTo(byExperience(buffer));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> buffer.offer(experience(0, 3), new int[] {0}, null)))
+                .isInstanceOf(IllegalStateException.class);
+    }
 }

@@ -58,11 +58,34 @@ class ConventionsTest {
         assertThat(run("ewc", Map.of("lambda", 30.0, "fisher_samples", 50, "fisher_batch_size", 25))).isNotEqualTo(paper);
     }
 
+    /**
+     * An experience-balanced memory is filled at the first experience's end, so that experience trains as without replay
+     * (the same weights as naive's after it, bit for bit) and the second replays; a reservoir memory replays from the first
+     * step on.
+     */
+    @Test
+    void experienceBalancedReplayStartsWithTheSecondExperience() {
+        Map<String, Object> balanced = Map.of("memory", 40, "policy", "experience-balanced");
+        String naive = afterFirst("naive", Map.of());
+        assertThat(afterFirst("er", balanced)).isEqualTo(naive);
+        assertThat(afterFirst("er", Map.of("memory", 40))).isNotEqualTo(naive);
+        assertThat(run("er", balanced)).isNotEqualTo(run("naive", Map.of()));
+    }
+
+    private static String afterFirst(String strategy, Map<String, ?> params) {
+        return Experiment.builder().config(experiment(strategy, params).config().resolved()).set("training.stop_after", 1).build().run()
+                .result().weightsSha256();
+    }
+
     private static String run(Map<String, ?> lwf) {
         return run("lwf", lwf);
     }
 
     private static String run(String strategy, Map<String, ?> params) {
+        return experiment(strategy, params).run().result().weightsSha256();
+    }
+
+    private static Experiment experiment(String strategy, Map<String, ?> params) {
         return Experiment.builder()
                 .dataset(Synthetic.GAUSSIAN_CLUSTERS.name(), Map.of("samples", 600, "features", 8, "classes", 4))
                 .scenario(Scenarios.SPLIT.name(), Map.of("classes_per_experience", 2))
@@ -70,6 +93,6 @@ class ConventionsTest {
                 .strategy(strategy, params)
                 .set("training", Map.of("epochs", 1, "batch_size", 32))
                 .set("evaluation", Map.of("every_steps", 0, "probe_size", 0))
-                .build().run().result().weightsSha256();
+                .build();
     }
 }

@@ -12,11 +12,16 @@ import ai.perennial.core.train.TrainingContext;
 /**
  * Experience replay (Chaudhry et al. 2019, "On tiny episodic memories"): every batch is extended with an
  * equally large (or {@code replayBatch}) random batch from a fixed-size memory filled by reservoir
- * sampling (or greedy class balancing) from the stream.
+ * sampling (or greedy class balancing) from the stream, replaying from the first experience on.
+ *
+ * <p>{@code policy: experience-balanced} is the convention of several PyTorch continual-learning libraries instead: the
+ * memory is filled only at the end of each experience, with an equal share per experience seen, so replay starts with
+ * the second experience.
  */
 public final class ExperienceReplay implements Strategy {
     private static final Param<String> POLICY = Param.choice("policy", "reservoir",
-            "how the memory is filled: reservoir sampling or greedy class balancing", "reservoir", "class-balanced");
+            "how the memory is filled: reservoir sampling or greedy class balancing from the stream, or experience-balanced at "
+                    + "each experience's end", "reservoir", "class-balanced", "experience-balanced");
 
     @Registered
     public static final Component<Long, Strategy> ER = Component.of(KIND, "er")
@@ -24,14 +29,17 @@ public final class ExperienceReplay implements Strategy {
             .source("Chaudhry et al. 2019")
             .family(Strategy.REPLAY)
             .params(ReplayBuffer.MEMORY, POLICY, Replay.REPLAY_BATCH)
-            .factory((v, seed) -> new ExperienceReplay(v.get(ReplayBuffer.MEMORY), v.get(POLICY).equals("reservoir")
-                    ? ReplayBuffer.Policy.RESERVOIR : ReplayBuffer.Policy.CLASS_BALANCED, v.get(Replay.REPLAY_BATCH), seed));
+            .factory((v, seed) -> new ExperienceReplay(v.get(ReplayBuffer.MEMORY),
+                    ReplayBuffer.Policy.valueOf(v.get(POLICY).toUpperCase(java.util.Locale.ROOT).replace('-', '_')), v.get(Replay.REPLAY_BATCH),
+                    seed));
 
     private final ReplayBuffer buffer;
+    private final boolean atExperienceEnds;
     private final int replayBatch;
 
     public ExperienceReplay(int memory, ReplayBuffer.Policy policy, int replayBatch, long seed) {
         this.buffer = new ReplayBuffer(memory, policy, seed);
+        this.atExperienceEnds = policy == ReplayBuffer.Policy.EXPERIENCE_BALANCED;
         this.replayBatch = replayBatch;
     }
 
@@ -51,7 +59,16 @@ public final class ExperienceReplay implements Strategy {
 
     @Override
     public void afterUpdate(TrainingContext c, Batch batch) {
-        buffer.offer(c.experienceData(), Replay.streamIndices(batch), null);
+        if (!atExperienceEnds) {
+            buffer.offer(c.experienceData(), Replay.streamIndices(batch), null);
+        }
+    }
+
+    @Override
+    public void onExperienceEnd(TrainingContext c) {
+        if (atExperienceEnds) {
+            buffer.fillFromExperience(c.experienceData(), c.experienceIndex());
+        }
     }
 
     @Override
