@@ -124,7 +124,7 @@ class ComponentsTest {
         CliTest.Outcome ewc = CliTest.run("describe", "ewc");
         assertThat(ewc.code()).isZero();
         assertThat(ewc.out()).contains("strategy ewc: elastic weight consolidation", "source: Kirkpatrick et al. 2017",
-                "lambda          number, default 100, > 0: penalty strength λ", "use: strategy.name: ewc");
+                "lambda             number, default 100, > 0: penalty strength λ", "use: strategy.name: ewc");
         assertThat(CliTest.run("describe", "icarl").out()).contains("needs: a class-incremental stream");
         CliTest.assertOneLineError(CliTest.run("describe", "ewcc"), "no component is called 'ewcc'");
         CliTest.assertOneLineError(CliTest.run("list", "gadgets"), "unknown kind 'gadgets'", "strategies");

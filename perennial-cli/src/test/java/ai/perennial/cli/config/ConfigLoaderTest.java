@@ -127,7 +127,7 @@ class ConfigLoaderTest {
     void strategyParametersAreCheckedAgainstTheDeclaration() throws IOException {
         fails("strategy:\n  name: naive\n  lambda: 100\n", "strategy.lambda: unknown parameter of strategy naive (it takes none)");
         ExperimentConfig c = load("strategy:\n  name: ewc+er\n  ewc:\n    lambda: 500\n");
-        assertThat(c.strategy().resolved()).isEqualTo(Map.of("name", "ewc+er", "ewc", Map.of("lambda", 500.0, "fisher_samples", 500),
+        assertThat(c.strategy().resolved()).isEqualTo(Map.of("name", "ewc+er", "ewc", Map.of("lambda", 500.0, "fisher_samples", 500, "fisher_batch_size", 1, "halve", true),
                 "er", Map.of("memory", 500, "policy", "reservoir", "replay_batch", 0)));
     }
 
@@ -135,7 +135,8 @@ class ConfigLoaderTest {
     void theResolvedConfigHoldsEveryValueAndResolvesToItself() throws IOException {
         ExperimentConfig c = load("strategy:\n  name: ewc\n");
         Map<String, Object> resolved = c.resolved();
-        assertThat(resolved.get("strategy")).isEqualTo(Map.of("name", "ewc", "lambda", 100.0, "fisher_samples", 500));
+        assertThat(resolved.get("strategy")).isEqualTo(Map.of("name", "ewc", "lambda", 100.0, "fisher_samples", 500, "fisher_batch_size", 1,
+                "halve", true));
         @SuppressWarnings("unchecked")
         Map<String, Object> optimizer = (Map<String, Object>) resolved.get("optimizer");
         assertThat(optimizer).containsEntry("weight_decay", 0.01).containsEntry("beta2", 0.999).containsEntry("sam_rho", 0.0);
