@@ -55,7 +55,7 @@ public final class ExperimentConfig {
     public static final Param<Integer> BATCH_SIZE = Param.integer("batch_size", 128, "mini-batch size").atLeast(1).atMost(10_000_000);
     public static final Param<String> AVERAGE = Param.custom("average", "weight-average spec", null,
             "weight average used for the accuracy matrix, e.g. ema:decay=0.995 or swa:start=500,every=50 (see 'list averages')",
-            ExperimentConfig::checkAverage);
+            raw -> checkSpec(raw, WeightAverage.KIND, "weight average"));
     public static final Param<String> AUGMENT = Param.choice("augment", Augmentation.NONE,
             "training-image augmentation: none, or crop-flip (random crop from the image zero-padded by 4, horizontal flip)",
             Augmentation.CHOICES.toArray(String[]::new));
@@ -64,7 +64,7 @@ public final class ExperimentConfig {
             .nonNegative();
     public static final Param<String> PRUNE = Param.custom("prune", "pruning spec", null,
             "prune while training, e.g. magnitude:sparsity=0.9,start=200,end=2000,every=100 (see 'list pruning')",
-            ExperimentConfig::checkPrune);
+            raw -> checkSpec(raw, Pruning.KIND, "pruning"));
     public static final Param<String> LOSS = Param.custom("loss", "loss spec", null,
             "training loss, e.g. " + Losses.HUBER.name() + ":delta=0.5 (see 'list losses'); default " + Losses.CROSS_ENTROPY.name()
                     + " for class labels, " + Losses.MSE.name() + " for numeric targets",
@@ -243,22 +243,6 @@ public final class ExperimentConfig {
                     + String.join(", ", registry.names(kind)));
         }
         return Chosen.of(registry, kind, text, section, path);
-    }
-
-    private static String checkAverage(Object raw) {
-        if (!(raw instanceof String spec)) {
-            throw new IllegalArgumentException("expected a spec such as ema:decay=0.999");
-        }
-        WeightAverage.parse(spec);
-        return spec;
-    }
-
-    private static String checkPrune(Object raw) {
-        if (!(raw instanceof String spec)) {
-            throw new IllegalArgumentException("expected a spec such as magnitude:sparsity=0.9");
-        }
-        Pruning.parse(spec);
-        return spec;
     }
 
     public String name() {
