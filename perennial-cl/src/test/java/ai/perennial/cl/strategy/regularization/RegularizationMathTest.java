@@ -103,23 +103,16 @@ class RegularizationMathTest {
             Mlp model = new Mlp(m, 3, new int[0], 2, 1, 5);
             float[] w = model.parameters().get(0).array().toFloatArray();
             float[] b = model.parameters().get(1).array().toFloatArray();
+            // per-sample gradients of log p(y|x): 4 samples × (6 weights, then 2 biases)
+            double[][] g = softmaxLogLikelihoodGradients(w, b, x, y);
             double[] fw = new double[6];
             double[] fb = new double[2];
-            for (int n = 0; n < 4; n++) {
-                double[] z = new double[2];
-                for (int k = 0; k < 2; k++) {
-                    z[k] = b[k];
-                    for (int j = 0; j < 3; j++) {
-                        z[k] += w[k * 3 + j] * x[n * 3 + j];
-                    }
+            for (double[] gn : g) {
+                for (int i = 0; i < 6; i++) {
+                    fw[i] += gn[i] * gn[i] / 4;
                 }
-                double norm = Math.exp(z[0]) + Math.exp(z[1]);
                 for (int k = 0; k < 2; k++) {
-                    double r = (k == y[n] ? 1 : 0) - Math.exp(z[k]) / norm;
-                    fb[k] += r * r / 4;
-                    for (int j = 0; j < 3; j++) {
-                        fw[k * 3 + j] += r * x[n * 3 + j] * r * x[n * 3 + j] / 4;
-                    }
+                    fb[k] += gn[6 + k] * gn[6 + k] / 4;
                 }
             }
             List<NDArray> fisher = Importance.fisher(model, data, 4, 1, m);
@@ -134,21 +127,12 @@ class RegularizationMathTest {
             // one batch of all four: the square of the mean gradient (the mini-batch estimate), not the mean of squares
             double[] gw = new double[6];
             double[] gb = new double[2];
-            for (int n = 0; n < 4; n++) {
-                double[] z = new double[2];
-                for (int k = 0; k < 2; k++) {
-                    z[k] = b[k];
-                    for (int j = 0; j < 3; j++) {
-                        z[k] += w[k * 3 + j] * x[n * 3 + j];
-                    }
+            for (double[] gn : g) {
+                for (int i = 0; i < 6; i++) {
+                    gw[i] += gn[i] / 4;
                 }
-                double norm = Math.exp(z[0]) + Math.exp(z[1]);
                 for (int k = 0; k < 2; k++) {
-                    double r = (k == y[n] ? 1 : 0) - Math.exp(z[k]) / norm;
-                    gb[k] += r / 4;
-                    for (int j = 0; j < 3; j++) {
-                        gw[k * 3 + j] += r * x[n * 3 + j] / 4;
-                    }
+                    gb[k] += gn[6 + k] / 4;
                 }
             }
             List<NDArray> batched = Importance.fisher(model, data, 4, 4, 1, m);
@@ -158,6 +142,32 @@ class RegularizationMathTest {
             }
             assertThat((double) batched.get(1).toFloatArray()[1]).isCloseTo(gb[1] * gb[1], offset(1e-6));
         }
+    }
+
+    /**
+     * Per-sample gradients of log p(y|x) for a 3-input, 2-class linear softmax model: (1[k=y] − p_k)·x for the weights
+     * (row-major), then 1[k=y] − p_k for the biases.
+     */
+    private static double[][] softmaxLogLikelihoodGradients(float[] w, float[] b, float[] x, int[] y) {
+        double[][] out = new double[y.length][8];
+        for (int n = 0; n < y.length; n++) {
+            double[] z = new double[2];
+            for (int k = 0; k < 2; k++) {
+                z[k] = b[k];
+                for (int j = 0; j < 3; j++) {
+                    z[k] += w[k * 3 + j] * x[n * 3 + j];
+                }
+            }
+            double norm = Math.exp(z[0]) + Math.exp(z[1]);
+            for (int k = 0; k < 2; k++) {
+                double r = (k == y[n] ? 1 : 0) - Math.exp(z[k]) / norm;
+                out[n][6 + k] = r;
+                for (int j = 0; j < 3; j++) {
+                    out[n][k * 3 + j] = r * x[n * 3 + j];
+                }
+            }
+        }
+        return out;
     }
 
     @Test
