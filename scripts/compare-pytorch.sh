@@ -3,7 +3,9 @@
 # Fashion-MNIST, MLP 784-400-400-10, SGD 0.01 momentum 0.9, batch 128, one epoch per experience, ER with an
 # experience-balanced memory of 500, EWC with the per-sample Fisher over 500 samples and the paper's ½.
 # Runs each job of each seed alternately (Perennial, then the reference) and prints, per job: accuracy mean ± standard
-# error over the seeds for both, their difference, the loop-time ratio and the peak-RSS ratio.
+# error over the seeds for both, their paired difference (mean and standard error of the per-seed differences: the
+# reference starts from Perennial's initial weights and shuffling orders for the seed), the loop-time ratio and the
+# peak-RSS ratio.
 # Needs python3-torch and OpenBLAS (Debian: apt-get install python3-torch libopenblas0-pthread).
 # Usage: scripts/compare-pytorch.sh [SEEDS] [JOBS] [OUT]
 #   SEEDS default "1 2 3 4 5"; JOBS default "split:naive split:joint split:er split:ewc permuted:naive permuted:joint
@@ -59,7 +61,8 @@ for job in jobs:
         t = json.load(open(f"{out}/{stream}-{strategy}-{s}.torch.json"))
         t_acc.append(t["acc"]); t_s.append(t["loop_seconds"]); t_rss.append(t["peak_rss_mb"])
     pm, pse = stats(p_acc); tm, tse = stats(t_acc)
-    diff = pm - tm; dse = math.sqrt(pse ** 2 + tse ** 2)
+    # paired by seed: with the reference's default --rng perennial both sides start from the same weights and batches
+    diff, dse = stats([p - t for p, t in zip(p_acc, t_acc)])
     ps, ts = sum(p_s) / len(p_s), sum(t_s) / len(t_s)
     pr, tr = max(p_rss), max(t_rss)
     print(f"{job:16} {pm:8.4f} ± {pse:6.4f} {tm:8.4f} ± {tse:6.4f} {diff:+9.4f} ± {dse:6.4f} "
