@@ -114,6 +114,8 @@ public final class ByteDataset extends HostDataset {
     // to float32 (a new engine tensor) and released before the buffer is filled again. A fresh direct buffer per batch
     // would sit in native memory until a garbage collection frees it.
     private static final ThreadLocal<ByteBuffer> BATCH_BUFFER = new ThreadLocal<>();
+    // the rows of a view, gathered through its transform before they are copied into the batch buffer
+    private static final ThreadLocal<byte[]> GATHERED = new ThreadLocal<>();
 
     private static ByteBuffer batchBuffer(int bytes) {
         ByteBuffer b = BATCH_BUFFER.get();
@@ -134,9 +136,13 @@ public final class ByteDataset extends HostDataset {
                 batch.put(pixels, row(index) * features, features);
             }
         } else { // the view's rows gathered through its transform while the batch is packed
-            byte[] rows = new byte[indices.length * features];
+            byte[] rows = GATHERED.get();
+            if (rows == null || rows.length < indices.length * features) {
+                rows = new byte[indices.length * features];
+                GATHERED.set(rows);
+            }
             gather(indices, rows, 0);
-            batch.put(rows);
+            batch.put(rows, 0, indices.length * features);
         }
         batch.flip();
         NDArray raw = manager.create(batch, new Shape(batchDims(indices.length)), DataType.UINT8);
