@@ -247,7 +247,8 @@ public final class Experiment {
                         e.get(ExperimentConfig.EVAL_BATCH_SIZE), e.get(ExperimentConfig.MATRIX).equals("full"), e.get(ExperimentConfig.WINDOW),
                         e.get(ExperimentConfig.PROBE_SIZE), e.get(ExperimentConfig.DIAGNOSTICS_EVERY)),
                 seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.AUGMENT),
-                config.training().get(ExperimentConfig.LOSS), e.get(ExperimentConfig.SCORE));
+                config.training().get(ExperimentConfig.LOSS), e.get(ExperimentConfig.SCORE),
+                config.training().get(ExperimentConfig.MAX_STEPS) == 0 ? -1 : config.training().get(ExperimentConfig.MAX_STEPS));
         return new ContinualRun(stream, m, o, s, options);
     }
 

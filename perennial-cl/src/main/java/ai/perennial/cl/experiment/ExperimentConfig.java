@@ -39,7 +39,7 @@ import java.util.Map;
  * scenario:   {name: split, ...}
  * model:      {name: mlp, ...}
  * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
- * training:   {epochs, batch_size, average, augment, stop_after, loss}
+ * training:   {epochs, batch_size, average, augment, stop_after, max_steps, loss}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
  * </pre>
@@ -62,6 +62,9 @@ public final class ExperimentConfig {
     public static final Param<Integer> STOP_AFTER = Param.integer("stop_after", 0,
             "train only the first this many experiences of the stream, then stop (0 = all); 'perennial continue' goes on later")
             .nonNegative();
+    public static final Param<Integer> MAX_STEPS = Param.integer("max_steps", 0,
+            "at most this many optimizer steps per experience (0 = every batch of every epoch), e.g. for a quick run of a long stream")
+            .nonNegative();
     public static final Param<String> PRUNE = Param.custom("prune", "pruning spec", null,
             "prune while training, e.g. magnitude:sparsity=0.9,start=200,end=2000,every=100 (see 'list pruning')",
             raw -> checkSpec(raw, Pruning.KIND, "pruning"));
@@ -71,7 +74,7 @@ public final class ExperimentConfig {
             raw -> checkSpec(raw, Losses.KIND, "loss"));
     /** The train command's training section (a single training run can also be pruned). */
     public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS);
-    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER, LOSS);
+    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER, MAX_STEPS, LOSS);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();

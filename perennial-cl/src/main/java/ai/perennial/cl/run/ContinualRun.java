@@ -78,7 +78,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         this.strategy = strategy;
         this.options = options;
         long totalSteps = 0;
-        Trainer.Options perRound = new Trainer.Options(options.epochs(), options.batchSize(), 0, 50, -1);
+        Trainer.Options perRound = new Trainer.Options(options.epochs(), options.batchSize(), 0, 50, options.maxSteps());
         for (int i = 0; i < stream.size(); i++) {
             int size = strategy.trainingSize(stream, i);
             if (size > 0) {
@@ -176,7 +176,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             while (experience < end) {
                 Experience e = stream.get(experience);
                 Trainer.Options round = new Trainer.Options(options.epochs(), options.batchSize(),
-                        Seeds.derive(options.seed(), "shuffle-" + experience), 50, -1);
+                        Seeds.derive(options.seed(), "shuffle-" + experience), 50, options.maxSteps());
                 TrainStats stats;
                 String label = "experience " + (experience + 1) + "/" + stream.size();
                 if (trainer.insideExperience()) { // resumed inside this experience: its arrival was handled before the checkpoint

@@ -53,9 +53,21 @@ public final class ContinualRunner {
      * accuracy matrix is then measured with the averaged weights (continual evaluation still sees the trained ones).
      * {@code augment}: how training images are augmented, one of {@link Augmentation#CHOICES}. {@code loss} and
      * {@code score}: specs of the training loss and the evaluation score, or null for the usual ones for the data's
-     * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). */
+     * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). {@code maxSteps}: at most this
+     * many optimizer steps per experience, -1 for every batch of every epoch. */
     public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
-            String score) {
+            String score, long maxSteps) {
+        public Options {
+            if (maxSteps == 0 || maxSteps < -1) {
+                throw new PerennialException("training.max_steps: must be at least 1 (or no cap), got " + maxSteps);
+            }
+        }
+
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
+                String score) {
+            this(epochs, batchSize, eval, seed, average, augment, loss, score, -1);
+        }
+
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average) {
             this(epochs, batchSize, eval, seed, average, Augmentation.NONE, null, null);
         }

@@ -62,6 +62,18 @@ class ContinualRunnerTest {
     }
 
     @Test
+    void maxStepsCapsEachExperience() {
+        ContinualRunner.Options options = new ContinualRunner.Options(3, 32, new ContinualRunner.EvalOptions(0, 100, 256, true, 20), 1,
+                null, ai.perennial.core.train.Augmentation.NONE, null, null, 20);
+        ContinualResult r = ContinualRunner.run(classIL, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {32}, c.outputs(),
+                c.heads(), c.seed()), steps -> Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), Strategies.create("naive",
+                Map.of(), 0), options, ContinualRunner.ProgressFactory.NONE);
+        assertThat(r.endSteps()).containsExactly(20, 40);
+        assertThat(r.compute().samples()).isEqualTo(2 * 20 * 32);
+        assertThat(r.accuracyMatrix()).hasDimensions(2, 2);
+    }
+
+    @Test
     void accuracyMatrixCanUseAveragedWeights() {
         double[][] raw = run(classIL, "naive", 1).accuracyMatrix();
         // an EMA with a negligible decay is the trained weights themselves: same matrix

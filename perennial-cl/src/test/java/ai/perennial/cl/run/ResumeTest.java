@@ -204,4 +204,38 @@ class ResumeTest {
             assertSame(name + " (regression) @step " + middle, reference, interrupted(name, regression, middle, -1));
         }
     }
+
+    /**
+     * Streams of views (permuted and rotated inputs read through a gather index or a sampling map per batch): memories
+     * that hold samples of a view export the rows the model saw, and a resumed run ends bit for bit as one that never
+     * stopped.
+     */
+    @Test
+    void streamsOfTransformedViewsResumeExactly() {
+        Dataset all = Synthetic.gaussianClusters(900, 12, 6, 1.5, 8);
+        Scenario permuted = Scenarios.permuted(all.select(IntStream.range(0, 750).toArray()), all.select(IntStream.range(750, 900).toArray()),
+                3, true, 5);
+        byte[] pixels = new byte[700 * 36];
+        int[] labels = new int[700];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(6);
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = r.nextInt(4);
+            for (int p = 0; p < 36; p++) { // a class-dependent blob plus noise
+                pixels[i * 36 + p] = (byte) Math.min(255, (p % 6 == labels[i] + 1 ? 180 : 20) + r.nextInt(60));
+            }
+        }
+        ai.perennial.core.data.ByteDataset images = new ai.perennial.core.data.ByteDataset("blobs", pixels, labels,
+                new ai.djl.ndarray.types.Shape(1, 6, 6), 4, 0.3f, 0.3f);
+        Scenario rotated = Scenarios.rotated(images.select(IntStream.range(0, 600).toArray()), images.select(IntStream.range(600, 700).toArray()),
+                new double[] {0, 40, 80});
+        for (Scenario s : List.of(permuted, rotated)) {
+            for (String name : List.of("er", "ewc+derpp")) { // reservoir rows; logits and a Fisher computed on view batches
+                Outcome reference = uninterrupted(name, s);
+                long middle = reference.result().endSteps()[0] + 5;
+                assertSame(name + " (" + s.name() + ") @step " + middle, reference, interrupted(name, s, middle, -1));
+            }
+            Outcome reference = uninterrupted("er", s);
+            assertSame("er (" + s.name() + ") @end of experience 2", reference, interrupted("er", s, -1, 2));
+        }
+    }
 }

@@ -149,4 +149,40 @@ class ScenariosTest {
         }
         assertThat(permutations).as("fresh permutations").hasSizeGreaterThan(4);
     }
+
+    static ByteDataset images(int n, long seed) {
+        byte[] px = new byte[n * 784];
+        new java.util.SplittableRandom(seed).nextBytes(px);
+        return new ByteDataset("img", px, new java.util.SplittableRandom(seed).ints(n, 0, 10).toArray(), new Shape(1, 28, 28), 10, 0.3f,
+                0.3f);
+    }
+
+    /**
+     * A stream of transformed inputs keeps one copy of the data: the retained heap of a 100-task permuted, rotated or long
+     * stream is that of a 5-task one plus a gather index or sampling map per task (copies would add the data every task).
+     */
+    @Test
+    void transformedStreamsKeepOneCopyOfTheDataWhateverTheirLength() {
+        ByteDataset train = images(2000, 1);
+        ByteDataset test = images(500, 2);
+        long data = RetainedSize.of(List.of(train, test));
+        long copy = 2500L * 784; // what one more task would cost as a copy
+        long[] permuted = {RetainedSize.of(Scenarios.permuted(train, test, 5, 3)), RetainedSize.of(Scenarios.permuted(train, test, 100, 3))};
+        long[] rotated = {RetainedSize.of(Scenarios.rotated(train, test, Scenarios.evenAngles(5, 180))),
+            RetainedSize.of(Scenarios.rotated(train, test, Scenarios.evenAngles(100, 180)))};
+        long[] longStream = {RetainedSize.of(Scenarios.longStream(train, test, "permuted", 5, 300, 3)),
+            RetainedSize.of(Scenarios.longStream(train, test, "permuted", 100, 300, 3))};
+        for (long[] sizes : List.of(permuted, rotated, longStream)) {
+            assertThat(sizes[0]).isLessThan(data + copy / 10); // 5 tasks: the data once
+            long perTask = (sizes[1] - sizes[0]) / 95;
+            assertThat(perTask).as("bytes per added task").isLessThan(copy / 50);
+        }
+        assertThat((permuted[1] - permuted[0]) / 95).isLessThan(2 * (4 * 784 + 16) + 2048); // a permutation for train and test
+        // the experiences' inputs are still the permuted ones
+        Experience second = Scenarios.permuted(train, test, 3, 3).experiences().get(1);
+        ByteDataset view = (ByteDataset) second.train();
+        assertThat(view.isView()).isTrue();
+        assertThat(java.util.stream.IntStream.range(0, 784).map(f -> view.pixel(0, f)).sorted().toArray())
+                .isEqualTo(java.util.stream.IntStream.range(0, 784).map(f -> train.pixel(0, f)).sorted().toArray());
+    }
 }

@@ -26,7 +26,12 @@ public final class ByteDataset extends HostDataset {
 
     private ByteDataset(String name, byte[] pixels, int[] labels, float[] targets, int[] tasks, Shape sampleShape, int numClasses,
             float mean, float std) {
-        super(name, pixels.length, labels, targets, tasks, sampleShape, numClasses);
+        this(name, pixels, null, null, labels, targets, tasks, sampleShape, numClasses, mean, std);
+    }
+
+    private ByteDataset(String name, byte[] pixels, int[] rows, RowTransform transform, int[] labels, float[] targets, int[] tasks,
+            Shape sampleShape, int numClasses, float mean, float std) {
+        super(name, pixels.length, rows, transform, labels, targets, tasks, sampleShape, numClasses);
         if (!(std > 0)) {
             throw new IllegalArgumentException(name + ": normalization std must be positive, got " + std);
         }
@@ -72,65 +77,26 @@ public final class ByteDataset extends HostDataset {
         return std;
     }
 
-    /** The raw byte of feature {@code feature} of sample {@code index}. */
+    /** The byte of feature {@code feature} of sample {@code index} (as the sample is read: transformed, for a view). */
     public int pixel(int index, int feature) {
-        return pixels[index * features() + feature] & 0xff;
+        if (transform() == null) {
+            return pixels[row(index) * features() + feature] & 0xff;
+        }
+        byte[] one = new byte[features()];
+        copyRow(index, one, 0);
+        return one[feature] & 0xff;
     }
 
     /**
-     * Every image rotated by {@code degrees} counter-clockwise about its centre, per channel, with
-     * bilinear interpolation; pixels that come from outside the image are 0.
+     * Every image rotated by {@code degrees} counter-clockwise about its centre, per channel, with bilinear interpolation
+     * rounded to the nearest byte; pixels that come from outside the image are 0. A view: the rotation's sampling map is
+     * applied as batches are read, the pixels are not copied.
      */
     public ByteDataset rotate(double degrees) {
-        Shape s = sampleShape();
-        if (s.dimension() != 3) {
-            throw new IllegalArgumentException(name() + ": rotation needs (channels, height, width) images, got " + s);
+        if (sampleShape().dimension() != 3) {
+            throw new IllegalArgumentException(name() + ": rotation needs (channels, height, width) images, got " + sampleShape());
         }
-        int channels = (int) s.get(0);
-        int h = (int) s.get(1);
-        int w = (int) s.get(2);
-        double rad = Math.toRadians(degrees);
-        double cos = StrictMath.cos(rad);
-        double sin = StrictMath.sin(rad);
-        double cy = (h - 1) / 2.0;
-        double cx = (w - 1) / 2.0;
-        // For each output pixel, the top-left source pixel (inverse rotation) and the bilinear weights, computed once.
-        int[] srcX = new int[h * w];
-        int[] srcY = new int[h * w];
-        float[] fx = new float[h * w];
-        float[] fy = new float[h * w];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double dx = x - cx;
-                double dy = y - cy;
-                double sx = cos * dx - sin * dy + cx;
-                double sy = sin * dx + cos * dy + cy;
-                srcX[y * w + x] = (int) Math.floor(sx);
-                srcY[y * w + x] = (int) Math.floor(sy);
-                fx[y * w + x] = (float) (sx - Math.floor(sx));
-                fy[y * w + x] = (float) (sy - Math.floor(sy));
-            }
-        }
-        byte[] out = new byte[pixels.length];
-        int plane = h * w;
-        for (int base = 0; base < pixels.length; base += plane) {
-            for (int p = 0; p < plane; p++) {
-                int x0 = srcX[p];
-                int y0 = srcY[p];
-                float v00 = at(base, x0, y0, w, h);
-                float v01 = at(base, x0 + 1, y0, w, h);
-                float v10 = at(base, x0, y0 + 1, w, h);
-                float v11 = at(base, x0 + 1, y0 + 1, w, h);
-                float top = v00 + (v01 - v00) * fx[p];
-                float bottom = v10 + (v11 - v10) * fx[p];
-                out[base + p] = (byte) Math.round(top + (bottom - top) * fy[p]);
-            }
-        }
-        return (ByteDataset) create(name(), out, labelArray(), targetArray(), taskArray(), numClasses());
-    }
-
-    private float at(int base, int x, int y, int w, int h) {
-        return x < 0 || y < 0 || x >= w || y >= h ? 0f : pixels[base + y * w + x] & 0xff;
+        return (ByteDataset) transformed(RowTransform.rotation(sampleShape(), degrees));
     }
 
     @Override
@@ -139,25 +105,44 @@ public final class ByteDataset extends HostDataset {
     }
 
     @Override
-    protected HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses) {
-        return new ByteDataset(name, (byte[]) storage, labels, targets, tasks, sampleShape(), numClasses, mean, std);
+    protected HostDataset create(String name, Object storage, int[] rows, RowTransform transform, int[] labels, float[] targets,
+            int[] tasks, int numClasses) {
+        return new ByteDataset(name, (byte[]) storage, rows, transform, labels, targets, tasks, sampleShape(), numClasses, mean, std);
     }
 
-    @Override
-    protected void permuteRow(Object src, int srcOff, Object dst, int dstOff, int[] permutation) {
-        byte[] s = (byte[]) src;
-        byte[] d = (byte[]) dst;
-        for (int i = 0; i < permutation.length; i++) {
-            d[dstOff + i] = s[srcOff + permutation[i]];
+    // One direct buffer per thread for the uint8 batch: the engine wraps it without copying, and the batch is converted
+    // to float32 (a new engine tensor) and released before the buffer is filled again. A fresh direct buffer per batch
+    // would sit in native memory until a garbage collection frees it.
+    private static final ThreadLocal<ByteBuffer> BATCH_BUFFER = new ThreadLocal<>();
+    // the rows of a view, gathered through its transform before they are copied into the batch buffer
+    private static final ThreadLocal<byte[]> GATHERED = new ThreadLocal<>();
+
+    private static ByteBuffer batchBuffer(int bytes) {
+        ByteBuffer b = BATCH_BUFFER.get();
+        if (b == null || b.capacity() < bytes) {
+            b = ByteBuffer.allocateDirect(Math.max(bytes, b == null ? 0 : 2 * b.capacity()));
+            BATCH_BUFFER.set(b);
         }
+        b.clear().limit(bytes);
+        return b;
     }
 
     @Override
     public NDArray inputs(NDManager manager, int[] indices) {
         int features = features();
-        ByteBuffer batch = ByteBuffer.allocateDirect(indices.length * features);
-        for (int index : indices) {
-            batch.put(pixels, index * features, features);
+        ByteBuffer batch = batchBuffer(indices.length * features);
+        if (transform() == null) {
+            for (int index : indices) {
+                batch.put(pixels, row(index) * features, features);
+            }
+        } else { // the view's rows gathered through its transform while the batch is packed
+            byte[] rows = GATHERED.get();
+            if (rows == null || rows.length < indices.length * features) {
+                rows = new byte[indices.length * features];
+                GATHERED.set(rows);
+            }
+            gather(indices, rows, 0);
+            batch.put(rows, 0, indices.length * features);
         }
         batch.flip();
         NDArray raw = manager.create(batch, new Shape(batchDims(indices.length)), DataType.UINT8);

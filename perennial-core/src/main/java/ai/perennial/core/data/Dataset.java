@@ -40,7 +40,10 @@ public interface Dataset {
      */
     int task(int index);
 
-    /** The samples at {@code indices} as a new data set (copies the selected rows). */
+    /**
+     * The samples at {@code indices} as a new data set. The host data sets return a view that shares the input rows
+     * (see {@link HostDataset}); only labels, targets and task ids of the selection are copied.
+     */
     Dataset select(int[] indices);
 
     /** The same inputs with new labels in {@code 0..numClasses-1} (e.g. class ids local to a task's head). */
@@ -49,7 +52,10 @@ public interface Dataset {
     /** The same samples, all tagged as belonging to {@code task}. */
     Dataset withTask(int task);
 
-    /** Every input's features reordered: feature {@code i} of the result is feature {@code permutation[i]}. */
+    /**
+     * Every input's features reordered: feature {@code i} of the result is feature {@code permutation[i]}. The host data
+     * sets return a view that applies the permutation as batches are read.
+     */
     Dataset permuteFeatures(int[] permutation);
 
     /** A copy named {@code name}. */

@@ -19,12 +19,23 @@ public final class FloatDataset extends HostDataset {
     }
 
     private FloatDataset(String name, float[] values, int[] labels, float[] targets, int[] tasks, Shape sampleShape, int numClasses) {
-        super(name, values.length, labels, targets, tasks, sampleShape, numClasses);
+        this(name, values, null, null, labels, targets, tasks, sampleShape, numClasses);
+    }
+
+    private FloatDataset(String name, float[] values, int[] rows, RowTransform transform, int[] labels, float[] targets, int[] tasks,
+            Shape sampleShape, int numClasses) {
+        super(name, values.length, rows, transform, labels, targets, tasks, sampleShape, numClasses);
         this.values = values;
     }
 
+    /** Feature {@code feature} of sample {@code index} (as the sample is read: transformed, for a view). */
     public float value(int index, int feature) {
-        return values[index * features() + feature];
+        if (transform() == null) {
+            return values[row(index) * features() + feature];
+        }
+        float[] one = new float[features()];
+        copyRow(index, one, 0);
+        return one[feature];
     }
 
     @Override
@@ -33,26 +44,16 @@ public final class FloatDataset extends HostDataset {
     }
 
     @Override
-    protected HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses) {
-        return new FloatDataset(name, (float[]) storage, labels, targets, tasks, sampleShape(), numClasses);
-    }
-
-    @Override
-    protected void permuteRow(Object src, int srcOff, Object dst, int dstOff, int[] permutation) {
-        float[] s = (float[]) src;
-        float[] d = (float[]) dst;
-        for (int i = 0; i < permutation.length; i++) {
-            d[dstOff + i] = s[srcOff + permutation[i]];
-        }
+    protected HostDataset create(String name, Object storage, int[] rows, RowTransform transform, int[] labels, float[] targets,
+            int[] tasks, int numClasses) {
+        return new FloatDataset(name, (float[]) storage, rows, transform, labels, targets, tasks, sampleShape(), numClasses);
     }
 
     @Override
     public NDArray inputs(NDManager manager, int[] indices) {
         int features = features();
         float[] batch = new float[indices.length * features];
-        for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(values, indices[i] * features, batch, i * features, features);
-        }
+        gather(indices, batch, 0);
         return Engines.owned(manager.create(batch, new Shape(batchDims(indices.length))));
     }
 }

@@ -10,11 +10,16 @@ import java.util.List;
 
 /**
  * A data set held in host memory as one row-major array (bytes or floats) plus labels and task ids.
- * Arrays are never mutated, so derived data sets ({@link #withLabels}, {@link #withTask},
- * {@link #named}) share them; {@link #select}, {@link #permuteFeatures} and {@link #concat} copy.
+ * Arrays are never mutated, so derived data sets share them: {@link #withLabels}, {@link #withTask} and
+ * {@link #named} keep the rows, and {@link #select}, {@link #permuteFeatures} and {@code ByteDataset.rotate} are
+ * <em>views</em>: sample {@code i} reads row {@code rows[i]} of the shared array through a {@link RowTransform} (a gather
+ * index or a sampling map) applied when a batch is built, so a stream of transformed or subsetted inputs keeps one copy
+ * of the data whatever its number of tasks. Only {@link #concat}, {@link #materialize} and {@link #fromRows} copy.
  */
 public abstract class HostDataset implements Dataset {
     private final String name;
+    private final int[] rowIndex; // storage row of each sample; null: sample i is row i
+    private final RowTransform transform; // applied to every row read; null: none
     private final int[] labels;
     private final float[] targets; // numeric targets of a regression data set, else null
     private final int[] tasks;
@@ -29,14 +34,28 @@ public abstract class HostDataset implements Dataset {
      */
     protected HostDataset(String name, int storageLength, int[] labels, float[] targets, int[] tasks, Shape sampleShape,
             int numClasses) {
+        this(name, storageLength, null, null, labels, targets, tasks, sampleShape, numClasses);
+    }
+
+    /**
+     * A view: sample {@code i} is row {@code rows[i]} of the storage ({@code rows} null: row i, and the storage holds
+     * exactly the samples), read through {@code transform} (null: as stored).
+     */
+    protected HostDataset(String name, int storageLength, int[] rows, RowTransform transform, int[] labels, float[] targets,
+            int[] tasks, Shape sampleShape, int numClasses) {
         this.features = Math.toIntExact(sampleShape.size());
         if (targets != null && (targets.length != labels.length || numClasses != 1)) {
             throw new IllegalArgumentException(name + ": " + targets.length + " numeric targets for " + labels.length
                     + " samples of " + numClasses + " classes; a regression data set has one target per sample and 1 class");
         }
-        if ((long) labels.length * features != storageLength) {
+        if (rows == null ? (long) labels.length * features != storageLength
+                : rows.length != labels.length || (features > 0 && storageLength % features != 0)) {
             throw new IllegalArgumentException(name + ": " + storageLength + " values do not hold " + labels.length
                     + " samples of shape " + sampleShape);
+        }
+        if (transform != null && transform.features() != features) {
+            throw new IllegalArgumentException(name + ": a transform of " + transform.features() + " features for samples of shape "
+                    + sampleShape);
         }
         if (tasks != null && tasks.length != labels.length) {
             throw new IllegalArgumentException(name + ": " + tasks.length + " task ids for " + labels.length + " samples");
@@ -47,6 +66,8 @@ public abstract class HostDataset implements Dataset {
             }
         }
         this.name = name;
+        this.rowIndex = rows;
+        this.transform = transform;
         this.labels = labels;
         this.targets = targets;
         this.tasks = tasks;
@@ -57,11 +78,77 @@ public abstract class HostDataset implements Dataset {
     /** The row-major input array ({@code byte[]} or {@code float[]}). */
     protected abstract Object storage();
 
-    /** A data set of the same kind over other arrays ({@code targets} null for class labels). */
-    protected abstract HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses);
+    /**
+     * A data set of the same kind over other arrays ({@code targets} null for class labels), a view when {@code rows} or
+     * {@code transform} is not null (see the constructor).
+     */
+    protected abstract HostDataset create(String name, Object storage, int[] rows, RowTransform transform, int[] labels,
+            float[] targets, int[] tasks, int numClasses);
 
-    /** Copies one row, reordering its features: {@code dst[dstOff + i] = src[srcOff + permutation[i]]}. */
-    protected abstract void permuteRow(Object src, int srcOff, Object dst, int dstOff, int[] permutation);
+    /** A data set of the same kind holding exactly {@code storage}'s rows, as stored. */
+    protected final HostDataset create(String name, Object storage, int[] labels, float[] targets, int[] tasks, int numClasses) {
+        return create(name, storage, null, null, labels, targets, tasks, numClasses);
+    }
+
+    /** The storage row sample {@code index} reads. */
+    protected final int row(int index) {
+        return rowIndex == null ? index : rowIndex[index];
+    }
+
+    /** The transform every row is read through, or {@code null}. */
+    public RowTransform transform() {
+        return transform;
+    }
+
+    /** True when this data set reads a shared array through a row index or a transform instead of holding its rows. */
+    public boolean isView() {
+        return rowIndex != null || transform != null;
+    }
+
+    /**
+     * The input rows of samples {@code indices}, transformed, one after another in {@code dst} from element
+     * {@code dstOff} (a {@code byte[]} or {@code float[]} like the storage).
+     */
+    public void gather(int[] indices, Object dst, int dstOff) {
+        Object src = storage();
+        for (int i = 0; i < indices.length; i++) {
+            RowTransform.applyRow(transform, src, row(indices[i]) * features, dst, dstOff + i * features, features);
+        }
+    }
+
+    /** This data set with its rows copied out of the shared array and transformed: no longer a view. */
+    public HostDataset materialize() {
+        if (!isView()) {
+            return this;
+        }
+        Object out = newStorage(labels.length);
+        gather(Shuffle.range(labels.length), out, 0);
+        return create(name, out, labels, targets, tasks, numClasses);
+    }
+
+    /**
+     * Bytes of host memory this data set's arrays take (rows, labels, targets, task ids, row index, transform), each
+     * array counted once across {@code sets} however many of them share it: what a stream of views really holds.
+     */
+    public static long heapBytes(java.util.Collection<? extends Dataset> sets) {
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long total = 0;
+        for (Dataset d : sets) {
+            HostDataset h = (HostDataset) d;
+            Object storage = h.storage();
+            total += arrayBytes(seen, storage, storage instanceof byte[] b ? b.length : 4L * ((float[]) storage).length);
+            total += arrayBytes(seen, h.labels, 4L * h.labels.length);
+            total += h.targets == null ? 0 : arrayBytes(seen, h.targets, 4L * h.targets.length);
+            total += h.tasks == null ? 0 : arrayBytes(seen, h.tasks, 4L * h.tasks.length);
+            total += h.rowIndex == null ? 0 : arrayBytes(seen, h.rowIndex, 4L * h.rowIndex.length);
+            total += h.transform == null ? 0 : arrayBytes(seen, h.transform, h.transform.bytes());
+        }
+        return total;
+    }
+
+    private static long arrayBytes(java.util.Set<Object> seen, Object array, long bytes) {
+        return seen.add(array) ? 16 + bytes : 0;
+    }
 
     @Override
     public String name() {
@@ -125,15 +212,18 @@ public abstract class HostDataset implements Dataset {
         return tasks;
     }
 
+    /** The samples at {@code indices} as a view of the same rows (nothing but the labels and the row index is copied). */
     @Override
     public HostDataset select(int[] indices) {
-        Object src = storage();
-        Object out = Array.newInstance(src.getClass().getComponentType(), indices.length * features);
+        int[] outRows = new int[indices.length];
         int[] outLabels = new int[indices.length];
         float[] outTargets = targets == null ? null : new float[indices.length];
         int[] outTasks = tasks == null ? null : new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(src, indices[i] * features, out, i * features, features);
+            if (indices[i] < 0 || indices[i] >= labels.length) {
+                throw new IndexOutOfBoundsException(name + ": sample " + indices[i] + " of " + labels.length);
+            }
+            outRows[i] = row(indices[i]);
             outLabels[i] = labels[indices[i]];
             if (outTargets != null) {
                 outTargets[i] = targets[indices[i]];
@@ -142,7 +232,7 @@ public abstract class HostDataset implements Dataset {
                 outTasks[i] = tasks[indices[i]];
             }
         }
-        return create(name, out, outLabels, outTargets, outTasks, numClasses);
+        return create(name, storage(), outRows, transform, outLabels, outTargets, outTasks, numClasses);
     }
 
     /** A new row storage (same element type) for {@code rows} samples, e.g. for a replay buffer. */
@@ -154,9 +244,9 @@ public abstract class HostDataset implements Dataset {
         return Array.newInstance(storage().getClass().getComponentType(), rows * features);
     }
 
-    /** Copies the raw input row of sample {@code index} into row {@code dstRow} of {@code dst}. */
+    /** Copies the input row of sample {@code index} (transformed, for a view) into row {@code dstRow} of {@code dst}. */
     public void copyRow(int index, Object dst, int dstRow) {
-        System.arraycopy(storage(), index * features, dst, dstRow * features, features);
+        RowTransform.applyRow(transform, storage(), row(index) * features, dst, dstRow * features, features);
     }
 
     /**
@@ -177,10 +267,11 @@ public abstract class HostDataset implements Dataset {
      */
     public void exportTo(StateDict out, String prefix) {
         long[] shape = {labels.length, features};
-        if (storage() instanceof byte[] b) {
+        Object rowData = materialize().storage();
+        if (rowData instanceof byte[] b) {
             out.putBytes(prefix + "rows", shape, b);
         } else {
-            out.putFloats(prefix + "rows", shape, (float[]) storage());
+            out.putFloats(prefix + "rows", shape, (float[]) rowData);
         }
         out.putInts(prefix + "labels", labels);
         if (targets != null) {
@@ -215,7 +306,7 @@ public abstract class HostDataset implements Dataset {
         if (targets != null) {
             throw new IllegalArgumentException(name + " has numeric targets, not class labels to relabel");
         }
-        return create(name, storage(), newLabels.clone(), null, tasks, newNumClasses);
+        return create(name, storage(), rowIndex, transform, newLabels.clone(), null, tasks, newNumClasses);
     }
 
     /** The same inputs with new numeric targets (a regression data set's, e.g. rescaled). */
@@ -224,35 +315,40 @@ public abstract class HostDataset implements Dataset {
             throw new IllegalArgumentException(name + ": " + newTargets.length + " targets for a data set of " + labels.length
                     + (targets == null ? " class-labelled samples" : " samples"));
         }
-        return create(name, storage(), labels, newTargets.clone(), tasks, numClasses);
+        return create(name, storage(), rowIndex, transform, labels, newTargets.clone(), tasks, numClasses);
     }
 
     @Override
     public HostDataset withTask(int task) {
         int[] t = new int[labels.length];
         Arrays.fill(t, task);
-        return create(name, storage(), labels, targets, t, numClasses);
+        return create(name, storage(), rowIndex, transform, labels, targets, t, numClasses);
     }
 
     @Override
     public HostDataset named(String newName) {
-        return create(newName, storage(), labels, targets, tasks, numClasses);
+        return create(newName, storage(), rowIndex, transform, labels, targets, tasks, numClasses);
     }
 
+    /** A view of the same rows read through {@code permutation} (a gather index applied per batch). */
     @Override
     public HostDataset permuteFeatures(int[] permutation) {
         if (permutation.length != features) {
             throw new IllegalArgumentException(name + ": permutation of " + permutation.length + " for " + features + " features");
         }
-        Object src = storage();
-        Object out = Array.newInstance(src.getClass().getComponentType(), Array.getLength(src));
-        for (int i = 0; i < labels.length; i++) {
-            permuteRow(src, i * features, out, i * features, permutation);
+        boolean identity = true;
+        for (int i = 0; i < permutation.length && identity; i++) {
+            identity = permutation[i] == i;
         }
-        return create(name, out, labels, targets, tasks, numClasses);
+        return identity ? named(name) : transformed(RowTransform.permutation(permutation));
     }
 
-    /** The parts one after another; they must be of one kind, sample shape and class count. */
+    /** A view of the same rows read through {@code next} after this data set's own transform. */
+    public HostDataset transformed(RowTransform next) {
+        return create(name, storage(), rowIndex, transform == null ? next : transform.then(next), labels, targets, tasks, numClasses);
+    }
+
+    /** The parts one after another, copied (views are read through their transforms); of one kind and sample shape. */
     public static HostDataset concat(String name, List<? extends Dataset> parts) {
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("nothing to concatenate");
@@ -279,7 +375,7 @@ public abstract class HostDataset implements Dataset {
         int at = 0;
         for (Dataset d : parts) {
             HostDataset h = (HostDataset) d;
-            System.arraycopy(h.storage(), 0, out, at * first.features, h.size() * first.features);
+            h.gather(Shuffle.range(h.size()), out, at * first.features);
             System.arraycopy(h.labels, 0, labels, at, h.size());
             if (targets != null) {
                 System.arraycopy(h.targets, 0, targets, at, h.size());

@@ -79,7 +79,7 @@ public record IdxFile(int[] dims, byte[] data) {
                 throw new IdxFormatException(file, "dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1)) + " are too large");
             }
         }
-        byte[] data = in.readNBytes((int) count);
+        byte[] data = readPayload(in, (int) count);
         if (data.length < count) {
             throw new IdxFormatException(file, "truncated payload: " + data.length + " of " + count
                     + " bytes for dimensions " + Arrays.toString(dims));
@@ -89,5 +89,20 @@ public record IdxFile(int[] dims, byte[] data) {
                     + Arrays.toString(dims));
         }
         return new IdxFile(dims, data);
+    }
+
+    /**
+     * The next {@code count} bytes (fewer when the stream ends first). Up to 256 MiB they are read straight into one
+     * array of that size: {@code readNBytes(count)} would gather them in small buffers first and copy those, twice the
+     * payload in the heap while a data set loads. A larger claimed size is read in buffers, so a truncated file with a
+     * huge header allocates only what it holds.
+     */
+    private static byte[] readPayload(InputStream in, int count) throws IOException {
+        if (count > 1 << 28) {
+            return in.readNBytes(count);
+        }
+        byte[] data = new byte[count];
+        int read = in.readNBytes(data, 0, count);
+        return read == count ? data : Arrays.copyOf(data, read);
     }
 }
