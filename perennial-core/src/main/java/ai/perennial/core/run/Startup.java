@@ -77,14 +77,16 @@ public final class Startup {
         Long jvmStart = jvmStartEpochNanos();
         Long processAge = processAgeNanos();
         Long processStart = processAge == null ? null : System.nanoTime() - processAge;
-        return Timeline.of(processStart, jvmStart == null ? null : jvmStart - nanoToEpoch, before, now, alongside, at);
+        return Timeline.of(processStart, jvmStart == null ? null : jvmStart - nanoToEpoch, before, now, alongside, at)
+                .withCpuSeconds(processCpuSeconds());
     }
 
     /**
      * Seconds from the start of the process to its first training step, the phases on the way (seconds each, in order;
      * they add up to the total) and work done alongside them on other threads.
      */
-    public record Timeline(double toFirstStepSeconds, Map<String, Double> phases, Map<String, Double> concurrent, Instant firstStepAt) {
+    public record Timeline(double toFirstStepSeconds, Map<String, Double> phases, Map<String, Double> concurrent, Instant firstStepAt,
+            Double cpuSeconds) {
         /**
          * The timeline from raw clock readings (all {@link System#nanoTime} values): the process's start (null: unknown,
          * the JVM's start is used), the JVM's start (null: unknown), the marks, the first step's end and the concurrent
@@ -116,7 +118,12 @@ public final class Startup {
                 phases.merge(p.getKey(), (p.getValue() - previous) / 1e9, Double::sum);
                 previous = p.getValue();
             }
-            return new Timeline((firstStep - origin) / 1e9, phases, Map.copyOf(concurrent), firstStepAt);
+            return new Timeline((firstStep - origin) / 1e9, phases, Map.copyOf(concurrent), firstStepAt, null);
+        }
+
+        /** The same timeline with the CPU time the process had used by its first step (null: unknown). */
+        Timeline withCpuSeconds(Double seconds) {
+            return new Timeline(toFirstStepSeconds, phases, concurrent, firstStepAt, seconds);
         }
 
         /** The {@code startup} section of a result: the phases, the concurrent work and the first step's wall-clock time. */
@@ -125,7 +132,20 @@ public final class Startup {
             out.put("first_step_at", firstStepAt.toString());
             out.put("phases_seconds", phases);
             out.put("concurrent_seconds", new java.util.TreeMap<>(concurrent));
+            // all threads' user + system time: the work done, which a busy machine stretches less than the wall time
+            out.put("cpu_seconds", cpuSeconds);
             return out;
+        }
+    }
+
+    /** User + system CPU time of the whole process so far, from Linux's {@code /proc} (10 ms resolution), or null elsewhere. */
+    static Double processCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime: fields 14 and 15
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

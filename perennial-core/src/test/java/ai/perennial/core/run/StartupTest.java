@@ -32,7 +32,7 @@ class StartupTest {
         assertThat(t.phases().values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(t.toFirstStepSeconds(), within(1e-9));
         assertThat(t.concurrent()).containsEntry("data_load", 0.4);
         Map<String, Object> json = t.toJson();
-        assertThat(json).containsKeys("first_step_at", "phases_seconds", "concurrent_seconds");
+        assertThat(json).containsKeys("first_step_at", "phases_seconds", "concurrent_seconds", "cpu_seconds");
         assertThat(json.get("first_step_at")).isEqualTo("2025-01-01T00:00:00Z");
     }
 
@@ -67,6 +67,9 @@ class StartupTest {
         assertThat(first).isNotNull();
         assertThat(first.phases()).containsKeys("engine", "first_step");
         assertThat(first.toFirstStepSeconds()).isPositive();
+        if (first.cpuSeconds() != null) { // Linux
+            assertThat(first.cpuSeconds()).isPositive();
+        }
         assertThat(s.firstStep()).isNull();
     }
 
