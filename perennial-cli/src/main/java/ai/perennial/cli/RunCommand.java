@@ -15,6 +15,7 @@ import ai.perennial.core.engine.Engines;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.run.Startup;
 import ai.perennial.core.state.Checkpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
         description = {"Run a continual-learning experiment described by a YAML config or a preset.",
             "Writes DIR/result.json, DIR/metrics.csv and DIR/report.html, with checkpoints in DIR/checkpoints.",
             "Ctrl-C (or SIGTERM) saves a checkpoint and stops; 'run --resume DIR' continues exactly where it stopped."})
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer>, UsesEngine {
     /** What a run writes in its directory (what --force replaces). */
     static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints");
 
@@ -69,6 +70,7 @@ public final class RunCommand implements Callable<Integer> {
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
         Experiment experiment = Experiment.of(c);
         try (Signals signals = Signals.install(experiment::requestStop)) {
+            Startup.process().mark(Startup.CONFIG);
             Engines.pytorch();
             Scenario scenario = experiment.buildScenario();
             Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
