@@ -9,6 +9,8 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * costs O(d·r): only the right singular vectors (rows of Vᵀ), the singular values and c = Uᵀy are stored.
  */
 public final class LinearTask {
+    private static final Kernels KERNELS = Kernels.active();
+
     private final int dim;
     private final int rows;
     private final int rank;
@@ -16,7 +18,7 @@ public final class LinearTask {
     private final double[] singular;       // s_i > 0
     private final double[] projectedTargets; // c = Uᵀ y
     private final double unreachableLoss;  // ‖y − UUᵀy‖²: the part of y outside X's column space
-    private final double[] residual;       // scratch, rank entries
+    private final double[] residual;       // scratch, rank entries (a task is used by one thread at a time)
 
     /** Factorizes X (rows × dim); singular values below max(rows, dim)·ε·s_max count as zero. */
     public LinearTask(double[][] x, double[] y) {
@@ -101,9 +103,10 @@ public final class LinearTask {
 
     /** Loss ‖X w − y‖², in O(d·r). */
     public double loss(double[] w) {
+        KERNELS.multiply(basis, 0, rank, dim, w, 0, residual, 0);
         double sum = unreachableLoss;
         for (int i = 0; i < rank; i++) {
-            double z = singular[i] * Vectors.dot(basis, i * dim, w, dim) - projectedTargets[i];
+            double z = singular[i] * residual[i] - projectedTargets[i];
             sum += z * z;
         }
         return sum;
@@ -111,15 +114,15 @@ public final class LinearTask {
 
     /**
      * Applies a spectral-filter learner in place: along each right singular vector the residual is removed by the fraction
-     * {@code filter[i]} (1 = fit exactly, 0 = no change), w ← w − Σ v_i φ_i (s_i v_iᵀw − c_i)/s_i.
+     * {@code filter[i]} (1 = fit exactly, 0 = no change), w ← w − Σ v_i φ_i (s_i v_iᵀw − c_i)/s_i: one pass of r row
+     * products over the rank × dim block, then one pass adding the combination of its rows.
      */
     public void update(double[] w, double[] filter) {
+        KERNELS.multiply(basis, 0, rank, dim, w, 0, residual, 0);
         for (int i = 0; i < rank; i++) {
-            residual[i] = singular[i] * Vectors.dot(basis, i * dim, w, dim) - projectedTargets[i];
+            residual[i] = -filter[i] * (singular[i] * residual[i] - projectedTargets[i]) / singular[i];
         }
-        for (int i = 0; i < rank; i++) {
-            Vectors.axpy(-filter[i] * residual[i] / singular[i], basis, i * dim, w);
-        }
+        KERNELS.addCombination(basis, 0, rank, dim, residual, 0, w, 0);
     }
 
     /** The right singular vectors as rows of one rank × dim array (shared, not copied). */
