@@ -67,7 +67,12 @@ public final class ContinualRegression {
 
     /** Learner updates only (no measures): the iteration cost the O(d·r) claim is about. Returns the final weights. */
     public double[] fitOnly(long seed, int iterations) {
-        int[] order = ordering.sequence(collection.size(), iterations, new Random(seed));
+        return fitOnly(ordering.sequence(collection.size(), iterations, new Random(seed)));
+    }
+
+    /** Learner updates only, visiting the tasks {@code order} (0-based indices) from w₀ = 0; returns the final weights. */
+    public double[] fitOnly(int[] order) {
+        int iterations = order.length;
         double[] w = new double[collection.dim()];
         double[] scratch = new double[maxRank()];
         double[][] fixed = stationaryFilters(iterations);
@@ -77,6 +82,11 @@ public final class ContinualRegression {
             fit(tasks.get(m), fixed, m, w, t, iterations, scratch);
         }
         return w;
+    }
+
+    /** The kernels the updates run on, e.g. {@code Vector API, 512-bit} or {@code plain loops}. */
+    public static String kernels() {
+        return Kernels.active().describe();
     }
 
     /** Each task's filters when the learner's do not change with t (computed once, not r times per iteration), else null. */

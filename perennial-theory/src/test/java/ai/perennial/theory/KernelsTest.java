@@ -3,6 +3,7 @@ package ai.perennial.theory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
@@ -151,18 +152,22 @@ class KernelsTest {
             y[m] = vector(x[m].length);
         }
         TaskCollection c = new TaskCollection(x, y);
-        int iterations = 400;
-        int[] order = Ordering.RANDOM_WITH_REPLACEMENT.sequence(tasks, iterations, new Random(3));
+        int[] order = Ordering.RANDOM_WITH_REPLACEMENT.sequence(tasks, 400, new Random(3));
         for (Case k : cases(0.5 / (c.scale() * c.scale()))) {
-            double[] w = new ContinualRegression(c, k.learner(), Ordering.RANDOM_WITH_REPLACEMENT).fitOnly(3, iterations);
-            DMatrixRMaj reference = new DMatrixRMaj(dim, 1);
-            for (int t = 1; t <= iterations; t++) {
-                int m = order[t - 1];
-                DMatrixRMaj residual = CommonOps_DDRM.mult(new DMatrixRMaj(x[m]), reference, null);
-                CommonOps_DDRM.subtractEquals(residual, new DMatrixRMaj(y[m].length, 1, true, y[m]));
-                CommonOps_DDRM.multAdd(-1, k.gain(x[m], t, iterations), residual, reference);
+            ContinualRegression sim = new ContinualRegression(c, k.learner(), Ordering.RANDOM_WITH_REPLACEMENT);
+            assertClose(sim.fitOnly(3, order.length), sim.fitOnly(order), 0, "the seed's ordering");
+            // early, before every learner nears the same limit (the minimum-norm joint solution), and late
+            for (int iterations : new int[] {7, order.length}) {
+                double[] w = sim.fitOnly(Arrays.copyOf(order, iterations));
+                DMatrixRMaj reference = new DMatrixRMaj(dim, 1);
+                for (int t = 1; t <= iterations; t++) {
+                    int m = order[t - 1];
+                    DMatrixRMaj residual = CommonOps_DDRM.mult(new DMatrixRMaj(x[m]), reference, null);
+                    CommonOps_DDRM.subtractEquals(residual, new DMatrixRMaj(y[m].length, 1, true, y[m]));
+                    CommonOps_DDRM.multAdd(-1, k.gain(x[m], t, iterations), residual, reference);
+                }
+                assertClose(w, reference.data, 1e-9, k.learner().describe() + " after " + iterations);
             }
-            assertClose(w, reference.data, 1e-9, k.learner().describe());
         }
     }
 
