@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,9 +53,44 @@ class TheoryCommandTest {
                 "--seeds", "3", "--out", dir.resolve("cls").toString());
         assertThat(classification.code()).as(classification.err()).isZero();
         assertThat(Files.readAllLines(dir.resolve("cls/curves.csv")).get(0)).startsWith("k,forgetting_mean");
-        Outcome bench = run("theory", "bench", "--dim", "50", "--tasks", "5", "--rank", "2", "--iterations", "1000", "--runs", "1");
+    }
+
+    @Test
+    void benchTimesEveryLearnerAndSaysInOneLineWhenNumPyIsMissing() {
+        Outcome bench = run("theory", "bench", "--dim", "50", "--tasks", "5", "--rank", "2", "--iterations", "1000", "--runs", "1",
+                "--python", dir.resolve("no-python").toString());
         assertThat(bench.code()).as(bench.err()).isZero();
-        assertThat(bench.out()).contains("iterations/s");
+        assertThat(bench.out()).contains("iterations/s").containsPattern("(?m)^projection +Perennial ").containsPattern("(?m)^ridge +Perennial ")
+                .containsPattern("(?m)^gd +Perennial ").doesNotContain("ratio vs");
+        assertThat(bench.out().lines().filter(l -> l.contains("NumPy"))).singleElement().asString()
+                .startsWith("NumPy reference: skipped (cannot run ").contains("no-python");
+        Outcome off = run("theory", "bench", "--dim", "30", "--tasks", "3", "--rank", "2", "--iterations", "100", "--runs", "1",
+                "--learner", "ridge", "--no-numpy");
+        assertThat(off.code()).as(off.err()).isZero();
+        assertThat(off.out()).containsPattern("(?m)^ridge +Perennial ").doesNotContain("NumPy", "projection  ");
+    }
+
+    /** NumPy's independent implementation (its own pseudo-inverses and SVDs) must reproduce Perennial's weights. */
+    @Test
+    void benchRunsTheNumPyReferenceOnTheSameIterations() throws Exception {
+        Process probe;
+        try {
+            probe = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            probe = null;
+        }
+        Assumptions.assumeTrue(probe != null && probe.waitFor() == 0, "python3 with NumPy is not installed");
+        Outcome bench = run("theory", "bench", "--dim", "40", "--tasks", "4", "--rank", "3", "--iterations", "300", "--runs", "2");
+        assertThat(bench.code()).as(bench.err()).isZero();
+        assertThat(bench.out()).containsPattern("after 20 iterations NumPy's weights equal Perennial's to \\d")
+                .doesNotContain("skipped", "stopped");
+        for (String learner : List.of("projection", "ridge", "gd")) {
+            assertThat(bench.out()).containsPattern("(?m)^" + learner + " +Perennial ");
+        }
+        assertThat(bench.out().lines().filter(l -> l.contains("ratio vs NumPy's fastest"))).hasSize(3)
+                .allSatisfy(l -> assertThat(l).containsPattern("vs the operator form [0-9.]+× \\(operator, [12] threads?; per round ")
+                        .contains("CPU time"));
     }
 
     @Test
@@ -66,5 +102,7 @@ class TheoryCommandTest {
                 "needs a value");
         assertOneLineError(run("theory", "regression", "--rank", "200", "--dim", "10", "--out", dir.toString()), "exceeds the dimension");
         assertOneLineError(run("theory", "gaussian", "--features", "11", "--samples", "10", "--out", dir.toString()), "p ≥ n + 2");
+        assertOneLineError(run("theory", "bench", "--learner", "sgd"), "unknown --learner 'sgd'", "projection, ridge, gd or all");
+        assertOneLineError(run("theory", "bench", "--runs", "0"), "--iterations and --runs must be positive");
     }
 }

@@ -26,6 +26,7 @@ public final class ContinualRegression {
         double normalizer = collection.lossScale();
         double[] w = new double[collection.dim()];
         double[] scratch = new double[maxRank()];
+        double[][] fixed = stationaryFilters(horizon);
         int[] seen = new int[collection.size()];
         int n = checkpoints.length;
         double[] forgetting = new double[n];
@@ -36,7 +37,7 @@ public final class ContinualRegression {
         for (int t = 1; t <= horizon; t++) {
             int m = order[t - 1];
             seen[m]++;
-            learner.fit(tasks.get(m), w, t, horizon, scratch);
+            fit(tasks.get(m), fixed, m, w, t, horizon, scratch);
             if (t == checkpoints[next]) {
                 double seenLoss = 0;
                 double allLoss = 0;
@@ -66,14 +67,48 @@ public final class ContinualRegression {
 
     /** Learner updates only (no measures): the iteration cost the O(d·r) claim is about. Returns the final weights. */
     public double[] fitOnly(long seed, int iterations) {
-        int[] order = ordering.sequence(collection.size(), iterations, new Random(seed));
+        return fitOnly(ordering.sequence(collection.size(), iterations, new Random(seed)));
+    }
+
+    /** Learner updates only, visiting the tasks {@code order} (0-based indices) from w₀ = 0; returns the final weights. */
+    public double[] fitOnly(int[] order) {
+        int iterations = order.length;
         double[] w = new double[collection.dim()];
         double[] scratch = new double[maxRank()];
+        double[][] fixed = stationaryFilters(iterations);
         List<LinearTask> tasks = collection.tasks();
         for (int t = 1; t <= iterations; t++) {
-            learner.fit(tasks.get(order[t - 1]), w, t, iterations, scratch);
+            int m = order[t - 1];
+            fit(tasks.get(m), fixed, m, w, t, iterations, scratch);
         }
         return w;
+    }
+
+    /** The kernels the updates run on, e.g. {@code Vector API, 512-bit} or {@code plain loops}. */
+    public static String kernels() {
+        return Kernels.active().describe();
+    }
+
+    /** Each task's filters when the learner's do not change with t (computed once, not r times per iteration), else null. */
+    private double[][] stationaryFilters(long horizon) {
+        if (!learner.stationary()) {
+            return null;
+        }
+        List<LinearTask> tasks = collection.tasks();
+        double[][] out = new double[tasks.size()][];
+        for (int m = 0; m < out.length; m++) {
+            out[m] = new double[tasks.get(m).rank()];
+            learner.filters(tasks.get(m), 1, horizon, out[m]);
+        }
+        return out;
+    }
+
+    private void fit(LinearTask task, double[][] fixed, int m, double[] w, long t, long horizon, double[] scratch) {
+        if (fixed != null) {
+            task.update(w, fixed[m]);
+        } else {
+            learner.fit(task, w, t, horizon, scratch);
+        }
     }
 
     private int maxRank() {

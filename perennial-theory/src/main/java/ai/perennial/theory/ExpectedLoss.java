@@ -1,5 +1,6 @@
 package ai.perennial.theory;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -7,8 +8,14 @@ import java.util.List;
  * M_t = E[e_t e_tᵀ] obeys M_t = (1/T) Σ_m B_m M_{t−1} B_mᵀ with B_m = I − V_mᵀ diag(φ) V_m (τ(t) is independent of
  * e_{t−1}), and E[L(w_t)] = (1/T) Σ_m tr(X_mᵀX_m M_t). O(T·d²·r) per iteration, for small d. Needs a realizable
  * collection (e = w − w* determines every loss).
+ *
+ * <p>Each B M Bᵀ is computed as M − (VᵀA + AᵀV) with P = V M, Q = P Vᵀ and A = D P − ½ D Q D V (D = diag(φ), M and Q
+ * symmetric): three passes of r·d² multiply-adds over flat row-major blocks, instead of the r²·d² of expanding the
+ * product entry by entry.
  */
 public final class ExpectedLoss {
+    private static final Kernels KERNELS = Kernels.active();
+
     private ExpectedLoss() {
     }
 
@@ -19,6 +26,7 @@ public final class ExpectedLoss {
         }
         int d = collection.dim();
         List<LinearTask> tasks = collection.tasks();
+        int count = tasks.size();
         double[] optimum = collection.optimum();
         double[] m = new double[d * d];
         for (int i = 0; i < d; i++) {
@@ -27,84 +35,105 @@ public final class ExpectedLoss {
             }
         }
         long horizon = checkpoints[checkpoints.length - 1];
+        double[][] phis = new double[count][];
+        for (int n = 0; n < count; n++) {
+            phis[n] = new double[tasks.get(n).rank()];
+            if (learner.stationary()) {
+                learner.filters(tasks.get(n), 1, horizon, phis[n]);
+            }
+        }
+        Scratch scratch = new Scratch(d, maxRank(tasks));
         double[] out = new double[checkpoints.length];
-        double[] next = new double[d * d];
+        double[] change = new double[d * d];
         int c = 0;
         for (long t = 1; t <= horizon; t++) {
-            java.util.Arrays.fill(next, 0);
-            for (LinearTask task : tasks) {
-                accumulate(task, learner, t, horizon, m, next);
+            Arrays.fill(change, 0);
+            for (int n = 0; n < count; n++) {
+                if (!learner.stationary()) {
+                    learner.filters(tasks.get(n), t, horizon, phis[n]);
+                }
+                accumulate(tasks.get(n), phis[n], m, change, scratch);
             }
-            for (int i = 0; i < next.length; i++) {
-                m[i] = next[i] / tasks.size();
+            for (int i = 0; i < m.length; i++) {
+                m[i] -= change[i] / count;
             }
             if (t == checkpoints[c]) {
                 double sum = 0;
                 for (LinearTask task : tasks) {
-                    sum += quadraticLoss(task, m);
+                    sum += quadraticLoss(task, m, scratch.u);
                 }
-                out[c++] = sum / tasks.size();
+                out[c++] = sum / count;
             }
         }
         return out;
     }
 
-    /** next += B M Bᵀ with B = I − Vᵀ D V. */
-    private static void accumulate(LinearTask task, Learner learner, long t, long horizon, double[] m, double[] next) {
+    /** Work arrays of one recursion, sized for the largest task (no allocation per iteration). */
+    private static final class Scratch {
+        final double[] p;     // V M, r × d
+        final double[] q;     // V M Vᵀ, r × r
+        final double[] av;    // A (r × d) followed by V (r × d)
+        final double[] coef;  // 2r
+        final double[] u;     // d
+
+        Scratch(int d, int r) {
+            p = new double[r * d];
+            q = new double[r * r];
+            av = new double[2 * r * d];
+            coef = new double[2 * r];
+            u = new double[d];
+        }
+    }
+
+    /** change += VᵀA + AᵀV, so that M − change = B M Bᵀ for this task. */
+    private static void accumulate(LinearTask task, double[] phi, double[] m, double[] change, Scratch s) {
         int d = task.dim();
         int r = task.rank();
         double[] v = task.basisRows();
-        double[] phi = new double[r];
         for (int i = 0; i < r; i++) {
-            double s = task.singularValue(i);
-            phi[i] = learner.filter(s * s, t, horizon);
+            KERNELS.multiply(m, 0, d, d, v, i * d, s.p, i * d); // row i of V M is M v_i (M symmetric)
         }
-        double[] p = new double[r * d]; // V M
         for (int i = 0; i < r; i++) {
-            for (int a = 0; a < d; a++) {
-                double via = v[i * d + a];
-                if (via != 0) {
-                    for (int b = 0; b < d; b++) {
-                        p[i * d + b] += via * m[a * d + b];
-                    }
-                }
-            }
+            KERNELS.multiply(s.p, 0, r, d, v, i * d, s.q, i * r);
         }
-        double[] q = new double[r * r]; // V M Vᵀ
         for (int i = 0; i < r; i++) {
-            for (int j = 0; j < r; j++) {
-                q[i * r + j] = Vectors.dot(p, i * d, v, j * d, d);
-            }
-        }
-        for (int a = 0; a < d; a++) {
+            int row = i * d;
             for (int b = 0; b < d; b++) {
-                double value = m[a * d + b];
-                for (int i = 0; i < r; i++) {
-                    value -= phi[i] * (v[i * d + a] * p[i * d + b] + p[i * d + a] * v[i * d + b]);
-                    for (int j = 0; j < r; j++) {
-                        value += v[i * d + a] * phi[i] * q[i * r + j] * phi[j] * v[j * d + b];
-                    }
-                }
-                next[a * d + b] += value;
+                s.av[row + b] = phi[i] * s.p[row + b];
             }
+            for (int j = 0; j < r; j++) {
+                s.coef[j] = -0.5 * phi[i] * s.q[i * r + j] * phi[j];
+            }
+            KERNELS.addCombination(v, 0, r, d, s.coef, 0, s.av, row);
+        }
+        System.arraycopy(v, 0, s.av, r * d, r * d);
+        for (int a = 0; a < d; a++) { // row a gains Σ_i v_i[a] A_i + A_i[a] v_i
+            for (int i = 0; i < r; i++) {
+                s.coef[i] = v[i * d + a];
+                s.coef[r + i] = s.av[i * d + a];
+            }
+            KERNELS.addCombination(s.av, 0, 2 * r, d, s.coef, 0, change, a * d);
         }
     }
 
     /** tr(XᵀX M) = Σ_i s_i² v_iᵀ M v_i. */
-    private static double quadraticLoss(LinearTask task, double[] m) {
+    private static double quadraticLoss(LinearTask task, double[] m, double[] u) {
         int d = task.dim();
         double[] v = task.basisRows();
         double sum = 0;
         for (int i = 0; i < task.rank(); i++) {
             double s = task.singularValue(i);
-            double quad = 0;
-            for (int a = 0; a < d; a++) {
-                for (int b = 0; b < d; b++) {
-                    quad += v[i * d + a] * m[a * d + b] * v[i * d + b];
-                }
-            }
-            sum += s * s * quad;
+            KERNELS.multiply(m, 0, d, d, v, i * d, u, 0);
+            sum += s * s * KERNELS.dot(v, i * d, u, 0, d);
         }
         return sum;
+    }
+
+    private static int maxRank(List<LinearTask> tasks) {
+        int r = 1;
+        for (LinearTask t : tasks) {
+            r = Math.max(r, t.rank());
+        }
+        return r;
     }
 }

@@ -18,12 +18,22 @@ public interface Learner {
     /** Short description, e.g. {@code ridge(fixed λ=0.5)}. */
     String describe();
 
-    /** Fits {@code task} from {@code w} in place at iteration t (1-based) of a run of {@code horizon} iterations. */
-    default void fit(LinearTask task, double[] w, long t, long horizon, double[] scratch) {
+    /** Whether φ does not depend on the iteration (projection, fixed λ, fixed K): runs then compute it once per task. */
+    default boolean stationary() {
+        return false;
+    }
+
+    /** φ(s_i²) for each of the task's directions at iteration t of k, into {@code out}. */
+    default void filters(LinearTask task, long t, long horizon, double[] out) {
         for (int i = 0; i < task.rank(); i++) {
             double s = task.singularValue(i);
-            scratch[i] = filter(s * s, t, horizon);
+            out[i] = filter(s * s, t, horizon);
         }
+    }
+
+    /** Fits {@code task} from {@code w} in place at iteration t (1-based) of a run of {@code horizon} iterations. */
+    default void fit(LinearTask task, double[] w, long t, long horizon, double[] scratch) {
+        filters(task, t, horizon, scratch);
         task.update(w, scratch);
     }
 
@@ -38,6 +48,11 @@ public interface Learner {
             @Override
             public String describe() {
                 return "projection";
+            }
+
+            @Override
+            public boolean stationary() {
+                return true;
             }
         };
     }
@@ -54,6 +69,11 @@ public interface Learner {
             @Override
             public String describe() {
                 return "ridge(" + lambda.describe() + ")";
+            }
+
+            @Override
+            public boolean stationary() {
+                return lambda.constant();
             }
         };
     }
@@ -77,6 +97,11 @@ public interface Learner {
             @Override
             public String describe() {
                 return String.format(Locale.ROOT, "gd(η=%.4g, %s)", eta, budget.describe());
+            }
+
+            @Override
+            public boolean stationary() {
+                return budget.constant();
             }
         };
     }

@@ -12,11 +12,32 @@ public interface RegularizationSchedule {
 
     String describe();
 
+    /** Whether λ_t is the same at every iteration. */
+    default boolean constant() {
+        return false;
+    }
+
     static RegularizationSchedule fixed(double lambda) {
         if (!(lambda >= 0)) {
             throw new TheoryException("λ must be non-negative, got " + lambda);
         }
-        return of(String.format(Locale.ROOT, "fixed λ=%.4g", lambda), (t, k) -> lambda);
+        String description = String.format(Locale.ROOT, "fixed λ=%.4g", lambda);
+        return new RegularizationSchedule() {
+            @Override
+            public double at(long t, long horizon) {
+                return lambda;
+            }
+
+            @Override
+            public String describe() {
+                return description;
+            }
+
+            @Override
+            public boolean constant() {
+                return true;
+            }
+        };
     }
 
     /** η_t = 1/√t, i.e. λ_t = scale·(√t − 1): increasing without bound. */
@@ -62,11 +83,16 @@ public interface RegularizationSchedule {
         };
     }
 
-    private static RegularizationSchedule of(String description, java.util.function.ToDoubleBiFunction<Long, Long> f) {
+    /** λ as a function of (t, k) on primitive longs: evaluated once per direction per iteration, so no boxing. */
+    interface Formula {
+        double at(long t, long horizon);
+    }
+
+    private static RegularizationSchedule of(String description, Formula f) {
         return new RegularizationSchedule() {
             @Override
             public double at(long t, long horizon) {
-                return f.applyAsDouble(t, horizon);
+                return f.at(t, horizon);
             }
 
             @Override

@@ -8,6 +8,11 @@ public interface StepBudget {
 
     String describe();
 
+    /** Whether K_t is the same at every iteration. */
+    default boolean constant() {
+        return false;
+    }
+
     static StepBudget fixed(long steps) {
         if (steps < 1) {
             throw new TheoryException("the step budget must be at least 1, got " + steps);
@@ -21,6 +26,11 @@ public interface StepBudget {
             @Override
             public String describe() {
                 return "K=" + steps;
+            }
+
+            @Override
+            public boolean constant() {
+                return true;
             }
         };
     }
