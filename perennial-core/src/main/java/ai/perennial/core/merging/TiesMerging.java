@@ -6,6 +6,7 @@ import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.sparsity.Masks;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * TIES-merging (Yadav et al. 2023): (1) <b>trim</b> each task vector τ_i = θ_i − base to its top-k fraction by magnitude
@@ -22,6 +23,9 @@ public final class TiesMerging implements Merge {
                     Param.number("scale", 1.0, "λ applied to the merged task vector").positive())
             .factory((v, none) -> new TiesMerging(v.number("density"), v.number("scale")));
 
+    /** Entries per parallel work item. */
+    private static final int CHUNK = 1 << 14;
+
     private final double density;
     private final double scale;
 
@@ -36,34 +40,43 @@ public final class TiesMerging implements Merge {
             throw new PerennialException("nothing to merge: no models");
         }
         int n = models.size();
+        // every copy and every entry is computed on its own, so running them on all cores changes no bit of the result
         float[][][] trimmed = new float[n][][];
-        for (int m = 0; m < n; m++) {
+        IntStream.range(0, n).parallel().forEach(m -> {
             float[][] tau = Merge.taskVector(models.get(m), base);
             boolean[] all = new boolean[tau.length];
             java.util.Arrays.fill(all, true);
             float[][] keep = Masks.magnitude(tau, all, Masks.dense(tau), 1 - density, Masks.Scope.LAYER);
             trimmed[m] = Masks.masked(tau, keep);
-        }
+        });
         float[][] out = new float[base.length][];
         for (int t = 0; t < base.length; t++) {
+            int tensor = t;
             out[t] = new float[base[t].length];
-            for (int i = 0; i < out[t].length; i++) {
-                double total = 0;
-                for (int m = 0; m < n; m++) {
-                    total += trimmed[m][t][i];
+            IntStream.range(0, (out[t].length + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
+                for (int i = c * CHUNK; i < Math.min(out[tensor].length, (c + 1) * CHUNK); i++) {
+                    out[tensor][i] = disjointMean(base[tensor][i], trimmed, tensor, i);
                 }
-                double sum = 0;
-                int agree = 0;
-                for (int m = 0; m < n; m++) {
-                    float v = trimmed[m][t][i];
-                    if (v != 0 && (v > 0) == (total > 0)) {
-                        sum += v;
-                        agree++;
-                    }
-                }
-                out[t][i] = (float) (base[t][i] + (agree == 0 ? 0 : scale * sum / agree));
-            }
+            });
         }
         return out;
+    }
+
+    /** base + λ · the mean of the trimmed values whose sign agrees with the elected one (their sum's). */
+    private float disjointMean(float base, float[][][] trimmed, int t, int i) {
+        double total = 0;
+        for (float[][] m : trimmed) {
+            total += m[t][i];
+        }
+        double sum = 0;
+        int agree = 0;
+        for (float[][] m : trimmed) {
+            float v = m[t][i];
+            if (v != 0 && (v > 0) == (total > 0)) {
+                sum += v;
+                agree++;
+            }
+        }
+        return (float) (base + (agree == 0 ? 0 : scale * sum / agree));
     }
 }

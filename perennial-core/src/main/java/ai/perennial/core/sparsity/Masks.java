@@ -105,16 +105,57 @@ public final class Masks {
                 keys[at] = alive[t][i] == 0f ? Long.MIN_VALUE + at : ((long) sortable(absolute ? Math.abs(v) : v) << 32) | (~at & 0xffffffffL);
             }
         }
-        long[] sorted = keys.clone();
-        Arrays.sort(sorted);
         long keep = Math.round((1 - sparsity) * n);
-        long threshold = keep == 0 ? Long.MAX_VALUE : sorted[(int) (n - keep)];
+        long threshold = keep == 0 ? Long.MAX_VALUE : kthSmallest(keys.clone(), (int) (n - keep));
         at = 0;
         for (int t = 0; t < w.length; t++) {
             for (int i = 0; i < w[t].length; i++, at++) {
                 out[t][i] = keys[at] >= threshold && alive[t][i] != 0f ? 1f : 0f;
             }
         }
+    }
+
+    /**
+     * The {@code k}-th smallest (0-based) of {@code a}, which it reorders: what {@code Arrays.sort(a); a[k]} gives, in
+     * linear expected time instead of a full sort (the keys are distinct, so the answer is the same element). Quickselect
+     * with a median-of-three pivot; after more rounds than a balanced run needs, the remaining range is sorted instead,
+     * which bounds the worst case at n log n.
+     */
+    static long kthSmallest(long[] a, int k) {
+        int lo = 0;
+        int hi = a.length - 1;
+        int rounds = 2 * (32 - Integer.numberOfLeadingZeros(a.length)) + 8;
+        while (lo < hi) {
+            if (rounds-- == 0) {
+                Arrays.sort(a, lo, hi + 1);
+                return a[k];
+            }
+            int mid = (lo + hi) >>> 1;
+            long pivot = Math.max(Math.min(a[lo], a[mid]), Math.min(Math.max(a[lo], a[mid]), a[hi]));
+            int i = lo;
+            int j = hi;
+            while (i <= j) { // Hoare partition: [lo, j] <= pivot <= [i, hi]
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return a[k]; // between the two parts: equal to the pivot
+            }
+        }
+        return a[k];
     }
 
     /** An int that orders like the float (finite values; −0 and +0 kept apart, which only matters for ties). */

@@ -141,6 +141,74 @@ class MergingTest {
         assertThatThrownBy(() -> Merge.parse("soup")).hasMessageContaining("unknown merge rule 'soup'");
     }
 
+    /**
+     * TIES on tensors of several work chunks, with repeated magnitudes, against the rule written out one entry after
+     * another: keep the round(density·n) largest |τ| per tensor (the earlier entry on ties), elect the sign of the sum,
+     * average the agreeing kept values.
+     */
+    @Test
+    void tiesOnLargeTensorsMatchesTheRuleEntryByEntry() {
+        Random random = new Random(5);
+        int[] sizes = {50_000, 7, 40_001};
+        float[][] base = new float[sizes.length][];
+        List<float[][]> models = new ArrayList<>();
+        for (int t = 0; t < sizes.length; t++) {
+            base[t] = new float[sizes[t]];
+            for (int i = 0; i < sizes[t]; i++) {
+                base[t][i] = (float) random.nextGaussian();
+            }
+        }
+        for (int m = 0; m < 3; m++) {
+            float[][] model = new float[sizes.length][];
+            for (int t = 0; t < sizes.length; t++) {
+                model[t] = new float[sizes[t]];
+                for (int i = 0; i < sizes[t]; i++) {
+                    // a coarse grid of task-vector values, so equal magnitudes are common
+                    model[t][i] = base[t][i] + (random.nextInt(41) - 20) / 8f;
+                }
+            }
+            models.add(model);
+        }
+        double density = 0.3;
+        double scale = 0.7;
+        float[][] expected = new float[sizes.length][];
+        for (int t = 0; t < sizes.length; t++) {
+            int n = sizes[t];
+            float[][] trimmed = new float[models.size()][n];
+            for (int m = 0; m < models.size(); m++) {
+                float[] tau = new float[n];
+                for (int i = 0; i < n; i++) {
+                    tau[i] = models.get(m)[t][i] - base[t][i];
+                }
+                Integer[] order = new Integer[n];
+                for (int i = 0; i < n; i++) {
+                    order[i] = i;
+                }
+                Arrays.sort(order, (a, b) -> Math.abs(tau[a]) != Math.abs(tau[b]) ? Float.compare(Math.abs(tau[b]), Math.abs(tau[a])) : a - b);
+                for (int r = 0; r < Math.round(density * n); r++) {
+                    trimmed[m][order[r]] = tau[order[r]];
+                }
+            }
+            expected[t] = new float[n];
+            for (int i = 0; i < n; i++) {
+                double total = 0;
+                for (float[] tr : trimmed) {
+                    total += tr[i];
+                }
+                double sum = 0;
+                int agree = 0;
+                for (float[] tr : trimmed) {
+                    if (tr[i] != 0 && (tr[i] > 0) == (total > 0)) {
+                        sum += tr[i];
+                        agree++;
+                    }
+                }
+                expected[t][i] = (float) (base[t][i] + (agree == 0 ? 0 : scale * sum / agree));
+            }
+        }
+        assertThat(new TiesMerging(density, scale).merge(base, models)).isDeepEqualTo(expected);
+    }
+
     @Test
     void greedySoupAddsOnlyIngredientsThatDoNotHurt() {
         List<float[][]> models = List.of(new float[][] {{1f}}, new float[][] {{3f}}, new float[][] {{10f}}, new float[][] {{2f}});

@@ -19,6 +19,7 @@ import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.ProgressListener;
 import ai.perennial.core.train.Trainer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,6 +131,31 @@ class PruningTest {
             }
             float[][] g = Masks.magnitude(w, prunable, Masks.dense(w), s, Masks.Scope.GLOBAL);
             assertThat(Masks.sparsity(g, prunable)).isCloseTo(s, within(0.5 / 1357));
+        }
+    }
+
+    /** The threshold is found by selection, not a sort: it must be the very element a sort puts at k, on any input. */
+    @Test
+    void kthSmallestIsTheSortedArraysKthElement() {
+        Random random = new Random(11);
+        List<long[]> inputs = new ArrayList<>();
+        for (int n : new int[] {1, 2, 3, 10, 1000, 100_000}) {
+            inputs.add(random.longs(n).toArray());                                  // distinct, like the mask keys
+            inputs.add(random.longs(n, 0, 5).toArray());                            // many equal keys
+            inputs.add(java.util.stream.LongStream.range(0, n).toArray());          // sorted
+            inputs.add(java.util.stream.LongStream.range(0, n).map(i -> n - i).toArray()); // reversed
+            long[] organPipe = new long[n];                                         // defeats median-of-three
+            for (int i = 0; i < n; i++) {
+                organPipe[i] = Math.min(i, n - 1 - i);
+            }
+            inputs.add(organPipe);
+        }
+        for (long[] input : inputs) {
+            long[] sorted = input.clone();
+            Arrays.sort(sorted);
+            for (int k : new int[] {0, input.length / 3, input.length / 2, input.length - 1}) {
+                assertThat(Masks.kthSmallest(input.clone(), k)).as("n=%d k=%d", input.length, k).isEqualTo(sorted[k]);
+            }
         }
     }
 

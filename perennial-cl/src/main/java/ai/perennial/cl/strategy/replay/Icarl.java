@@ -2,7 +2,10 @@ package ai.perennial.cl.strategy.replay;
 
 import ai.perennial.core.data.DataSources;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.buffer.Herding;
 import ai.perennial.cl.buffer.ReplayBuffer;
@@ -135,52 +138,46 @@ public final class Icarl implements Strategy {
         }
         for (Map.Entry<Long, List<Integer>> e : byClass.entrySet()) {
             Dataset samples = own.select(e.getValue().stream().mapToInt(Integer::intValue).toArray());
-            int[] chosen = Herding.select(normalizedFeatures(c.model(), samples, c.stateManager()), perClass);
+            int[] chosen;
+            try (NDManager m = c.stateManager().newSubManager()) {
+                chosen = Herding.select(normalizedFeatures(c.model(), samples, m), perClass);
+            }
             exemplars.put(e.getKey(), samples.select(chosen));
         }
         means.clear();
         for (Map.Entry<Long, Dataset> e : exemplars.entrySet()) {
-            float[][] f = normalizedFeatures(c.model(), e.getValue(), c.stateManager());
-            float[] mean = new float[f[0].length];
-            for (float[] row : f) {
-                for (int j = 0; j < mean.length; j++) {
-                    mean[j] += row[j] / f.length;
-                }
+            try (NDManager m = c.stateManager().newSubManager()) {
+                NDArray mean = normalizeRows(normalizedFeatures(c.model(), e.getValue(), m).mean(new int[] {0}, true));
+                means.put(e.getKey(), mean.toType(DataType.FLOAT32, false).toFloatArray());
             }
-            means.put(e.getKey(), normalize(mean));
         }
     }
 
-    static float[][] normalizedFeatures(Model model, Dataset data, NDManager manager) {
-        float[][] out = new float[data.size()][];
+    /**
+     * φ(x)/‖φ(x)‖ for every sample of {@code data}, as one (samples × features) double-precision array on the device,
+     * attached to {@code manager}; the forward passes run in batches of 1000.
+     */
+    static NDArray normalizedFeatures(Model model, Dataset data, NDManager manager) {
+        NDList parts = new NDList();
         for (int start = 0; start < data.size(); start += 1000) {
             int n = Math.min(1000, data.size() - start);
             int[] idx = new int[n];
             for (int i = 0; i < n; i++) {
                 idx[i] = start + i;
             }
-            try (NDManager m = manager.newSubManager()) {
-                NDArray f = model.features(data.inputs(m, idx));
-                int d = (int) f.getShape().get(1);
-                float[] flat = f.toFloatArray();
-                for (int i = 0; i < n; i++) {
-                    out[start + i] = normalize(Arrays.copyOfRange(flat, i * d, (i + 1) * d));
-                }
+            try (NDManager batch = manager.newSubManager()) {
+                NDArray f = model.features(data.inputs(batch, idx));
+                f.attach(manager); // the batch's inputs and activations go, its features stay
+                parts.add(f);
             }
         }
-        return out;
+        NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
+        return normalizeRows(all.toType(DataType.FLOAT64, false));
     }
 
-    static float[] normalize(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += x * x;
-        }
-        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
-        for (int i = 0; i < v.length; i++) {
-            v[i] *= inv;
-        }
-        return v;
+    /** Each row divided by its L2 norm (at least 1e-12, so a zero row stays zero). */
+    static NDArray normalizeRows(NDArray x) {
+        return x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12));
     }
 
     private static long key(int task, int label) {
