@@ -6,7 +6,7 @@ import java.util.Locale;
  * The two dense kernels every learner update, loss and exact-recursion step is made of, over row-major blocks of
  * flat {@code double[]}: a block of rows times a vector, and a vector plus a combination of rows. Two implementations
  * compute the same sums in different orders: plain loops (any JVM) and the incubating Vector API, used when the JVM was
- * started with {@code --add-modules jdk.incubator.vector} (measured about 1.6× faster at d = 1000, docs/theory.md).
+ * started with {@code --add-modules jdk.incubator.vector} (about 1.9× faster at d = 1000, docs/theory.md).
  * No method allocates.
  */
 abstract class Kernels {
