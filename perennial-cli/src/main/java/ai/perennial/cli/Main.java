@@ -1,6 +1,7 @@
 package ai.perennial.cli;
 
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.Startup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -32,12 +33,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Startup.process().mark(Startup.JVM);
         System.exit(execute(args));
     }
 
     /** Runs the command line and returns the exit code; errors become one line on stderr. */
     public static int execute(String... args) {
         CommandLine cli = commandLine();
+        Startup.process().mark(Startup.CLI);
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("error: " + Text.printable(e.getMessage()) + "; run '"
                     + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage");

@@ -15,6 +15,7 @@ import ai.perennial.core.engine.Engines;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
+import ai.perennial.core.run.Startup;
 import ai.perennial.core.state.Checkpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,6 +70,7 @@ public final class RunCommand implements Callable<Integer> {
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
         Experiment experiment = Experiment.of(c);
         try (Signals signals = Signals.install(experiment::requestStop)) {
+            Startup.process().mark(Startup.CONFIG);
             Engines.pytorch();
             Scenario scenario = experiment.buildScenario();
             Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);

@@ -15,6 +15,7 @@ import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Trait;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.run.Startup;
 import ai.perennial.core.state.Checkpointer;
 import ai.perennial.core.state.Checkpoints;
 import ai.perennial.core.state.StateDict;
@@ -84,7 +85,9 @@ public final class Experiment {
         }
         long seed = config.seed();
         DataSources.Split split = data != null ? data : config.dataset().build(Seeds.derive(seed, "data"));
-        return config.scenario().build(new Scenario.Context(split, Seeds.derive(seed, "scenario")));
+        Scenario built = config.scenario().build(new Scenario.Context(split, Seeds.derive(seed, "scenario")));
+        Startup.process().mark(Startup.DATA);
+        return built;
     }
 
     /** Builds the stream and runs the experiment without progress output. */

@@ -5,6 +5,7 @@ import ai.perennial.cl.metrics.PlasticityMetrics;
 import ai.perennial.cl.metrics.PlasticityPoint;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.metrics.StabilityMetrics;
+import ai.perennial.core.run.Startup;
 import ai.perennial.core.train.Trainer;
 import java.util.Arrays;
 import java.util.List;
@@ -28,10 +29,12 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
     /**
      * Cost of the run: {@code trainSeconds} is the optimizer steps alone, {@code experienceSeconds} the
      * strategy's once-per-experience work (importance estimation, exemplar selection), {@code evalSeconds}
-     * the accuracy matrix and continual evaluation.
+     * the accuracy matrix and continual evaluation. {@code startup} is the process's way to its first training step
+     * when that step was this run's (null otherwise, e.g. for a later run in the same process or a resumed run that had
+     * nothing left to train).
      */
     public record Compute(long steps, long samples, double trainSeconds, double experienceSeconds, double evalSeconds,
-            double wallSeconds, long peakRssBytes, long bufferBytes) {
+            double wallSeconds, long peakRssBytes, long bufferBytes, Startup.Timeline startup) {
     }
 
     /**

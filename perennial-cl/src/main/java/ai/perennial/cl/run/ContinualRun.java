@@ -15,6 +15,7 @@ import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.run.ProcessStats;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.run.Startup;
 import ai.perennial.core.state.Checkpointable;
 import ai.perennial.core.state.Checkpointer;
 import ai.perennial.core.state.StateDict;
@@ -65,6 +66,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     private double experienceSeconds;
     private double evalSeconds;
     private double wallSeconds;
+    private boolean stepped;
+    private Startup.Timeline startup;
 
     /**
      * Builds the model for the stream ({@code model}), the optimizer once the run's length is known ({@code optimizer};
@@ -122,6 +125,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             throw e;
         }
         this.endSteps = new long[stream.size()];
+        Startup.process().mark(Startup.MODEL);
     }
 
     /** Hooks for durability: called after every step and after every experience (e.g. a {@link Checkpointer}). */
@@ -171,7 +175,14 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                 evalSeconds += (System.nanoTime() - evalStart) / 1e9;
                 started = true;
             }
-            Trainer.StepListener afterStep = t -> listener.afterStep(this);
+            Startup.process().mark(Startup.BASELINE_EVAL);
+            Trainer.StepListener afterStep = t -> {
+                if (!stepped) { // before the listener's own work (e.g. a checkpoint)
+                    stepped = true;
+                    startup = Startup.process().firstStep();
+                }
+                listener.afterStep(this);
+            };
             int end = Math.min(until, stream.size());
             while (experience < end) {
                 Experience e = stream.get(experience);
@@ -242,7 +253,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             eval += probe.seconds();
         }
         ContinualResult.Compute compute = new ContinualResult.Compute(trainer.context().globalStep(), samples, train, experienceSeconds,
-                eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes());
+                eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes(), startup);
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
                 Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),

@@ -8,6 +8,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.run.Startup;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ public final class Engines {
     static final Map<String, String> NATIVE_ENVIRONMENT = Map.of("MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE");
 
     private static volatile boolean prepared;
+    private static volatile boolean loaded;
 
     /** The C library's {@code setenv}, to set the variables before the native libraries read them. */
     private interface LibC extends com.sun.jna.Library {
@@ -49,6 +51,10 @@ public final class Engines {
             Engine engine = Engine.getEngine(ENGINE);
             if (engine == null) {
                 throw new IllegalStateException("engine not registered");
+            }
+            if (!loaded) {
+                loaded = true;
+                Startup.process().mark(Startup.ENGINE);
             }
             return engine;
         } catch (Throwable e) {
