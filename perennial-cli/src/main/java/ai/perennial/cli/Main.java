@@ -2,18 +2,21 @@ package ai.perennial.cli;
 
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.Startup;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /** Entry point of the {@code perennial} command. */
 @Command(name = "perennial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Continual-learning training system for the JVM.",
-        subcommands = {TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class, ContinueCommand.class,
-            ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class, InterpolateCommand.class, MergeCommand.class,
-            ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class, ScheduleCommand.class, BenchCommand.class,
-            ai.perennial.cli.theory.TheoryCommand.class,
-            CommandLine.HelpCommand.class})
+        description = "Continual-learning training system for the JVM.")
 public final class Main implements Runnable {
+    /** The subcommands, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(TrainCommand.class, LrFindCommand.class, RunCommand.class, CompareCommand.class,
+            ContinueCommand.class, ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class,
+            InterpolateCommand.class, MergeCommand.class, ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class,
+            ScheduleCommand.class, BenchCommand.class, ai.perennial.cli.theory.TheoryCommand.class, CommandLine.HelpCommand.class);
+
     /** Exit code for user errors (bad input or configuration). */
     public static final int USAGE_ERROR = 2;
 
@@ -39,7 +42,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code; errors become one line on stderr. */
     public static int execute(String... args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLine(args);
         Startup.process().mark(Startup.CLI);
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("error: " + Text.printable(e.getMessage()) + "; run '"
@@ -60,7 +63,29 @@ public final class Main implements Runnable {
 
     /** Every command with its options, including those derived from the component registry. */
     static CommandLine commandLine() {
+        return withCommands(COMMANDS);
+    }
+
+    /**
+     * The command line for {@code args}: only the subcommand they name when they name one (building every command's
+     * options by reflection, and the registry-derived ones, took most of a second of start-up), else every command (for
+     * help, usage errors and suggestions).
+     */
+    static CommandLine commandLine(String... args) {
+        String name = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+        for (Class<?> c : COMMANDS) {
+            if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(name)) {
+                return withCommands(List.of(c));
+            }
+        }
+        return commandLine();
+    }
+
+    private static CommandLine withCommands(List<Class<?>> commands) {
         CommandLine cli = new CommandLine(new Main());
+        for (Class<?> c : commands) {
+            cli.addSubcommand(c);
+        }
         // no option of any command means infinity or NaN; picocli would accept "1e309" and "NaN"
         CommandLine.ITypeConverter<Double> finite = text -> {
             double v = Double.parseDouble(text);
@@ -71,9 +96,16 @@ public final class Main implements Runnable {
         };
         cli.registerConverter(Double.class, finite);
         cli.registerConverter(Double.TYPE, finite);
-        TrainCommand.declareOptions(cli.getSubcommands().get("train"));
-        LrFindCommand.declareOptions(cli.getSubcommands().get("lr-find"));
-        LotteryCommand.declareOptions(cli.getSubcommands().get("lottery"));
+        Map<String, CommandLine> subcommands = cli.getSubcommands();
+        if (subcommands.containsKey("train")) {
+            TrainCommand.declareOptions(subcommands.get("train"));
+        }
+        if (subcommands.containsKey("lr-find")) {
+            LrFindCommand.declareOptions(subcommands.get("lr-find"));
+        }
+        if (subcommands.containsKey("lottery")) {
+            LotteryCommand.declareOptions(subcommands.get("lottery"));
+        }
         return cli;
     }
 
