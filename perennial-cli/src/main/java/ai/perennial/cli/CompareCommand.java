@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run several strategies on the same stream for several seeds.",
             "Writes each run's results, DIR/summary.csv (mean ± std per metric) and DIR/report.html."})
-public final class CompareCommand implements Callable<Integer> {
+public final class CompareCommand implements Callable<Integer>, UsesEngine {
     @Parameters(paramLabel = "CONFIG", description = "YAML file or preset name (see presets/)")
     String config;
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
             "Its model, optimizer and strategy state (memories, importances, heads) learn further experiences and the accuracy",
             "matrix grows. With the same stream (a run stopped by training.stop_after) the result equals one uninterrupted run;",
             "with another stream its experiences follow the old ones."})
-public final class ContinueCommand implements Callable<Integer> {
+public final class ContinueCommand implements Callable<Integer>, UsesEngine {
     @Parameters(paramLabel = "DIR", description = "A finished run's directory (from 'perennial run')")
     Path from;
 

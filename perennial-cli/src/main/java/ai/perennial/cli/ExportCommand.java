@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
         description = {"Write a run's trained weights as a safetensors file, with a JSON model spec beside it.",
             "The weights are readable by PyTorch, NumPy and other tools; the spec (architecture, outputs, input shape and",
             "normalization) is what 'perennial predict' reads."})
-public final class ExportCommand implements Callable<Integer> {
+public final class ExportCommand implements Callable<Integer>, UsesEngine {
     @Parameters(paramLabel = "DIR", description = "A run's directory (from 'perennial run', 'train' or 'continue')")
     Path dir;
 

@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         description = {"Loss and accuracy on the straight line between two exported models, and the barrier along it.",
             "Four variants: plain, after re-basin, and re-basin with re-normalization (rescale; rescale + reshift); barrier heights",
             "go to DIR/interpolate.json, the curves to .csv and .svg."})
-public final class InterpolateCommand implements Callable<Integer> {
+public final class InterpolateCommand implements Callable<Integer>, UsesEngine {
     static final List<String> VARIANTS = List.of("plain", "rebasin", "rebasin+rescale", "rebasin+reshift");
 
     @picocli.CommandLine.Parameters(index = "0", paramLabel = "A", description = "First model (NAME.safetensors from 'perennial export')")

@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
         description = {"Lottery tickets: accuracy against sparsity for four ways of finding a sparse trainable network.",
             "one-shot magnitude pruning, iterative magnitude pruning with rewinding (imp), IMP's masks re-initialized (reinit)",
             "and COLT; writes DIR/lottery.json and DIR/lottery.md."})
-public final class LotteryCommand implements Callable<Integer> {
+public final class LotteryCommand implements Callable<Integer>, UsesEngine {
     static final List<String> METHODS = List.of("one-shot", "imp", "reinit", "colt");
 
     private final DeclaredOptions declared = new DeclaredOptions();

@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lr-find", mixinStandardHelpOptions = true, sortOptions = false,
         description = "LR range test: sweep the learning rate exponentially, plot loss against it, suggest a rate.")
-public final class LrFindCommand implements Callable<Integer> {
+public final class LrFindCommand implements Callable<Integer>, UsesEngine {
     private final DeclaredOptions declared = new DeclaredOptions();
 
     @Option(names = "--min-lr", defaultValue = "1e-6", description = "First learning rate. Default: ${DEFAULT-VALUE}")

@@ -1,6 +1,7 @@
 package ai.perennial.cli;
 
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.run.Startup;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,11 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code; errors become one line on stderr. */
     public static int execute(String... args) {
-        CommandLine cli = commandLine(args);
+        Class<?> command = named(args);
+        if (command != null && UsesEngine.class.isAssignableFrom(command)) {
+            Engines.preload();
+        }
+        CommandLine cli = command != null ? withCommands(List.of(command)) : commandLine();
         Startup.process().mark(Startup.CLI);
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("error: " + Text.printable(e.getMessage()) + "; run '"
@@ -72,13 +77,19 @@ public final class Main implements Runnable {
      * help, usage errors and suggestions).
      */
     static CommandLine commandLine(String... args) {
+        Class<?> command = named(args);
+        return command != null ? withCommands(List.of(command)) : commandLine();
+    }
+
+    /** The command {@code args} run (the first argument that is not an option), or null (none, an unknown one, help). */
+    private static Class<?> named(String... args) {
         String name = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
         for (Class<?> c : COMMANDS) {
             if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(name)) {
-                return withCommands(List.of(c));
+                return c;
             }
         }
-        return commandLine();
+        return null;
     }
 
     private static CommandLine withCommands(List<Class<?>> commands) {

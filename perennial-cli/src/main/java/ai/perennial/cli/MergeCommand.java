@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
         description = {"Merge exported models of one architecture into one exported model.",
             "By a registered rule (see 'list merges') against --base, as a greedy soup on a validation split, or by FS-Merge;",
             "reports test accuracies."})
-public final class MergeCommand implements Callable<Integer> {
+public final class MergeCommand implements Callable<Integer>, UsesEngine {
     @picocli.CommandLine.Parameters(paramLabel = "MODEL", arity = "2..*", description = "Exported models (NAME.safetensors)")
     List<Path> models;
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 /** {@code perennial predict MODEL --data DIR --out predictions.csv}: classify a data set with an exported model. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Classify the samples of an IDX directory with a model from 'perennial export'; write index, prediction and label.")
-public final class PredictCommand implements Callable<Integer> {
+public final class PredictCommand implements Callable<Integer>, UsesEngine {
     @Parameters(paramLabel = "MODEL", description = "The exported NAME.safetensors (its NAME.json spec beside it)")
     Path weights;
 

@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
         description = {"Run a continual-learning experiment described by a YAML config or a preset.",
             "Writes DIR/result.json, DIR/metrics.csv and DIR/report.html, with checkpoints in DIR/checkpoints.",
             "Ctrl-C (or SIGTERM) saves a checkpoint and stops; 'run --resume DIR' continues exactly where it stopped."})
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer>, UsesEngine {
     /** What a run writes in its directory (what --force replaces). */
     static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints");
 

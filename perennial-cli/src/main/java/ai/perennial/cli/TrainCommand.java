@@ -49,7 +49,7 @@ import picocli.CommandLine;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a classifier on a data set and write DIR/result.json.")
-public final class TrainCommand implements Callable<Integer> {
+public final class TrainCommand implements Callable<Integer>, UsesEngine {
     private final DeclaredOptions declared = new DeclaredOptions();
 
     @Option(names = "--log-grad-norms", description = "Write DIR/grad_norms.csv (mean squared gradient norm per 10 steps) for a later '--schedule refined:file=...'")

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.Startup;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -27,7 +28,9 @@ public final class Engines {
     static final Map<String, String> NATIVE_ENVIRONMENT = Map.of("MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE");
 
     private static volatile boolean prepared;
-    private static volatile boolean loaded;
+    private static final AtomicBoolean PRELOADING = new AtomicBoolean();
+    /** Whether this thread has had the engine from {@link #pytorch()} (and so gradient recording turned off). */
+    private static final ThreadLocal<Boolean> READY = ThreadLocal.withInitial(() -> false);
 
     /** The C library's {@code setenv}, to set the variables before the native libraries read them. */
     private interface LibC extends com.sun.jna.Library {
@@ -40,8 +43,43 @@ public final class Engines {
     /**
      * Loads the PyTorch engine or fails with one message that says what to do. Before the first load, sets
      * {@link #NATIVE_ENVIRONMENT} in the process environment (values the user set explicitly are kept, with a warning).
+     * Gradient recording is off on the calling thread afterwards, as on the thread that loaded the engine.
      */
     public static Engine pytorch() {
+        Engine engine = load();
+        if (!READY.get()) {
+            // PyTorch keeps the switch per thread and the engine turns it off only on the thread that loads it, which
+            // may have been the preloading one
+            JniUtils.setGradMode(false);
+            READY.set(true);
+            Startup.process().mark(Startup.ENGINE);
+        }
+        return engine;
+    }
+
+    /**
+     * Starts loading the engine on a background thread, so the native libraries load while the caller reads its
+     * command line, config and data (a command that will train calls this first). Failures are left to the caller's own
+     * {@link #pytorch()}, which reports them.
+     */
+    public static void preload() {
+        if (!PRELOADING.compareAndSet(false, true)) {
+            return;
+        }
+        Thread loader = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                load();
+                Startup.process().concurrent("engine_load", (System.nanoTime() - start) / 1e9);
+            } catch (RuntimeException e) {
+                // reported when the command itself needs the engine
+            }
+        }, "perennial-engine-load");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private static Engine load() {
         if (!prepared) {
             prepareNativeEnvironment();
         }
@@ -51,10 +89,6 @@ public final class Engines {
             Engine engine = Engine.getEngine(ENGINE);
             if (engine == null) {
                 throw new IllegalStateException("engine not registered");
-            }
-            if (!loaded) {
-                loaded = true;
-                Startup.process().mark(Startup.ENGINE);
             }
             return engine;
         } catch (Throwable e) {
@@ -72,7 +106,6 @@ public final class Engines {
         if (prepared) {
             return;
         }
-        prepared = true;
         for (var e : NATIVE_ENVIRONMENT.entrySet()) {
             String given = System.getenv(e.getKey());
             if (given != null && !given.equalsIgnoreCase(e.getValue())) {
@@ -84,6 +117,7 @@ public final class Engines {
             LibC c = com.sun.jna.Native.load("c", LibC.class);
             NATIVE_ENVIRONMENT.forEach((name, value) -> c.setenv(name, value, 0));
         }
+        prepared = true; // only now: another thread must not load the libraries before the variables are set
     }
 
     /**

@@ -3,6 +3,7 @@ package ai.perennial.core.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
@@ -21,6 +22,23 @@ class EnginesTest {
         Field f = a.getClass().getDeclaredField("dataRef");
         f.setAccessible(true);
         return f.get(a);
+    }
+
+    /**
+     * The engine loaded on another thread ({@link Engines#preload}): a thread that then asks for it has gradient
+     * recording off, as the loading thread has it (PyTorch starts every new thread with it on).
+     */
+    @Test
+    void aThreadThatGetsTheEngineHasGradientRecordingOff() throws InterruptedException {
+        Engines.preload();
+        AtomicReference<Boolean> recording = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            Engines.pytorch();
+            recording.set(JniUtils.isGradMode());
+        });
+        t.start();
+        t.join();
+        assertThat(recording.get()).isFalse();
     }
 
     @Test
