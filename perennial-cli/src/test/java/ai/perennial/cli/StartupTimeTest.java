@@ -68,6 +68,32 @@ class StartupTimeTest {
         assertThat(processStart).isAfterOrEqualTo(launched.minusMillis(50)); // /proc's start time is rounded to 10 ms
     }
 
+    /**
+     * bench startup: the run is launched, stopped right after its first step, and its start-up read back; the time from
+     * launch seen outside is at least the time the run measured from its own start.
+     */
+    @Test
+    void benchStartupLaunchesStopsAndReadsBackTheRun() throws IOException {
+        Path config = dir.resolve("c.yaml");
+        Files.writeString(config, CONFIG.replace("training: {epochs: 1,", "training: {epochs: 50,"));
+        Path out = dir.resolve("bench-startup.json");
+        CliTest.Outcome o = CliTest.run("bench", "startup", "--runs", "1", "--warmup", "0", "--launcher", "java", "--config", config.toString(),
+                "--set", "evaluation.every_steps=0", "--out", out.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.out()).contains("time to first step", "from launch", "baseline_eval", "whole process");
+        JsonNode bench = new ObjectMapper().readTree(out.toFile());
+        JsonNode run = bench.get("runs").get(0);
+        double total = run.get("time_to_first_step_seconds").asDouble();
+        assertThat(total).isPositive();
+        assertThat(run.get("launch_to_first_step_seconds").asDouble()).isGreaterThanOrEqualTo(total - 0.05);
+        assertThat(run.get("phases_seconds").has("first_step")).isTrue();
+        assertThat(bench.get("summary").get("time_to_first_step_seconds").get("median").asDouble()).isEqualTo(total);
+        // stopped after its first step: 50 epochs were not trained
+        JsonNode result = new ObjectMapper().readTree(dir.resolve("bench-startup-runs/run-1/result.json").toFile());
+        assertThat(result.get("status").asText()).isEqualTo("interrupted");
+        assertThat(result.get("compute").get("steps").asLong()).isLessThan(50);
+    }
+
     /** Only a process's first run has a start-up; a later run in the same process says so with null, not a made-up time. */
     @Test
     void aLaterRunInTheSameProcessHasNoStartup() throws IOException {
