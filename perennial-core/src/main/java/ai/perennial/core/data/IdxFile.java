@@ -2,10 +2,12 @@ package ai.perennial.core.data;
 
 import ai.perennial.core.engine.Resources;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,6 +25,40 @@ public record IdxFile(int[] dims, byte[] data) {
     private static final int UNSIGNED_BYTE = 0x08;
 
     public static IdxFile read(Path file) {
+        return read(file, InflatedCopies.directory());
+    }
+
+    /**
+     * As {@link #read(Path)}, a large gzipped file through its inflated copy in {@code copies} (made on the first read;
+     * null: none).
+     */
+    static IdxFile read(Path file, Path copies) {
+        Path copy = file.getFileName().toString().endsWith(".gz") ? InflatedCopies.copyOf(copies, file) : null;
+        byte[] stored = InflatedCopies.read(copy);
+        if (stored != null) {
+            try {
+                return parse(file, new ByteArrayInputStream(stored, 0, InflatedCopies.contentLength(stored)));
+            } catch (IdxFormatException | IOException e) {
+                // its checksum held, so it was stored so: the original says what is wrong
+            }
+        }
+        IdxFile f = readOriginal(file);
+        if (copy != null) {
+            InflatedCopies.write(copy, file, f.header(), f.data());
+        }
+        return f;
+    }
+
+    /** The IDX header of this tensor: magic and dimensions. */
+    private byte[] header() {
+        ByteBuffer h = ByteBuffer.allocate(4 + 4 * dims.length).put(new byte[] {0, 0, UNSIGNED_BYTE, (byte) dims.length});
+        for (int d : dims) {
+            h.putInt(d);
+        }
+        return h.array();
+    }
+
+    private static IdxFile readOriginal(Path file) {
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(
                         file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
