@@ -176,6 +176,7 @@ final class StartupBenchmark implements Callable<Integer> {
         r.put("process_seconds", processSeconds);
         r.put("cpu_seconds", startup.get("cpu_seconds").isNull() ? null : startup.get("cpu_seconds").asDouble());
         r.put("phases_seconds", doubles(startup.get("phases_seconds")));
+        r.put("thread_cpu_seconds", startup.has("thread_cpu_seconds") ? doubles(startup.get("thread_cpu_seconds")) : Map.of());
         r.put("concurrent_seconds", doubles(startup.get("concurrent_seconds")));
         if (whole) {
             r.put("ms_per_step", compute.get("ms_per_step").isNull() ? null : compute.get("ms_per_step").asDouble());
@@ -198,7 +199,7 @@ final class StartupBenchmark implements Callable<Integer> {
                 out.put(key, spread(runs.stream().mapToDouble(r -> (Double) r.get(key)).toArray()));
             }
         }
-        for (String group : List.of("phases_seconds", "concurrent_seconds")) {
+        for (String group : List.of("phases_seconds", "thread_cpu_seconds", "concurrent_seconds")) {
             Set<String> names = new LinkedHashSet<>();
             runs.forEach(r -> names.addAll(((Map<String, Double>) r.get(group)).keySet()));
             Map<String, Object> g = new LinkedHashMap<>();
@@ -207,6 +208,9 @@ final class StartupBenchmark implements Callable<Integer> {
             }
             out.put(group, g);
         }
+        out.put("thread_cpu_total_seconds", spread(runs.stream()
+                .mapToDouble(r -> ((Map<String, Double>) r.get("thread_cpu_seconds")).values().stream().mapToDouble(Double::doubleValue).sum())
+                .toArray()));
         return out;
     }
 
@@ -229,6 +233,12 @@ final class StartupBenchmark implements Callable<Integer> {
         }
         ((Map<String, Object>) summary.get("phases_seconds")).forEach((name, v) -> row(s, "  " + name, (Map<String, Double>) v));
         ((Map<String, Object>) summary.get("concurrent_seconds")).forEach((name, v) -> row(s, "  alongside: " + name, (Map<String, Double>) v));
+        Map<String, Object> cpu = (Map<String, Object>) summary.get("thread_cpu_seconds");
+        if (!cpu.isEmpty()) {
+            s.append("CPU time of the thread that ended each phase, in it:\n");
+            cpu.forEach((name, v) -> row(s, "  " + name, (Map<String, Double>) v));
+            row(s, "  all phases", (Map<String, Double>) summary.get("thread_cpu_total_seconds"));
+        }
         row(s, "whole process", (Map<String, Double>) summary.get("process_seconds"));
         if (summary.containsKey("ms_per_step")) {
             row(s, "ms per step", (Map<String, Double>) summary.get("ms_per_step"));
