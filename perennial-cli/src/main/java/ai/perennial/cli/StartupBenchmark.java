@@ -54,8 +54,9 @@ final class StartupBenchmark implements Callable<Integer> {
     List<String> overrides = new ArrayList<>(List.of("evaluation.every_steps=0"));
 
     @Option(names = "--launcher", description = "What starts a run: a launcher script, or 'java' for java -cp with this process's class"
-            + " path. Default: $PERENNIAL_HOME/bin/perennial when set (as by bin/perennial), else java")
-    String launcher;
+            + " path; given more than once, their runs alternate (A/B on a busy machine) and each gets its own summary."
+            + " Default: $PERENNIAL_HOME/bin/perennial when set (as by bin/perennial), else java")
+    List<String> launchers;
 
     @Option(names = "--whole", description = "Let every run finish instead of stopping it after its first step")
     boolean whole;
@@ -69,39 +70,53 @@ final class StartupBenchmark implements Callable<Integer> {
         if (runs < 1 || warmup < 0) {
             throw new PerennialException("--runs must be at least 1 and --warmup at least 0");
         }
-        List<String> start = launcherCommand();
+        List<String> names = launchers == null || launchers.isEmpty() ? List.of(defaultLauncher()) : launchers;
         Path file = out.toAbsolutePath();
         Path work = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.json$", "") + "-runs");
         Files.createDirectories(work);
-        List<Map<String, Object>> timed = new ArrayList<>();
+        List<List<Map<String, Object>>> timed = new ArrayList<>();
+        names.forEach(n -> timed.add(new ArrayList<>()));
         for (int i = -warmup; i < runs; i++) {
-            Map<String, Object> r = runOnce(start, work.resolve(i < 0 ? "warmup" : "run-" + (i + 1)));
-            if (i >= 0) {
-                timed.add(r);
-                System.err.printf(Locale.ROOT, "run %d/%d: %.3f s to the first step (%.3f s from launch), process %.2f s%n", i + 1, runs,
-                        (Double) r.get("time_to_first_step_seconds"), (Double) r.get("launch_to_first_step_seconds"),
-                        (Double) r.get("process_seconds"));
+            for (int l = 0; l < names.size(); l++) {
+                String tag = (names.size() > 1 ? "launcher-" + (l + 1) + "-" : "") + (i < 0 ? "warmup" : "run-" + (i + 1));
+                Map<String, Object> r = runOnce(launcherCommand(names.get(l)), work.resolve(tag));
+                if (i >= 0) {
+                    timed.get(l).add(r);
+                    System.err.printf(Locale.ROOT, "%s: %.3f s to the first step (%.3f s from launch), process %.2f s%n", tag,
+                            (Double) r.get("time_to_first_step_seconds"), (Double) r.get("launch_to_first_step_seconds"),
+                            (Double) r.get("process_seconds"));
+                }
             }
         }
-        Map<String, Object> summary = summarize(timed);
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (int l = 0; l < names.size(); l++) {
+            Map<String, Object> summary = summarize(timed.get(l));
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("launcher", names.get(l));
+            result.put("command", String.join(" ", command(launcherCommand(names.get(l)), work.resolve("run-N"))));
+            result.put("summary", summary);
+            result.put("runs", timed.get(l));
+            results.add(result);
+            System.out.print((names.size() > 1 ? names.get(l) + "\n" : "") + table(summary, timed.get(l).size()));
+        }
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("command", String.join(" ", command(start, work.resolve("run-N"))));
         result.put("stopped_after_first_step", !whole);
-        result.put("summary", summary);
-        result.put("runs", timed);
+        result.put("launchers", results);
         result.put("provenance", Provenance.capture(Map.of("config", config, "overrides", overrides, "runs", runs, "warmup", warmup),
                 1, "perennial bench startup", false));
         ResultWriter.write(file.getParent(), file.getFileName().toString(), result);
-        System.out.print(table(summary, timed.size()));
         System.out.println("-> " + out);
         return 0;
     }
 
-    /** The launcher's command line up to the command: the script, or java with this process's class path. */
-    private List<String> launcherCommand() {
+    /** $PERENNIAL_HOME/bin/perennial when it is there (this process was started by it), else java. */
+    private static String defaultLauncher() {
         String home = System.getenv("PERENNIAL_HOME");
-        String chosen = launcher != null ? launcher
-                : home != null && Files.isExecutable(Path.of(home, "bin", "perennial")) ? Path.of(home, "bin", "perennial").toString() : "java";
+        return home != null && Files.isExecutable(Path.of(home, "bin", "perennial")) ? Path.of(home, "bin", "perennial").toString() : "java";
+    }
+
+    /** The launcher's command line up to the command: the script, or java with this process's class path. */
+    private static List<String> launcherCommand(String chosen) {
         if (!chosen.equals("java")) {
             if (!Files.isExecutable(Path.of(chosen))) {
                 throw new PerennialException("--launcher " + chosen + ": not an executable file; give bin/perennial of a build, or java");
@@ -161,6 +176,7 @@ final class StartupBenchmark implements Callable<Integer> {
         r.put("process_seconds", processSeconds);
         r.put("cpu_seconds", startup.get("cpu_seconds").isNull() ? null : startup.get("cpu_seconds").asDouble());
         r.put("phases_seconds", doubles(startup.get("phases_seconds")));
+        r.put("thread_cpu_seconds", startup.has("thread_cpu_seconds") ? doubles(startup.get("thread_cpu_seconds")) : Map.of());
         r.put("concurrent_seconds", doubles(startup.get("concurrent_seconds")));
         if (whole) {
             r.put("ms_per_step", compute.get("ms_per_step").isNull() ? null : compute.get("ms_per_step").asDouble());
@@ -183,7 +199,7 @@ final class StartupBenchmark implements Callable<Integer> {
                 out.put(key, spread(runs.stream().mapToDouble(r -> (Double) r.get(key)).toArray()));
             }
         }
-        for (String group : List.of("phases_seconds", "concurrent_seconds")) {
+        for (String group : List.of("phases_seconds", "thread_cpu_seconds", "concurrent_seconds")) {
             Set<String> names = new LinkedHashSet<>();
             runs.forEach(r -> names.addAll(((Map<String, Double>) r.get(group)).keySet()));
             Map<String, Object> g = new LinkedHashMap<>();
@@ -192,6 +208,9 @@ final class StartupBenchmark implements Callable<Integer> {
             }
             out.put(group, g);
         }
+        out.put("thread_cpu_total_seconds", spread(runs.stream()
+                .mapToDouble(r -> ((Map<String, Double>) r.get("thread_cpu_seconds")).values().stream().mapToDouble(Double::doubleValue).sum())
+                .toArray()));
         return out;
     }
 
@@ -214,6 +233,12 @@ final class StartupBenchmark implements Callable<Integer> {
         }
         ((Map<String, Object>) summary.get("phases_seconds")).forEach((name, v) -> row(s, "  " + name, (Map<String, Double>) v));
         ((Map<String, Object>) summary.get("concurrent_seconds")).forEach((name, v) -> row(s, "  alongside: " + name, (Map<String, Double>) v));
+        Map<String, Object> cpu = (Map<String, Object>) summary.get("thread_cpu_seconds");
+        if (!cpu.isEmpty()) {
+            s.append("CPU time of the thread that ended each phase, in it:\n");
+            cpu.forEach((name, v) -> row(s, "  " + name, (Map<String, Double>) v));
+            row(s, "  all phases", (Map<String, Double>) summary.get("thread_cpu_total_seconds"));
+        }
         row(s, "whole process", (Map<String, Double>) summary.get("process_seconds"));
         if (summary.containsKey("ms_per_step")) {
             row(s, "ms per step", (Map<String, Double>) summary.get("ms_per_step"));

@@ -60,6 +60,13 @@ class StartupTimeTest {
             sum += phases.get(name).asDouble();
         }
         assertThat(sum).isCloseTo(total, within(1e-6));
+        // on Linux, the CPU time of each phase's thread, for the phases the JVM's threads ended
+        JsonNode cpu = compute.get("startup").get("thread_cpu_seconds");
+        if (cpu.size() > 0) {
+            cpu.fieldNames().forEachRemaining(name -> assertThat(names).as("phases").contains(name));
+            assertThat(cpu.has("first_step")).isTrue();
+            cpu.elements().forEachRemaining(v -> assertThat(v.asDouble()).isGreaterThanOrEqualTo(0));
+        }
 
         // seen from outside: the process started after it was launched, and its first step came before it ended
         Instant firstStep = Instant.parse(compute.get("startup").get("first_step_at").asText());
@@ -77,11 +84,15 @@ class StartupTimeTest {
         Path config = dir.resolve("c.yaml");
         Files.writeString(config, CONFIG.replace("training: {epochs: 1,", "training: {epochs: 50,"));
         Path out = dir.resolve("bench-startup.json");
-        CliTest.Outcome o = CliTest.run("bench", "startup", "--runs", "1", "--warmup", "0", "--launcher", "java", "--config", config.toString(),
-                "--set", "evaluation.every_steps=0", "--out", out.toString());
+        // two launchers (here the same): their runs alternate and each has its own summary
+        CliTest.Outcome o = CliTest.run("bench", "startup", "--runs", "1", "--warmup", "0", "--launcher", "java", "--launcher", "java",
+                "--config", config.toString(), "--set", "evaluation.every_steps=0", "--out", out.toString());
         assertThat(o.code()).as(o.err()).isZero();
-        assertThat(o.out()).contains("time to first step", "from launch", "baseline_eval", "whole process");
-        JsonNode bench = new ObjectMapper().readTree(out.toFile());
+        assertThat(o.out()).contains("time to first step", "from launch", "baseline_eval", "whole process", "CPU time of the thread");
+        assertThat(o.err()).contains("launcher-1-run-1", "launcher-2-run-1");
+        JsonNode bench = new ObjectMapper().readTree(out.toFile()).get("launchers");
+        assertThat(bench).hasSize(2);
+        bench = bench.get(1);
         JsonNode run = bench.get("runs").get(0);
         double total = run.get("time_to_first_step_seconds").asDouble();
         assertThat(total).isPositive();
@@ -89,7 +100,7 @@ class StartupTimeTest {
         assertThat(run.get("phases_seconds").has("first_step")).isTrue();
         assertThat(bench.get("summary").get("time_to_first_step_seconds").get("median").asDouble()).isEqualTo(total);
         // stopped after its first step: 50 epochs were not trained
-        JsonNode result = new ObjectMapper().readTree(dir.resolve("bench-startup-runs/run-1/result.json").toFile());
+        JsonNode result = new ObjectMapper().readTree(dir.resolve("bench-startup-runs/launcher-2-run-1/result.json").toFile());
         assertThat(result.get("status").asText()).isEqualTo("interrupted");
         assertThat(result.get("compute").get("steps").asLong()).isLessThan(50);
     }

@@ -1,11 +1,13 @@
 package ai.perennial.core.run;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +35,16 @@ public final class Startup {
 
     private static final Startup PROCESS = new Startup();
 
-    private final Map<String, Long> marks = new LinkedHashMap<>();
+    private final Map<String, Mark> marks = new LinkedHashMap<>();
     private final Map<String, Double> concurrent = new LinkedHashMap<>();
     private boolean stepped;
+
+    /** A moment on the timeline: when ({@link System#nanoTime}), on which thread, and that thread's CPU time then (-1: unknown). */
+    record Mark(long at, long thread, long cpu) {
+        static Mark now() {
+            return new Mark(System.nanoTime(), Thread.currentThread().getId(), threadCpuNanos());
+        }
+    }
 
     /** A timeline of its own (tests); the process's is {@link #process()}. */
     Startup() {
@@ -47,8 +56,16 @@ public final class Startup {
     }
 
     /** Marks the end of {@code phase} now, unless it was marked before in this process. */
-    public synchronized void mark(String phase) {
-        marks.putIfAbsent(phase, System.nanoTime());
+    public void mark(String phase) {
+        synchronized (this) {
+            if (marks.containsKey(phase)) {
+                return;
+            }
+        }
+        Mark m = Mark.now();
+        synchronized (this) {
+            marks.putIfAbsent(phase, m);
+        }
     }
 
     /** Records {@code work} done on another thread, {@code seconds} long (the first time only). */
@@ -61,8 +78,8 @@ public final class Startup {
      * marked before in this process (the start-up was then someone else's).
      */
     public Timeline firstStep() {
-        long now = System.nanoTime();
-        Map<String, Long> before;
+        Mark now = Mark.now();
+        Map<String, Mark> before;
         Map<String, Double> alongside;
         synchronized (this) {
             if (stepped) {
@@ -73,7 +90,7 @@ public final class Startup {
             alongside = new LinkedHashMap<>(concurrent);
         }
         Instant at = Instant.now();
-        long nanoToEpoch = at.getEpochSecond() * 1_000_000_000L + at.getNano() - now;
+        long nanoToEpoch = at.getEpochSecond() * 1_000_000_000L + at.getNano() - now.at();
         Long jvmStart = jvmStartEpochNanos();
         Long processAge = processAgeNanos();
         Long processStart = processAge == null ? null : System.nanoTime() - processAge;
@@ -83,47 +100,56 @@ public final class Startup {
 
     /**
      * Seconds from the start of the process to its first training step, the phases on the way (seconds each, in order;
-     * they add up to the total) and work done alongside them on other threads.
+     * they add up to the total), the CPU time the thread that ended each phase spent in it ({@code threadCpu}: the
+     * work, which a busy machine stretches less than the wall time; a thread's first phase counts from the thread's
+     * start) and work done alongside on other threads.
      */
-    public record Timeline(double toFirstStepSeconds, Map<String, Double> phases, Map<String, Double> concurrent, Instant firstStepAt,
-            Double cpuSeconds) {
+    public record Timeline(double toFirstStepSeconds, Map<String, Double> phases, Map<String, Double> threadCpu,
+            Map<String, Double> concurrent, Instant firstStepAt, Double cpuSeconds) {
         /**
-         * The timeline from raw clock readings (all {@link System#nanoTime} values): the process's start (null: unknown,
-         * the JVM's start is used), the JVM's start (null: unknown), the marks, the first step's end and the concurrent
-         * work. A launcher phase (process start to JVM start) appears when both starts are known; marks outside the
-         * span are left out.
+         * The timeline from raw clock readings ({@link System#nanoTime} values): the process's start (null: unknown,
+         * the JVM's start is used), the JVM's start (null: unknown), the marks, the first step and the concurrent work.
+         * A launcher phase (process start to JVM start) appears when both starts are known; marks outside the span are
+         * left out.
          */
-        static Timeline of(Long processStart, Long jvmStart, Map<String, Long> marks, long firstStep, Map<String, Double> concurrent,
+        static Timeline of(Long processStart, Long jvmStart, Map<String, Mark> marks, Mark firstStep, Map<String, Double> concurrent,
                 Instant firstStepAt) {
-            List<Map.Entry<String, Long>> points = new ArrayList<>();
+            List<Map.Entry<String, Mark>> points = new ArrayList<>();
             Long origin = processStart != null && jvmStart != null ? Long.valueOf(Math.min(processStart, jvmStart))
                     : processStart != null ? processStart : jvmStart;
             if (processStart != null && jvmStart != null) {
-                points.add(Map.entry(LAUNCHER, jvmStart));
+                points.add(Map.entry(LAUNCHER, new Mark(jvmStart, -1, -1)));
             }
-            for (Map.Entry<String, Long> m : marks.entrySet()) {
-                if (m.getValue() <= firstStep && (origin == null || m.getValue() >= origin)) {
+            for (Map.Entry<String, Mark> m : marks.entrySet()) {
+                if (m.getValue().at() <= firstStep.at() && (origin == null || m.getValue().at() >= origin)) {
                     points.add(m);
                 }
             }
-            points.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+            points.sort(Comparator.comparingLong(e -> e.getValue().at()));
             points.add(Map.entry(FIRST_STEP, firstStep));
             if (origin == null) {
-                origin = points.get(0).getValue(); // nothing known before the first mark: the timeline starts there
+                origin = points.get(0).getValue().at(); // nothing known before the first mark: the timeline starts there
                 points.remove(0);
             }
             Map<String, Double> phases = new LinkedHashMap<>();
+            Map<String, Double> threadCpu = new LinkedHashMap<>();
+            Map<Long, Long> cpuBefore = new HashMap<>();
             long previous = origin;
-            for (Map.Entry<String, Long> p : points) {
-                phases.merge(p.getKey(), (p.getValue() - previous) / 1e9, Double::sum);
-                previous = p.getValue();
+            for (Map.Entry<String, Mark> p : points) {
+                Mark m = p.getValue();
+                phases.merge(p.getKey(), (m.at() - previous) / 1e9, Double::sum);
+                previous = m.at();
+                if (m.cpu() >= 0) {
+                    threadCpu.merge(p.getKey(), (m.cpu() - cpuBefore.getOrDefault(m.thread(), 0L)) / 1e9, Double::sum);
+                    cpuBefore.put(m.thread(), m.cpu());
+                }
             }
-            return new Timeline((firstStep - origin) / 1e9, phases, Map.copyOf(concurrent), firstStepAt, null);
+            return new Timeline((firstStep.at() - origin) / 1e9, phases, threadCpu, Map.copyOf(concurrent), firstStepAt, null);
         }
 
         /** The same timeline with the CPU time the process had used by its first step (null: unknown). */
         Timeline withCpuSeconds(Double seconds) {
-            return new Timeline(toFirstStepSeconds, phases, concurrent, firstStepAt, seconds);
+            return new Timeline(toFirstStepSeconds, phases, threadCpu, concurrent, firstStepAt, seconds);
         }
 
         /** The {@code startup} section of a result: the phases, the concurrent work and the first step's wall-clock time. */
@@ -131,10 +157,31 @@ public final class Startup {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("first_step_at", firstStepAt.toString());
             out.put("phases_seconds", phases);
+            out.put("thread_cpu_seconds", threadCpu);
             out.put("concurrent_seconds", new java.util.TreeMap<>(concurrent));
             // all threads' user + system time: the work done, which a busy machine stretches less than the wall time
             out.put("cpu_seconds", cpuSeconds);
             return out;
+        }
+    }
+
+    /**
+     * CPU time of the calling thread in nanoseconds, from Linux's {@code /proc/thread-self/schedstat}, or -1 elsewhere.
+     * Read with java.io alone: at the first mark (in {@code main}) the management API would cost tens of milliseconds
+     * of class loading.
+     */
+    static long threadCpuNanos() {
+        try (FileInputStream in = new FileInputStream("/proc/thread-self/schedstat")) {
+            byte[] b = new byte[64];
+            int n = in.read(b);
+            long v = 0;
+            int i = 0;
+            for (; i < n && b[i] >= '0' && b[i] <= '9'; i++) {
+                v = v * 10 + (b[i] - '0');
+            }
+            return i > 0 ? v : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
