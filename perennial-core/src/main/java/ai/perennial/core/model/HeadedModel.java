@@ -116,11 +116,16 @@ abstract class HeadedModel implements Model {
         return out;
     }
 
-    private int checkTask(int task) {
+    int checkTask(int task) {
         if (task < 0 || task >= heads.length) {
             throw new IllegalArgumentException("task id " + task + " has no head (model has " + heads.length + ")");
         }
         return task;
+    }
+
+    /** Weight and bias of head {@code h}. */
+    Parameter[] headParameters(int h) {
+        return heads[h];
     }
 
     private NDArray head(NDArray features, int h) {

@@ -5,12 +5,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.GradientCollector;
+import ai.perennial.core.engine.Engines;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registered;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -82,6 +86,58 @@ public final class Mlp extends HeadedModel {
             out.add(h);
         }
         return out;
+    }
+
+    /**
+     * A dense layer's per-sample gradient is an outer product: δ_n a_nᵀ for the weight, δ_n for the bias (δ_n the
+     * gradient of ℓ_n at the layer's output, a_n its input). So Σ_n (δ_n a_nᵀ)² = (δ²)ᵀ(a²) and Σ_n |δ_n a_nᵀ| = |δ|ᵀ|a|:
+     * one forward and backward pass over the batch, with a zero "probe" added to every layer's output whose gradient is
+     * δ, and one matrix product per layer. Samples do not interact in this network, so the summed objective's gradient
+     * at the probe has sample n's δ_n in row n. A batch mixing the tasks of several heads is left to the caller.
+     */
+    @Override
+    public Optional<List<NDArray>> perSampleGradientSums(NDArray inputs, int[] tasks, Function<NDArray, NDArray> objective,
+            boolean squared) {
+        int head = numHeads() == 1 ? 0 : checkTask(tasks[0]);
+        for (int t : tasks) {
+            if (numHeads() > 1 && checkTask(t) != head) {
+                return Optional.empty();
+            }
+        }
+        Parameter[] headParams = headParameters(head);
+        NDManager m = inputs.getManager();
+        long batch = inputs.getShape().get(0);
+        List<NDArray> layerInputs = new ArrayList<>();
+        List<NDArray> probes = new ArrayList<>();
+        try (GradientCollector collector = Engines.newGradientCollector()) {
+            NDArray a = flat(inputs);
+            for (int l = 0; l <= hidden.length; l++) {
+                NDArray w = (l < hidden.length ? trunk[2 * l] : headParams[0]).array().stopGradient();
+                NDArray b = (l < hidden.length ? trunk[2 * l + 1] : headParams[1]).array().stopGradient();
+                layerInputs.add(a.stopGradient());
+                NDArray probe = m.zeros(new Shape(batch, w.getShape().get(0)));
+                probe.setRequiresGradient(true);
+                probes.add(probe);
+                NDArray z = Linear.linear(a, w, b).singletonOrThrow().add(probe);
+                a = l < hidden.length ? Activation.relu(z) : z;
+            }
+            collector.backward(objective.apply(a));
+        }
+        List<Parameter> params = parameters();
+        List<NDArray> out = new ArrayList<>(params.size());
+        for (Parameter p : params) {
+            out.add(m.zeros(p.array().getShape())); // the heads of other tasks get no gradient
+        }
+        for (int l = 0; l <= hidden.length; l++) {
+            NDArray delta = probes.get(l).getGradient();
+            NDArray x = layerInputs.get(l);
+            NDArray dp = squared ? delta.square() : delta.abs();
+            NDArray xp = squared ? x.square() : x.abs();
+            int weight = l < hidden.length ? 2 * l : params.indexOf(headParams[0]);
+            out.set(weight, dp.transpose().matMul(xp));
+            out.set(weight + 1, dp.sum(new int[] {0}));
+        }
+        return Optional.of(out);
     }
 
     private NDArray flat(NDArray x) {

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Trait;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A classifier whose trainable tensors form one ordered list, so optimizers, regularizers and
@@ -144,6 +146,17 @@ public interface Model {
      * from one trunk pass.
      */
     NDArray readOut(NDArray features, int head);
+
+    /**
+     * Σ_n |∂ℓ_n/∂θ|² ({@code squared}) or Σ_n |∂ℓ_n/∂θ| per parameter, in {@link #parameters()} order, where ℓ_n is sample
+     * n's term of {@code objective} (a function of this batch's logits that sums one term per sample): what one backward
+     * pass per sample would accumulate, from a single pass over the batch. Empty when the model has no such pass (the
+     * default) or not for this batch; callers then run one backward pass per sample. Parameter gradients are untouched.
+     */
+    default Optional<List<NDArray>> perSampleGradientSums(NDArray inputs, int[] tasks, Function<NDArray, NDArray> objective,
+            boolean squared) {
+        return Optional.empty();
+    }
 
     /** Short description, e.g. {@code mlp 784-400-400-10}. */
     String describe();

@@ -13,18 +13,23 @@ import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 
 /** Per-parameter importance estimates from per-sample gradients, averaged over a random subset of samples. */
 public final class Importance {
+    /** Samples per batched pass: bounds the activations it keeps. */
+    private static final int CHUNK = 1024;
+
     private Importance() {
     }
 
     /**
-     * Diagonal empirical Fisher information: F_i = (1/N) Σ_n (∂ log p(y_n | x_n, θ) / ∂θ_i)², with one
-     * backward pass per sample (the exact per-sample definition, not the squared mini-batch gradient). For numeric targets
-     * p(y | x, θ) is a unit-variance Gaussian around the output.
+     * Diagonal empirical Fisher information: F_i = (1/N) Σ_n (∂ log p(y_n | x_n, θ) / ∂θ_i)², from per-sample gradients
+     * (the exact per-sample definition, not the squared mini-batch gradient): one batched pass where the model forms
+     * them ({@link Model#perSampleGradientSums}), else one backward pass per sample. For numeric targets p(y | x, θ) is
+     * a unit-variance Gaussian around the output.
      */
     public static List<NDArray> fisher(Model model, Dataset data, int samples, long seed, NDManager manager) {
         return fisher(model, data, samples, 1, seed, manager);
@@ -57,8 +62,20 @@ public final class Importance {
         int n = Math.min(samples, data.size());
         int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), new SplittableRandom(seed)), n);
         int batches = 0;
-        for (int from = 0; from < n; from += batchSize, batches++) {
+        boolean batched = batchSize == 1; // per-sample terms: let the model form many at once if it can
+        for (int from = 0; from < n; ) {
+            if (batched) {
+                int[] chunk = Arrays.copyOfRange(pick, from, Math.min(n, from + CHUNK));
+                batched = addBatchedSums(model, data, chunk, manager, objective, square, total);
+                if (batched) {
+                    from += chunk.length;
+                    batches += chunk.length;
+                    continue;
+                }
+            }
             int[] one = Arrays.copyOfRange(pick, from, Math.min(n, from + batchSize));
+            from += one.length;
+            batches++;
             try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                 try (GradientCollector collector = Engines.newGradientCollector()) {
                     NDArray logits = model.forward(data.inputs(step, one), data.tasks(one));
@@ -76,5 +93,25 @@ public final class Importance {
             t.divi((float) batches);
         }
         return total;
+    }
+
+    /**
+     * Adds to {@code total} Σ over {@code chunk} of each sample's squared (or absolute) gradient from one batched pass
+     * ({@link Model#perSampleGradientSums}); false, adding nothing, when the model has no such pass for this chunk.
+     */
+    private static boolean addBatchedSums(Model model, Dataset data, int[] chunk, NDManager manager,
+            BiFunction<NDArray, NDArray, NDArray> objective, boolean square, List<NDArray> total) {
+        try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+            NDArray labels = data.labels(step, chunk);
+            Optional<List<NDArray>> sums = model.perSampleGradientSums(data.inputs(step, chunk), data.tasks(chunk),
+                    logits -> objective.apply(logits, labels), square);
+            if (sums.isEmpty()) {
+                return false;
+            }
+            for (int i = 0; i < total.size(); i++) {
+                total.get(i).addi(sums.get().get(i));
+            }
+            return true;
+        }
     }
 }
