@@ -1,5 +1,7 @@
 package ai.perennial.cli;
 
+import ai.perennial.cl.strategy.Naive;
+import ai.perennial.cl.strategy.replay.ExperienceReplay;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.run.ResultWriter;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,13 +49,13 @@ final class MemoryBenchmark implements Callable<Integer> {
     @Option(names = "--tasks", split = ",", defaultValue = "5,20,100", description = "Task counts of the permuted runs. Default: ${DEFAULT-VALUE}")
     List<Integer> tasks;
 
-    @Option(names = "--strategies", split = ",", defaultValue = "naive",
-            description = "Strategies of the permuted runs (e.g. naive,ewc). Default: ${DEFAULT-VALUE}")
-    List<String> strategies;
+    @Option(names = "--strategies", split = ",",
+            description = "Strategies of the permuted runs (e.g. naive,ewc). Default: naive")
+    List<String> strategies = List.of(Naive.NAIVE.name());
 
-    @Option(names = "--split-strategies", split = ",", defaultValue = "er",
-            description = "Strategies of the split class-IL runs (er: experience-balanced, 500 samples); none for no split run. Default: ${DEFAULT-VALUE}")
-    List<String> splitStrategies;
+    @Option(names = "--split-strategies", split = ",",
+            description = "Strategies of the split class-IL runs (er: experience-balanced, 500 samples); none for no split run. Default: er")
+    List<String> splitStrategies = List.of(ExperienceReplay.ER.name());
 
     @Option(names = "--max-steps", defaultValue = "50",
             description = "Optimizer steps per experience (training.max_steps); 0 for every batch of the epoch. Default: ${DEFAULT-VALUE}")
@@ -129,7 +131,7 @@ final class MemoryBenchmark implements Callable<Integer> {
     /** The strategy settings of the PyTorch comparison: experience-balanced ER with 500 samples. */
     private static List<String> strategySettings(String strategy) {
         List<String> s = new ArrayList<>(List.of("strategy.name=" + strategy));
-        if (strategy.equals("er")) {
+        if (strategy.equals(ExperienceReplay.ER.name())) {
             s.addAll(List.of("strategy.policy=experience-balanced", "strategy.memory=500"));
         }
         return s;
