@@ -16,8 +16,9 @@ class MemoryBenchmarkTest {
 
     @Test
     void reportsPeakRssPerChildRun() throws IOException {
-        CliTest.Outcome o = CliTest.run("bench", "memory", "--tasks", "2,4", "--max-steps", "2", "--set", "dataset.name=gaussian-clusters",
-                "--set", "dataset.samples=600", "--set", "dataset.features=20", "--out", dir.toString());
+        CliTest.Outcome o = CliTest.run("bench", "memory", "--tasks", "2,4", "--strategies", "naive", "--split-strategies", "er",
+                "--max-steps", "2", "--set", "dataset.name=gaussian-clusters", "--set", "dataset.samples=600", "--set", "dataset.features=20",
+                "--out", dir.toString());
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(o.out()).contains("peak RSS MB", "at most 2 steps per experience", "permuted", "split class-IL");
         JsonNode runs = new ObjectMapper().readTree(dir.resolve("memory-bench.json").toFile()).get("runs");

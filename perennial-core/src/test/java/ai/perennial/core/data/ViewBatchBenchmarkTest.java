@@ -49,7 +49,7 @@ class ViewBatchBenchmarkTest {
         ByteDataset view = (ByteDataset) base.permuteFeatures(perm);
         ByteDataset copy = (ByteDataset) view.materialize();
         SplittableRandom rng = new SplittableRandom(4);
-        int blocks = 15;
+        int blocks = 9;
         int perBlock = 200;
         double[] copyMs = new double[blocks];
         double[] viewMs = new double[blocks];
@@ -62,7 +62,7 @@ class ViewBatchBenchmarkTest {
                 assertThat(view.inputs(m, probe).toFloatArray()).isEqualTo(expected);
                 assertThat(base.inputs(m, probe).reshape(BATCH, 784).get(new NDIndex(":, {}", index)).toFloatArray()).isEqualTo(expected);
             }
-            for (int b = -3; b < blocks; b++) { // 3 warm-up rounds
+            for (int b = -2; b < blocks; b++) { // 2 warm-up rounds
                 int[][] batches = new int[perBlock][];
                 for (int i = 0; i < perBlock; i++) {
                     batches[i] = rng.ints(BATCH, 0, n).toArray();
@@ -82,10 +82,10 @@ class ViewBatchBenchmarkTest {
             Mlp model = new Mlp(manager, 784, new int[] {400, 400}, 10, 1, 1);
             Optimizer optimizer = new Optimizer("sgd", Optimizers.sgd(Schedule.constant(0.01), 0.9, false, 0), model.parameters());
             Trainer trainer = new Trainer(model, optimizer, List.of(), manager);
-            int steps = 100;
+            int steps = 50;
             double[] copyStep = new double[blocks];
             double[] viewStep = new double[blocks];
-            for (int b = -3; b < blocks; b++) {
+            for (int b = -2; b < blocks; b++) {
                 double c = stepMs(trainer, copy, steps, 100 + b);
                 double v = stepMs(trainer, view, steps, 100 + b);
                 if (b >= 0) {
