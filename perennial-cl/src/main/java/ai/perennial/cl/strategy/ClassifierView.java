@@ -2,6 +2,7 @@ package ai.perennial.cl.strategy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.perennial.core.model.LayerOps;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Units;
@@ -33,6 +34,16 @@ public abstract class ClassifierView implements Model {
     @Override
     public void setMode(Mode mode) {
         model.setMode(mode);
+    }
+
+    @Override
+    public LayerOps layerOps() {
+        return model.layerOps();
+    }
+
+    @Override
+    public void setLayerOps(LayerOps ops) {
+        model.setLayerOps(ops);
     }
 
     @Override

@@ -2,7 +2,6 @@ package ai.perennial.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import ai.perennial.core.engine.Engines;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +14,7 @@ import java.util.List;
 abstract class HeadedModel implements Model {
     private final Parameter[][] heads;
     private final List<Parameter> parameters;
+    private LayerOps ops = LayerOps.PLAIN;
 
     HeadedModel(List<Parameter> trunk, Initializer init, int features, int outputs, int numHeads) {
         if (numHeads <= 0 || outputs <= 0) {
@@ -67,6 +67,16 @@ abstract class HeadedModel implements Model {
         }
         out.add(new Units(last.layer(), last.count(), last.inputWeight(), last.inputBias(), headWeights, last.fanIn()));
         return Collections.unmodifiableList(out);
+    }
+
+    @Override
+    public final LayerOps layerOps() {
+        return ops;
+    }
+
+    @Override
+    public final void setLayerOps(LayerOps ops) {
+        this.ops = java.util.Objects.requireNonNull(ops, "ops");
     }
 
     @Override
@@ -129,7 +139,7 @@ abstract class HeadedModel implements Model {
     }
 
     private NDArray head(NDArray features, int h) {
-        return Linear.linear(features, heads[h][0].array(), heads[h][1].array()).singletonOrThrow();
+        return ops.linear(features, heads[h][0], heads[h][1]);
     }
 
     @Override

@@ -82,7 +82,7 @@ public final class Mlp extends HeadedModel {
         List<NDArray> out = new ArrayList<>(hidden.length);
         NDArray h = flat(x);
         for (int l = 0; l < hidden.length; l++) {
-            h = Activation.relu(Linear.linear(h, trunk[2 * l].array(), trunk[2 * l + 1].array()).singletonOrThrow());
+            h = Activation.relu(layerOps().linear(h, trunk[2 * l], trunk[2 * l + 1]));
             out.add(h);
         }
         return out;
@@ -98,6 +98,9 @@ public final class Mlp extends HeadedModel {
     @Override
     public Optional<List<NDArray>> perSampleGradientSums(NDArray inputs, int[] tasks, Function<NDArray, NDArray> objective,
             boolean squared) {
+        if (layerOps() != LayerOps.PLAIN) {
+            return Optional.empty(); // the closed form below assumes plain dense layers
+        }
         int head = numHeads() == 1 ? 0 : checkTask(tasks[0]);
         for (int t : tasks) {
             if (numHeads() > 1 && checkTask(t) != head) {

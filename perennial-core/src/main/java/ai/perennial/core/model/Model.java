@@ -158,6 +158,15 @@ public interface Model {
         return Optional.empty();
     }
 
+    /** How this model's layers compute ({@link LayerOps#PLAIN} unless a method replaced it). */
+    LayerOps layerOps();
+
+    /**
+     * Routes this model's dense and convolutional layers through {@code ops} from the next forward pass on. Frozen copies
+     * start with {@link LayerOps#PLAIN}.
+     */
+    void setLayerOps(LayerOps ops);
+
     /** Short description, e.g. {@code mlp 784-400-400-10}. */
     String describe();
 

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -83,18 +82,17 @@ public final class ResNet extends HeadedModel {
             return new Conv(init.uniform(name, new Shape(out, in, kernel, kernel), fanIn, true), stride, kernel / 2);
         }
 
-        NDArray apply(NDArray x) {
-            return Conv2d.conv2d(x, weight.array(), null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
-                    .singletonOrThrow();
+        NDArray apply(NDArray x, LayerOps ops) {
+            return ops.conv2d(x, weight, null, stride, padding);
         }
     }
 
     /** conv-bn-relu-conv-bn, plus the input (or its 1x1 projection), then ReLU. */
     private record Block(Conv conv1, BatchNorm2d bn1, Conv conv2, BatchNorm2d bn2, Conv projection, BatchNorm2d projectionBn) {
-        NDArray forward(NDArray x, Mode mode) {
-            NDArray y = Activation.relu(bn1.forward(conv1.apply(x), mode));
-            y = bn2.forward(conv2.apply(y), mode);
-            NDArray skip = projection == null ? x : projectionBn.forward(projection.apply(x), mode);
+        NDArray forward(NDArray x, Mode mode, LayerOps ops) {
+            NDArray y = Activation.relu(bn1.forward(conv1.apply(x, ops), mode));
+            y = bn2.forward(conv2.apply(y, ops), mode);
+            NDArray skip = projection == null ? x : projectionBn.forward(projection.apply(x, ops), mode);
             return Activation.relu(y.add(skip));
         }
     }
@@ -166,11 +164,11 @@ public final class ResNet extends HeadedModel {
     public List<NDArray> hidden(NDArray x) {
         NDArray h = x.getShape().dimension() == 4 ? x : x.reshape(new Shape(x.getShape().get(0)).addAll(inputShape));
         List<NDArray> out = new ArrayList<>(1 + trunk.stages.size());
-        h = Activation.relu(trunk.stemBn.forward(trunk.stem.apply(h), mode));
+        h = Activation.relu(trunk.stemBn.forward(trunk.stem.apply(h, layerOps()), mode));
         out.add(h);
         for (List<Block> stage : trunk.stages) {
             for (Block b : stage) {
-                h = b.forward(h, mode);
+                h = b.forward(h, mode, layerOps());
             }
             out.add(h);
         }

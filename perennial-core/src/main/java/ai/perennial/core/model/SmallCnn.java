@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.registry.Component;
@@ -24,8 +22,6 @@ public final class SmallCnn extends HeadedModel {
             .provides(HIDDEN_UNITS)
             .factory((v, c) -> new SmallCnn(c.manager(), c.inputShape(), c.outputs(), c.heads(), c.seed()));
 
-    private static final Shape UNIT = new Shape(1, 1);
-    private static final Shape PAD = new Shape(1, 1);
     private static final Shape POOL = new Shape(2, 2);
     private static final Shape NO_PAD = new Shape(0, 0);
 
@@ -74,7 +70,7 @@ public final class SmallCnn extends HeadedModel {
         NDArray first = block(h, trunk[0], trunk[1]);
         NDArray second = block(first, trunk[2], trunk[3]);
         NDArray flat = second.reshape(second.getShape().get(0), -1);
-        return List.of(first, second, Activation.relu(Linear.linear(flat, trunk[4].array(), trunk[5].array()).singletonOrThrow()));
+        return List.of(first, second, Activation.relu(layerOps().linear(flat, trunk[4], trunk[5])));
     }
 
     @Override
@@ -86,8 +82,8 @@ public final class SmallCnn extends HeadedModel {
                 new Units("dense", 128, 4, 5, List.of(), flat));
     }
 
-    private static NDArray block(NDArray x, Parameter w, Parameter b) {
-        NDArray c = Conv2d.conv2d(x, w.array(), b.array(), UNIT, PAD, UNIT, 1).singletonOrThrow();
+    private NDArray block(NDArray x, Parameter w, Parameter b) {
+        NDArray c = layerOps().conv2d(x, w, b, 1, 1);
         return Pool.maxPool2d(Activation.relu(c), POOL, POOL, NO_PAD, false);
     }
 
