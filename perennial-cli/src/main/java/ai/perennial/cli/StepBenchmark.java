@@ -13,6 +13,7 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.FashionMnist;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.ForwardMacs;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.Optimizer;
@@ -67,7 +68,7 @@ public final class StepBenchmark implements Callable<Integer> {
     Path out;
 
     @Option(names = "--model", description = "A registered model as name:key=value (e.g. resnet18:width=20) to time instead of the"
-            + " MLP, on random images of --input, 10 classes; its FLOP count needs a model that reports it (resnet18)")
+            + " MLP, on random images of --input, 10 classes")
     String model;
 
     @Option(names = "--input", defaultValue = "3x32x32", description = "Image shape CxHxW for --model. Default: ${DEFAULT-VALUE}")
@@ -189,9 +190,6 @@ public final class StepBenchmark implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             ai.perennial.core.model.Model net = component.build(component.resolve(spec.params(), described),
                     new ai.perennial.core.model.Model.Context(manager, shape, 10, 1, 1));
-            if (!(net instanceof ai.perennial.core.model.ResNet resnet)) {
-                throw new PerennialException(described + ": the FLOP count is known for resnet18 only; time the MLP without --model");
-            }
             Optimizer sgd = new Optimizer(Optimizers.SGD.name(), Optimizers.sgd(Schedule.constant(LR), 0.9, false, 0), net.parameters());
             Trainer trainer = new Trainer(net, sgd, List.of(), manager);
             Trainer.Options options = new Trainer.Options(100_000, batchSize, 7, stepsPerBlock, -1);
@@ -207,7 +205,11 @@ public final class StepBenchmark implements Callable<Integer> {
             });
             double ms = median(blockMs.stream().mapToDouble(Double::doubleValue).toArray());
             double gflops = gemmGflops(manager, 2048, 6, 3);
-            double stepFlops = 3.0 * 2.0 * resnet.forwardMacs() * batchSize;
+            long forwardMacs;
+            try (NDManager scratch = manager.newSubManager()) {
+                forwardMacs = ForwardMacs.of(net, data.inputs(scratch, new int[] {0}), new int[] {0});
+            }
+            double stepFlops = 3.0 * 2.0 * forwardMacs * batchSize;
             double floorMs = stepFlops / (gflops * 1e9) * 1e3;
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("model", net.describe());
@@ -343,8 +345,13 @@ public final class StepBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Best rate over {@code rounds} rounds of {@code reps} n×n matmuls: the machine's GEMM capability. */
+    /**
+     * Best rate over {@code rounds} rounds of {@code reps} n×n matmuls on every core: the machine's GEMM capability (the
+     * step itself may run on fewer threads, see {@link Engines#fitIntraOpThreads}).
+     */
     static double gemmGflops(NDManager manager, int n, int rounds, int reps) {
+        int stepThreads = Engines.intraOpThreads();
+        Engines.setIntraOpThreads(Runtime.getRuntime().availableProcessors());
         try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
             NDArray a = m.randomNormal(new Shape(n, n));
             NDArray b = m.randomNormal(new Shape(n, n));
@@ -359,6 +366,8 @@ public final class StepBenchmark implements Callable<Integer> {
                 best = Math.max(best, 2.0 * n * n * n * reps / seconds / 1e9);
             }
             return best;
+        } finally {
+            Engines.setIntraOpThreads(stepThreads);
         }
     }
 

@@ -188,6 +188,42 @@ public final class Engines {
                 training, momentum, epsilon);
     }
 
+    /**
+     * Forward multiply-accumulates per step below which one intra-op thread trains faster than all cores. On the 2-core
+     * development machine, one thread against two (docs/performance.md, "Intra-op threads"): MLP 784-400-400-10 at batch
+     * 128 (61M MACs) 3.2 vs 4.4 ms/step; ResNet-18 at batch 32, width 8 (283M) 47–50 vs 61–68 ms, width 14 (860M) 97–103
+     * vs 102–103 ms, width 20 (1.75G) 176 vs 136 ms. Small steps spend their time in many short operations whose
+     * OpenMP fork and join cost more than a second thread gains.
+     */
+    static final long ONE_THREAD_BELOW_MACS = 1_000_000_000L;
+
+    /**
+     * Sets PyTorch's intra-op thread count for a training step of {@code forwardMacsPerStep} multiply-accumulates: one
+     * thread below {@link #ONE_THREAD_BELOW_MACS}, otherwise one per core. A count the user chose
+     * ({@code -Dai.djl.pytorch.num_threads} or {@code OMP_NUM_THREADS}) is kept. Returns the count in effect. For the MLP
+     * the count does not change results (split class-IL ER, seed 1: the same weights hash with one thread and with two).
+     */
+    public static int fitIntraOpThreads(long forwardMacsPerStep) {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null && System.getenv("OMP_NUM_THREADS") == null) {
+            setIntraOpThreads(forwardMacsPerStep < ONE_THREAD_BELOW_MACS ? 1 : Runtime.getRuntime().availableProcessors());
+        }
+        return intraOpThreads();
+    }
+
+    /** PyTorch's threads per operation (process-wide). */
+    public static int intraOpThreads() {
+        pytorch();
+        return JniUtils.getNumThreads();
+    }
+
+    /** Sets PyTorch's threads per operation (process-wide). */
+    public static void setIntraOpThreads(int threads) {
+        pytorch();
+        if (JniUtils.getNumThreads() != threads) {
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */
     public static void zeroGradient(NDArray leaf) {
         JniUtils.zeroGrad((PtNDArray) leaf);

@@ -8,6 +8,7 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.model.ForwardMacs;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.Optimizer;
@@ -34,6 +35,7 @@ public final class Trainer {
     private final Model model;
     private final Optimizer optimizer;
     private final List<TrainingHook> hooks;
+    private int intraOpThreads; // set when the first experience starts
     private final boolean readsHidden;
     private final NDManager manager;
     private final List<Parameter> params;
@@ -125,6 +127,20 @@ public final class Trainer {
         return context;
     }
 
+    /** PyTorch's intra-op threads while this trainer trained (0 before its first step). */
+    public int intraOpThreads() {
+        return intraOpThreads;
+    }
+
+    /** One forward pass of a single sample, counted, sets the thread count for this model's steps. */
+    private int fitThreads(Dataset data, int batchSize) {
+        try (NDManager scratch = manager.newSubManager()) {
+            int[] first = {0};
+            long perSample = ForwardMacs.of(model, data.inputs(scratch, first), data.tasks(first));
+            return Engines.fitIntraOpThreads(perSample * batchSize);
+        }
+    }
+
     /** The training loss at every report so far (every {@code reportEvery} steps and at each epoch's end). */
     public List<LossPoint> losses() {
         return List.copyOf(losses);
@@ -180,6 +196,9 @@ public final class Trainer {
     }
 
     private TrainStats run(Dataset data, Options options, ProgressListener progress, StepListener listener, long start, long hookNanos) {
+        if (intraOpThreads == 0) {
+            intraOpThreads = fitThreads(data, options.batchSize());
+        }
         long totalSteps = stepsFor(data.size(), options);
         Rng rng = new Rng(options.shuffleSeed());
         int[] order = null;
