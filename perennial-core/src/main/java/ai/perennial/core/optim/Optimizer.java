@@ -48,6 +48,11 @@ public final class Optimizer {
         state.resetEntries(param, params.get(param).array().getShape(), where);
     }
 
+    /** Bytes of the optimizer's state arrays (moments, traces, projectors), reported in every run's compute record. */
+    public long stateBytes() {
+        return state.bytes();
+    }
+
     /** Number of updates applied so far. */
     public long steps() {
         return state.count();

@@ -74,7 +74,7 @@ public final class Transforms {
             @Override
             public TransformState init(List<Parameter> params) {
                 TransformState s = new TransformState();
-                s.addZerosLike("trace", params);
+                s.addZerosLike("trace", params, TransformState.OnBasisChange.ROTATE);
                 return s;
             }
 
