@@ -48,6 +48,14 @@ public final class Optimizer {
         state.resetEntries(param, params.get(param).array().getShape(), where);
     }
 
+    /**
+     * Forgets the smallest-magnitude {@code fraction} of what the optimizer accumulated for parameter {@code param} (1:
+     * all of it), in every buffer shaped like the parameter; step counters stay (see {@link TransformState#prune}).
+     */
+    public void pruneState(int param, double fraction) {
+        state.prune(param, params.get(param).array().getShape(), fraction);
+    }
+
     /** Number of updates applied so far. */
     public long steps() {
         return state.count();

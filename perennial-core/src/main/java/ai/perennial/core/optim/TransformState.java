@@ -81,6 +81,46 @@ public final class TransformState {
         }
     }
 
+    /**
+     * Sets the smallest-magnitude {@code fraction} of the entries of every per-parameter buffer of parameter {@code param}
+     * (those shaped like it) to 0, in this state and its children; {@code fraction} 1 clears them all. Entries tied with
+     * the largest pruned magnitude are pruned too. ReLoRA's partial optimizer reset after each merge.
+     */
+    public void prune(int param, Shape shape, double fraction) {
+        for (List<NDArray> arrays : buffers.values()) {
+            if (param < arrays.size() && arrays.get(param).getShape().equals(shape)) {
+                pruneSmallest(arrays.get(param), fraction);
+            }
+        }
+        for (TransformState child : children) {
+            child.prune(param, shape, fraction);
+        }
+    }
+
+    private static void pruneSmallest(NDArray buffer, double fraction) {
+        float[] values = buffer.toFloatArray();
+        int count = (int) Math.min(values.length, Math.floor(fraction * values.length));
+        if (count == 0) {
+            return;
+        }
+        if (count == values.length) {
+            java.util.Arrays.fill(values, 0f);
+        } else {
+            float[] magnitudes = new float[values.length];
+            for (int i = 0; i < values.length; i++) {
+                magnitudes[i] = Math.abs(values[i]);
+            }
+            java.util.Arrays.sort(magnitudes);
+            float threshold = magnitudes[count - 1];
+            for (int i = 0; i < values.length; i++) {
+                if (Math.abs(values[i]) <= threshold) {
+                    values[i] = 0f;
+                }
+            }
+        }
+        ai.perennial.core.engine.Engines.overwrite(buffer, values);
+    }
+
     public void exportTo(StateDict out, String prefix) {
         out.putCounter(prefix + "count", count);
         for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {
