@@ -49,8 +49,9 @@ public final class Optimizer {
     }
 
     /**
-     * Forgets the smallest-magnitude {@code fraction} of what the optimizer accumulated for parameter {@code param} (1:
-     * all of it), in every buffer shaped like the parameter; step counters stay (see {@link TransformState#prune}).
+     * Forgets what the optimizer accumulated for the smallest-magnitude {@code fraction} of parameter {@code param}'s
+     * entries (1: all of them), in every buffer shaped like the parameter; step counters stay (see
+     * {@link TransformState#prune}).
      */
     public void pruneState(int param, double fraction) {
         state.prune(param, params.get(param).array().getShape(), fraction);

@@ -316,20 +316,42 @@ class LoraTest {
     }
 
     @Test
-    void aPartialOptimizerResetClearsTheSmallestEntries() {
+    void aPartialOptimizerResetClearsTheSmallestEntriesInEveryMomentAlike() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Trainer trainer = reLoraTrainer(m, Map.of("rank", 2, "restart_every", 6, "optimizer_reset", 0.75), List.of());
-            List<StateDict> optimizer = new ArrayList<>();
-            trainer.train(data, 0, new Trainer.Options(1, 16, 1, 100, 6), ProgressListener.NONE,
-                    t -> optimizer.add(t.context().optimizer().exportState()));
-            StateDict state = optimizer.get(5);
-            String key = state.tensors().keySet().stream().filter(k -> k.endsWith("mu.0")).findFirst().orElseThrow();
-            float[] mu = state.floats(key); // A of layer0: 2 × 10
-            int zeros = 0;
-            for (float v : mu) {
-                zeros += v == 0f ? 1 : 0;
+            StateDict[] beforeRestart = new StateDict[1];
+            TrainingHook capture = new TrainingHook() { // runs before the restart, after step 6's update
+                @Override
+                public void afterUpdate(TrainingContext c, Batch batch) {
+                    if (c.globalStep() == 6) {
+                        beforeRestart[0] = c.optimizer().exportState();
+                    }
+                }
+
+                @Override
+                public StateDict exportState() {
+                    return new StateDict();
+                }
+            };
+            Trainer trainer = reLoraTrainer(m, Map.of("rank", 2, "restart_every", 6, "optimizer_reset", 0.75), List.of(capture));
+            trainer.train(data, 0, new Trainer.Options(1, 16, 1, 100, 6), ProgressListener.NONE);
+            StateDict after = trainer.context().optimizer().exportState();
+            String mu = after.tensors().keySet().stream().filter(k -> k.endsWith("mu.0")).findFirst().orElseThrow();
+            String nu = after.tensors().keySet().stream().filter(k -> k.endsWith("nu.0")).findFirst().orElseThrow();
+            float[] m0 = beforeRestart[0].floats(mu); // A of layer0: 2 × 10 entries
+            float[] v0 = beforeRestart[0].floats(nu);
+            float[] sorted = new float[m0.length];
+            for (int i = 0; i < m0.length; i++) {
+                sorted[i] = Math.abs(m0[i]);
             }
-            assertThat(zeros).isEqualTo(15); // three quarters of 20 (no ties among Adam moments)
+            java.util.Arrays.sort(sorted);
+            float smallestKept = sorted[15]; // three quarters of 20 cleared: the 5 largest |m| stay
+            float[] m1 = after.floats(mu);
+            float[] v1 = after.floats(nu);
+            for (int i = 0; i < m0.length; i++) {
+                boolean keep = Math.abs(m0[i]) >= smallestKept;
+                assertThat(m1[i]).as("m[%d]", i).isEqualTo(keep ? m0[i] : 0f);
+                assertThat(v1[i]).as("v[%d], cleared with m[%d]", i, i).isEqualTo(keep ? v0[i] : 0f);
+            }
         }
     }
 
