@@ -155,6 +155,56 @@ public final class TransformState {
         }
     }
 
+    /**
+     * Clears the smallest {@code fraction} of the entries of parameter {@code param} in every per-parameter buffer (those
+     * shaped like it) of this state and its children; {@code fraction} 1 clears them all. The entries are chosen by the
+     * magnitude of the first such buffer (Adam's first moment, a momentum trace), ties with the largest cleared magnitude
+     * included, and cleared in every buffer alike, so no kept first moment ever meets a cleared second moment (which would
+     * make Adam's next update m/ε). Step counters stay. ReLoRA's partial optimizer reset after each merge.
+     */
+    public void prune(int param, Shape shape, double fraction) {
+        List<NDArray> found = new ArrayList<>();
+        collect(param, shape, found);
+        if (found.isEmpty()) {
+            return;
+        }
+        float[] lead = found.get(0).toFloatArray();
+        int count = (int) Math.min(lead.length, Math.floor(fraction * lead.length));
+        if (count == 0) {
+            return;
+        }
+        float threshold = Float.POSITIVE_INFINITY;
+        if (count < lead.length) {
+            float[] magnitudes = new float[lead.length];
+            for (int i = 0; i < lead.length; i++) {
+                magnitudes[i] = Math.abs(lead[i]);
+            }
+            java.util.Arrays.sort(magnitudes);
+            threshold = magnitudes[count - 1];
+        }
+        for (NDArray buffer : found) {
+            float[] values = buffer.toFloatArray();
+            for (int i = 0; i < values.length; i++) {
+                if (Math.abs(lead[i]) <= threshold) {
+                    values[i] = 0f;
+                }
+            }
+            ai.perennial.core.engine.Engines.overwrite(buffer, values);
+        }
+    }
+
+    private void collect(int param, Shape shape, List<NDArray> out) {
+        for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {
+            List<NDArray> arrays = e.getValue();
+            if (!auxiliary.contains(e.getKey()) && param < arrays.size() && arrays.get(param).getShape().equals(shape)) {
+                out.add(arrays.get(param));
+            }
+        }
+        for (TransformState child : children) {
+            child.collect(param, shape, out);
+        }
+    }
+
     public void exportTo(StateDict out, String prefix) {
         out.putCounter(prefix + "count", count);
         for (Map.Entry<String, List<NDArray>> e : buffers.entrySet()) {
