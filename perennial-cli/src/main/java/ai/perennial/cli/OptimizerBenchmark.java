@@ -13,6 +13,8 @@ import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.optim.Sam;
+import ai.perennial.core.lowrank.GaLore;
+import ai.perennial.core.lowrank.Plumage;
 import ai.perennial.core.registry.Registry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,8 +36,16 @@ final class OptimizerBenchmark implements Callable<Integer> {
     /** The reference recipe, and the pseudo-recipe "SAM around momentum". */
     private static final String SGD = Optimizers.SGD.name();
     private static final String SAM = Sam.SAM.name();
+    /** Adam inside a rank-32 projection: refreshed once (the per-update projection cost) or at every update (SVD included). */
+    private static final String REFRESH = "-refresh";
+    private static final Map<String, Map<String, Object>> LOW_RANK = Map.of(
+            GaLore.GALORE.name(), Map.of("name", Optimizers.ADAM.name(), "galore_rank", 32, "galore_interval", 1_000_000),
+            GaLore.GALORE.name() + REFRESH, Map.of("name", Optimizers.ADAM.name(), "galore_rank", 32, "galore_interval", 1),
+            Plumage.PLUMAGE.name(), Map.of("name", Optimizers.ADAM.name(), "plumage_rank", 32, "plumage_interval", 1_000_000),
+            Plumage.PLUMAGE.name() + REFRESH, Map.of("name", Optimizers.ADAM.name(), "plumage_rank", 32, "plumage_interval", 1));
 
-    @Option(names = "--recipes", split = ",", description = "Recipes (sam = SAM around momentum). Default: every registered recipe, then sam")
+    @Option(names = "--recipes", split = ",", description = {"Recipes (sam = SAM around momentum; galore, plumage = Adam in a rank-32 projection",
+        "refreshed once, galore-refresh, plumage-refresh = refreshed at every update). Default: every registered recipe, then sam"})
     List<String> recipes;
 
     @Option(names = "--steps", defaultValue = "10", description = "Updates per timed block. Default: ${DEFAULT-VALUE}")
@@ -63,7 +73,8 @@ final class OptimizerBenchmark implements Callable<Integer> {
             for (String name : names) {
                 Model model = new Mlp(manager, 784, new int[] {1000, 200}, 10, 1, 1);
                 boolean sam = name.equals(SAM);
-                Map<String, Object> section = sam ? Map.of("name", Optimizers.MOMENTUM.name(), "sam_rho", 0.05) : Map.of("name", name);
+                Map<String, Object> section = sam ? Map.of("name", Optimizers.MOMENTUM.name(), "sam_rho", 0.05)
+                        : LOW_RANK.getOrDefault(name, Map.of("name", name));
                 OptimizerConfig spec = OptimizerConfig.resolve(Registry.global(), section, "--recipes " + name);
                 optimizers.put(name, new Optimizer(name, spec.build(1_000_000, 1), model.parameters()));
                 models.put(name, model);

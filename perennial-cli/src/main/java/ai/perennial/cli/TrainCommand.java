@@ -329,6 +329,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             result.put("train_seconds", stats == null ? null : stats.wallSeconds());
             result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
             result.put("samples_per_second", stats == null ? null : stats.samplesPerSecond());
+            result.put("optimizer_state_bytes", opt.stateBytes());
             result.put("model", net.describe());
             result.put("parameters", net.parameterCount());
             result.put("weights_sha256", Parameters.sha256(net));

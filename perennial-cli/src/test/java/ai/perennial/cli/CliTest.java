@@ -202,6 +202,30 @@ class CliTest {
     }
 
     @Test
+    void lowRankTrainingReportsItsSmallerOptimizerState() throws IOException {
+        long[] bytes = new long[3];
+        String[][] flags = {{}, {"--galore-rank", "8", "--galore-scale", "1", "--galore-interval", "10"},
+            {"--plumage-rank", "8", "--plumage-interval", "10"}};
+        for (int i = 0; i < flags.length; i++) {
+            List<String> args = new ArrayList<>(List.of("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--optimizer",
+                    "adam", "--lr", "0.01", "--seed", "3", "--out", dir.resolve("lowrank-" + i).toString()));
+            args.addAll(List.of(flags[i]));
+            Outcome o = run(args.toArray(String[]::new));
+            assertThat(o.code()).as(o.err()).isZero();
+            JsonNode result = new ObjectMapper().readTree(dir.resolve("lowrank-" + i).resolve("result.json").toFile());
+            assertThat(result.get("test_accuracy").asDouble()).as(String.join(" ", flags[i])).isGreaterThan(0.85);
+            bytes[i] = result.get("optimizer_state_bytes").asLong();
+            assertThat(result.at("/provenance/config/optimizer").toString()).contains("galore_rank", "plumage_rank");
+        }
+        assertThat(bytes[1]).isPositive().isLessThan(bytes[0]);
+        assertThat(bytes[2]).isGreaterThan(bytes[1]).isLessThan(bytes[0]); // PLUMAGE also keeps r scales per matrix
+        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--galore-rank", "-1", "--out", dir.resolve("bad").toString()),
+                "galore-rank", ">= 0");
+        assertOneLineError(run("train", "--dataset", "gaussian-clusters", "--hidden", "32", "--galore-rank", "5000", "--out",
+                dir.resolve("bad2").toString()), "optimizer.galore_rank", "exceeds the smaller side of every weight matrix");
+    }
+
+    @Test
     void lrRangeTestSuggestsARate() throws IOException {
         Path out = dir.resolve("lr");
         Outcome o = run("lr-find", "--dataset", "gaussian-clusters", "--hidden", "32", "--steps", "60", "--min-lr", "1e-4", "--max-lr", "100",

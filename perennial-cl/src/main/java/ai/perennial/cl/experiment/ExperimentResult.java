@@ -105,6 +105,7 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         compute.put("ms_per_step", k.steps() == 0 ? null : 1000 * k.trainSeconds() / k.steps());
         compute.put("peak_rss_bytes", k.peakRssBytes() < 0 ? null : k.peakRssBytes());
         compute.put("buffer_bytes", k.bufferBytes());
+        compute.put("optimizer_state_bytes", k.optimizerStateBytes());
         compute.put("intra_op_threads", k.intraOpThreads());
         compute.put("time_to_first_step_seconds", k.startup() == null ? null : k.startup().toFirstStepSeconds());
         compute.put("startup", k.startup() == null ? null : k.startup().toJson());

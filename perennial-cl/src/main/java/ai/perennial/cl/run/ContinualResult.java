@@ -31,10 +31,13 @@ public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperience
      * strategy's once-per-experience work (importance estimation, exemplar selection), {@code evalSeconds}
      * the accuracy matrix and continual evaluation. {@code startup} is the process's way to its first training step
      * when that step was this run's (null otherwise, e.g. for a later run in the same process or a resumed run that had
-     * nothing left to train). {@code intraOpThreads}: PyTorch's threads per operation while it trained (0 if it never did).
+     * nothing left to train). {@code bufferBytes} is the strategy's memory (replay buffers, anchors), {@code
+     * optimizerStateBytes} the optimizer's state arrays (moments, low-rank projectors), {@code intraOpThreads} PyTorch's
+     * threads per operation while it trained (0 if it never did).
      */
     public record Compute(long steps, long samples, double trainSeconds, double experienceSeconds, double evalSeconds,
-            double wallSeconds, long peakRssBytes, long bufferBytes, int intraOpThreads, Startup.Timeline startup) {
+            double wallSeconds, long peakRssBytes, long bufferBytes, long optimizerStateBytes, int intraOpThreads,
+            Startup.Timeline startup) {
     }
 
     /**

@@ -253,7 +253,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             eval += probe.seconds();
         }
         ContinualResult.Compute compute = new ContinualResult.Compute(trainer.context().globalStep(), samples, train, experienceSeconds,
-                eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes(), trainer.intraOpThreads(), startup);
+                eval, wallSeconds, ProcessStats.peakRssBytes(), strategy.bufferBytes(), trainer.context().optimizer().stateBytes(),
+                trainer.intraOpThreads(), startup);
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
                 Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),

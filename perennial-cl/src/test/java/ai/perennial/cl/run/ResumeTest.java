@@ -11,6 +11,9 @@ import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Mlp;
+import ai.perennial.core.lowrank.GaLore;
+import ai.perennial.core.lowrank.Plumage;
+import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
@@ -78,12 +81,18 @@ class ResumeTest {
         return build(name, stream);
     }
 
+    static final OptimizerFactory ADAMW = steps -> Optimizers.adamw(Schedule.warmup(5, Schedule.cosine(0.01, steps - 5, 0)), 0.9, 0.999,
+            1e-8, 0.01, Optimizers.ALL);
+
     static ContinualRun build(String name, Scenario stream) {
+        return build(name, stream, ADAMW);
+    }
+
+    static ContinualRun build(String name, Scenario stream, OptimizerFactory optimizer) {
         ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20, 40, 9), 5,
                 "swa:start=4,every=3");
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
-                steps -> Optimizers.adamw(Schedule.warmup(5, Schedule.cosine(0.01, steps - 5, 0)), 0.9, 0.999, 1e-8, 0.01, Optimizers.ALL),
-                strategy(name), options);
+                optimizer, strategy(name), options);
     }
 
     /** Stops a run right after it passes {@code step} (or after experience {@code experience}), keeping its state. */
@@ -101,7 +110,11 @@ class ResumeTest {
     }
 
     static Outcome uninterrupted(String name, Scenario stream) {
-        try (ContinualRun run = build(name, stream)) {
+        return uninterrupted(name, stream, ADAMW);
+    }
+
+    static Outcome uninterrupted(String name, Scenario stream, OptimizerFactory optimizer) {
+        try (ContinualRun run = build(name, stream, optimizer)) {
             ContinualResult r = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, run.exportState());
         }
@@ -113,8 +126,12 @@ class ResumeTest {
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience) {
+        return interrupted(name, stream, step, afterExperience, ADAMW);
+    }
+
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, OptimizerFactory optimizer) {
         Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience), 1);
-        try (ContinualRun run = build(name, stream)) {
+        try (ContinualRun run = build(name, stream, optimizer)) {
             run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
                 @Override
                 public void afterStep(ContinualRun r) {
@@ -137,7 +154,7 @@ class ResumeTest {
             // the first process "crashed" here
         }
         StateDict saved = store.latest(w -> { throw new AssertionError(w); }).state();
-        try (ContinualRun resumed = build(name, stream)) {
+        try (ContinualRun resumed = build(name, stream, optimizer)) {
             resumed.importState(saved);
             ContinualResult r = resumed.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, resumed.exportState());
@@ -236,6 +253,22 @@ class ResumeTest {
             }
             Outcome reference = uninterrupted("er", s);
             assertSame("er (" + s.name() + ") @end of experience 2", reference, interrupted("er", s, -1, 2));
+        }
+    }
+
+    /**
+     * Low-rank optimizers keep a basis (and PLUMAGE its scales) per weight matrix besides the inner recipe's state, and
+     * refresh them every few steps: a run resumed between refreshes ends bit for bit as one that never stopped.
+     */
+    @Test
+    void lowRankOptimizersResumeExactly() {
+        List<OptimizerFactory> optimizers = List.of(steps -> GaLore.wrap(ADAMW.create(steps), 4, 7, 0.25),
+                steps -> Plumage.wrap(ADAMW.create(steps), 4, 7, 11));
+        for (int i = 0; i < optimizers.size(); i++) {
+            Outcome reference = uninterrupted("er", stream, optimizers.get(i));
+            assertThat(reference.result().compute().optimizerStateBytes()).isPositive();
+            long middle = reference.result().endSteps()[0] + 5;
+            assertSame("er with low-rank optimizer " + i + " @step " + middle, reference, interrupted("er", stream, middle, -1, optimizers.get(i)));
         }
     }
 }

@@ -67,11 +67,11 @@ public final class RunReport {
         }
         body.append(PlasticityPanel.html(Map.of(title, List.of(new ObjectMapper().valueToTree(ExperimentResult.plasticity(r))))));
         body.append("<h2>Compute</h2><table><tr><th>steps</th><th>samples</th><th>train s</th><th>per-experience s</th><th>eval s</th><th>wall s</th>")
-                .append("<th>peak RSS MiB</th><th>buffer bytes</th></tr><tr>");
+                .append("<th>peak RSS MiB</th><th>buffer bytes</th><th>optimizer state bytes</th></tr><tr>");
         ContinualResult.Compute c = r.compute();
-        body.append(Svg.f("<td>%d</td><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td><td>%d</td></tr></table>",
+        body.append(Svg.f("<td>%d</td><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td><td>%d</td><td>%d</td></tr></table>",
                 c.steps(), c.samples(), c.trainSeconds(), c.experienceSeconds(), c.evalSeconds(), c.wallSeconds(),
-                c.peakRssBytes() < 0 ? "n/a" : Long.toString(c.peakRssBytes() >> 20), c.bufferBytes()));
+                c.peakRssBytes() < 0 ? "n/a" : Long.toString(c.peakRssBytes() >> 20), c.bufferBytes(), c.optimizerStateBytes()));
         body.append("<h2>Provenance</h2><pre>").append(Svg.esc(provenanceJson)).append("</pre>");
         Html.write(file, Html.page(title, body.toString()));
     }

@@ -157,6 +157,12 @@ public final class Engines {
         }
     }
 
+    /** Copies {@code source} (same shape) into {@code target}'s own storage, exactly and without recording gradients. */
+    public static void overwrite(NDArray target, NDArray source) {
+        JniUtils.setGradMode(false);
+        target.set(new NDIndex("..."), source);
+    }
+
     /**
      * {@code x · c} for use in a loss. DJL's {@code mul(Number)} turns {@code c} into a tensor over a Java buffer and
      * releases the buffer when the call returns, but autograd keeps that tensor for the backward pass, which then

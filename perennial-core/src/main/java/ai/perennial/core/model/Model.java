@@ -42,8 +42,17 @@ public interface Model {
     record Context(NDManager manager, Shape inputShape, int outputs, int heads, long seed) {
     }
 
-    /** All trainable parameters, in a fixed order. */
+    /** All trainable parameters, in a fixed order: what optimizers update and regularizers read. */
     List<Parameter> parameters();
+
+    /**
+     * Weights the forward pass reads that no optimizer updates and that record no gradients, in a fixed order: the frozen
+     * base under low-rank adapters ({@code training.lora}). Not in {@link #parameters()}, so optimizers allocate no state
+     * for them; checkpoints and weight hashes carry them. Empty for models that train every weight.
+     */
+    default List<Parameter> frozen() {
+        return List.of();
+    }
 
     /**
      * Non-trainable state the forward pass reads — batch normalization's running means and variances — in a fixed

@@ -51,10 +51,11 @@ public final class Parameters {
         }
     }
 
-    /** {@link #sha256} over a model's parameters and then its buffers (batch-norm statistics): its whole state. */
+    /** {@link #sha256} over a model's parameters, its buffers (batch-norm statistics) and frozen weights: its whole state. */
     public static String sha256(Model model) {
         List<Parameter> all = new ArrayList<>(model.parameters());
         all.addAll(model.buffers());
+        all.addAll(model.frozen());
         return sha256(all);
     }
 

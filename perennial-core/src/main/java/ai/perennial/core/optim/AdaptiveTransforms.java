@@ -21,11 +21,11 @@ public final class AdaptiveTransforms {
             .nonNegative();
 
     @Registered
-    public static final Component<GradientTransform, GradientTransform> CLIP = Component.of(Optimizers.WRAPPER, "clip")
+    public static final Component<Optimizers.Wrapping, GradientTransform> CLIP = Component.of(Optimizers.WRAPPER, "clip")
             .summary("global-norm gradient clipping before the recipe (torch.nn.utils.clip_grad_norm_)")
             .params(CLIP_NORM)
             .order(10)
-            .factory((v, inner) -> v.get(CLIP_NORM) > 0 ? Transforms.chain(clipByGlobalNorm(v.get(CLIP_NORM)), inner) : inner);
+            .factory((v, w) -> v.get(CLIP_NORM) > 0 ? Transforms.chain(clipByGlobalNorm(v.get(CLIP_NORM)), w.inner()) : w.inner());
 
     private AdaptiveTransforms() {
     }

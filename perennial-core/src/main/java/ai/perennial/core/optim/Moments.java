@@ -15,8 +15,8 @@ final class Moments {
     /** A state holding zero moments for {@code params} plus the named extra buffers. */
     static TransformState init(List<Parameter> params, String... extra) {
         TransformState s = new TransformState();
-        s.addZerosLike("mu", params);
-        s.addZerosLike("nu", params);
+        s.addZerosLike("mu", params, TransformState.OnBasisChange.ROTATE);
+        s.addZerosLike("nu", params, TransformState.OnBasisChange.ROTATE_SQUARED);
         for (String name : extra) {
             s.addZerosLike(name, params);
         }

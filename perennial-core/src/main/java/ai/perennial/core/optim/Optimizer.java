@@ -48,6 +48,20 @@ public final class Optimizer {
         state.resetEntries(param, params.get(param).array().getShape(), where);
     }
 
+    /** Bytes of the optimizer's state arrays (moments, traces, projectors), reported in every run's compute record. */
+    public long stateBytes() {
+        return state.bytes();
+    }
+
+    /**
+     * Forgets what the optimizer accumulated for the smallest-magnitude {@code fraction} of parameter {@code param}'s
+     * entries (1: all of them), in every buffer shaped like the parameter; step counters stay (see
+     * {@link TransformState#prune}).
+     */
+    public void pruneState(int param, double fraction) {
+        state.prune(param, params.get(param).array().getShape(), fraction);
+    }
+
     /** Number of updates applied so far. */
     public long steps() {
         return state.count();

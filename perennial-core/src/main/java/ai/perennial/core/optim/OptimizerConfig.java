@@ -6,6 +6,7 @@ import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.registry.Values;
+import ai.perennial.core.run.Seeds;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.schedule.ScheduleSpec;
 import java.util.ArrayList;
@@ -32,10 +33,10 @@ public final class OptimizerConfig {
 
     private final Chosen<Optimizers.Context, GradientTransform> recipe;
     private final Values shared;
-    private final List<Chosen<GradientTransform, GradientTransform>> wrappers;
+    private final List<Chosen<Optimizers.Wrapping, GradientTransform>> wrappers;
 
     private OptimizerConfig(Chosen<Optimizers.Context, GradientTransform> recipe, Values shared,
-            List<Chosen<GradientTransform, GradientTransform>> wrappers) {
+            List<Chosen<Optimizers.Wrapping, GradientTransform>> wrappers) {
         this.recipe = recipe;
         this.shared = shared;
         this.wrappers = List.copyOf(wrappers);
@@ -44,7 +45,7 @@ public final class OptimizerConfig {
     /** The keys every section takes besides the recipe's own: shared ones and the wrappers'. */
     public static List<Param<?>> sharedParams(Registry registry) {
         List<Param<?>> out = new ArrayList<>(SHARED);
-        for (Component<GradientTransform, GradientTransform> w : registry.all(Optimizers.WRAPPER)) {
+        for (Component<Optimizers.Wrapping, GradientTransform> w : registry.all(Optimizers.WRAPPER)) {
             out.addAll(w.params());
         }
         return out;
@@ -70,8 +71,8 @@ public final class OptimizerConfig {
             }
         }
         Values shared = Values.resolve(SHARED, take(own, SHARED), path, "every optimizer");
-        List<Chosen<GradientTransform, GradientTransform>> wrappers = new ArrayList<>();
-        for (Component<GradientTransform, GradientTransform> w : registry.all(Optimizers.WRAPPER)) {
+        List<Chosen<Optimizers.Wrapping, GradientTransform>> wrappers = new ArrayList<>();
+        for (Component<Optimizers.Wrapping, GradientTransform> w : registry.all(Optimizers.WRAPPER)) {
             wrappers.add(new Chosen<>(w, w.resolve(take(own, w.params()), path), path));
         }
         ScheduleSpec.parse(shared.get(SCHEDULE), shared.get(LR), 1000); // a bad piece fails here, before any training
@@ -117,8 +118,8 @@ public final class OptimizerConfig {
     /** The recipe with an explicit schedule (e.g. the LR range test's sweep), inside its wrappers. */
     public GradientTransform build(Schedule learningRate, long seed) {
         GradientTransform t = recipe.build(new Optimizers.Context(learningRate, seed));
-        for (Chosen<GradientTransform, GradientTransform> w : wrappers) {
-            t = w.build(t);
+        for (Chosen<Optimizers.Wrapping, GradientTransform> w : wrappers) {
+            t = w.build(new Optimizers.Wrapping(t, Seeds.derive(seed, w.name())));
         }
         return t;
     }
@@ -129,7 +130,7 @@ public final class OptimizerConfig {
         out.put("name", name());
         out.putAll(shared.asMap());
         out.putAll(recipe.values().asMap());
-        for (Chosen<GradientTransform, GradientTransform> w : wrappers) {
+        for (Chosen<Optimizers.Wrapping, GradientTransform> w : wrappers) {
             out.putAll(w.values().asMap());
         }
         return out;

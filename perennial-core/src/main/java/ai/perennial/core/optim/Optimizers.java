@@ -25,8 +25,12 @@ public final class Optimizers {
             "optimizer recipes: chains of gradient transforms with explicit state");
 
     /** A wrapper sees the whole recipe (and all parameters at once); each is off until its key is set. */
-    public static final Kind<GradientTransform, GradientTransform> WRAPPER = Kind.of("optimizer-wrapper", "optimizer-wrappers",
+    public static final Kind<Wrapping, GradientTransform> WRAPPER = Kind.of("optimizer-wrapper", "optimizer-wrappers",
             "wrappers around any optimizer recipe, switched on by their key in the optimizer section");
+
+    /** What a wrapper gets besides its parameters: the transform it wraps and a seed for its own randomness. */
+    public record Wrapping(GradientTransform inner, long seed) {
+    }
 
     /** What a recipe gets besides its parameters: the learning-rate schedule and a seed for its noise. */
     public record Context(Schedule lr, long seed) {

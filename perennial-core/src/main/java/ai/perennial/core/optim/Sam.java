@@ -21,12 +21,12 @@ public final class Sam {
     private static final Param<Double> RHO = Param.number("sam_rho", 0.0, "SAM radius ρ (0.05 is usual; 0 = off)").nonNegative();
 
     @Registered
-    public static final Component<GradientTransform, GradientTransform> SAM = Component.of(Optimizers.WRAPPER, "sam")
+    public static final Component<Optimizers.Wrapping, GradientTransform> SAM = Component.of(Optimizers.WRAPPER, "sam")
             .summary("sharpness-aware minimization around any recipe: the gradient at the worst point within radius ρ")
             .source("Foret et al. 2021")
             .params(RHO)
             .order(20)
-            .factory((v, inner) -> v.get(RHO) > 0 ? wrap(v.get(RHO), inner) : inner);
+            .factory((v, w) -> v.get(RHO) > 0 ? wrap(v.get(RHO), w.inner()) : w.inner());
 
     private Sam() {
     }

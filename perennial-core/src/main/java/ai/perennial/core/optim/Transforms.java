@@ -65,6 +65,34 @@ public final class Transforms {
     }
 
     /**
+     * {@code u = f(t) * g}, with {@code t} the number of updates so far: at the end of a chain whose updates are
+     * proportional to the learning rate (SGD, Adam and their kin), the same as multiplying the learning rate by {@code f}
+     * (optax's {@code scale_by_schedule}).
+     */
+    public static GradientTransform scaleBySchedule(Schedule factor) {
+        return new GradientTransform() {
+            @Override
+            public TransformState init(List<Parameter> params) {
+                return new TransformState();
+            }
+
+            @Override
+            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
+                float scale = (float) factor.at(state.count());
+                state.increment();
+                if (scale == 1f) {
+                    return grads;
+                }
+                List<NDArray> out = new ArrayList<>(grads.size());
+                for (NDArray g : grads) {
+                    out.add(g.mul(scale));
+                }
+                return out;
+            }
+        };
+    }
+
+    /**
      * Heavy-ball momentum in PyTorch's form: {@code b = mu*b + g}; the update is {@code b}, or
      * {@code g + mu*b} with Nesterov.
      */
@@ -74,7 +102,7 @@ public final class Transforms {
             @Override
             public TransformState init(List<Parameter> params) {
                 TransformState s = new TransformState();
-                s.addZerosLike("trace", params);
+                s.addZerosLike("trace", params, TransformState.OnBasisChange.ROTATE);
                 return s;
             }
 

@@ -316,6 +316,23 @@ public interface Schedule {
         return boundaries.length == 0 ? perExperience : join(parts, boundaries);
     }
 
+    /**
+     * ReLoRA's jagged schedule (Lialin et al. 2023): {@code base} times a re-warm factor that drops to 0 at every
+     * restart (steps {@code period}, 2·{@code period}, ...) and climbs back linearly over {@code rewarm} steps:
+     * {@code base(t) · min(1, (t mod period) / rewarm)} for {@code t >= period}, {@code base(t)} before the first restart.
+     * {@code rewarm} 0 leaves {@code base} as it is.
+     */
+    static Schedule jagged(Schedule base, long period, long rewarm) {
+        requireSteps(period);
+        if (rewarm < 0 || rewarm > period) {
+            throw new IllegalArgumentException("the re-warm after a restart takes 0 to " + period + " steps, got " + rewarm);
+        }
+        if (rewarm == 0) {
+            return base;
+        }
+        return t -> t < period ? base.at(t) : base.at(t) * Math.min(1.0, (t % period) / (double) rewarm);
+    }
+
     private static void requireSteps(long steps) {
         if (steps <= 0) {
             throw new IllegalArgumentException("schedule length must be positive, got " + steps);

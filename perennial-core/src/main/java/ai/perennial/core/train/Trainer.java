@@ -335,7 +335,7 @@ public final class Trainer {
 
     /**
      * Everything that decides the rest of training: parameters ({@code model.NAME}), buffers such as batch-norm
-     * statistics ({@code model_buffer.NAME}), optimizer state, every hook's state ({@code hooks.I.}) and the position in
+     * statistics ({@code model_buffer.NAME}), frozen weights ({@code model_frozen.NAME}), optimizer state, every hook's state ({@code hooks.I.}) and the position in
      * the current experience ({@code trainer.}). Read-only: exporting never changes what happens next. Fails, naming the
      * hook, when a hook cannot export its state.
      */
@@ -346,6 +346,9 @@ public final class Trainer {
         }
         for (Parameter b : model.buffers()) {
             out.putArray("model_buffer." + b.name(), b.array());
+        }
+        for (Parameter f : model.frozen()) {
+            out.putArray("model_frozen." + f.name(), f.array());
         }
         out.putAll("optimizer.", optimizer.exportState());
         for (int i = 0; i < hooks.size(); i++) {
@@ -387,6 +390,9 @@ public final class Trainer {
         }
         for (Parameter b : model.buffers()) {
             state.copyInto("model_buffer." + b.name(), b.array());
+        }
+        for (Parameter f : model.frozen()) {
+            state.copyInto("model_frozen." + f.name(), f.array());
         }
         optimizer.importState(state.child("optimizer."));
         position.reset();

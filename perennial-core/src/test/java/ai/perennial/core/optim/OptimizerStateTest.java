@@ -35,7 +35,10 @@ class OptimizerStateTest {
                 () -> Optimizers.adamL2(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.1),
                 // the injected noise too: it depends only on the seed and the step
                 () -> NoisyTransforms.sgld(Schedule.constant(0.01), 1.0, 7),
-                () -> NoisyTransforms.upgd(Schedule.constant(0.01), 0.9, 0.1, 0.01, 7));
+                () -> NoisyTransforms.upgd(Schedule.constant(0.01), 0.9, 0.1, 0.01, 7),
+                // low-rank projections: the basis (and PLUMAGE's scales) refreshed every 2 steps, also after the resume
+                () -> ai.perennial.core.lowrank.GaLore.wrap(Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), 1, 2, 0.25),
+                () -> ai.perennial.core.lowrank.Plumage.wrap(Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), 1, 2, 7));
         for (Supplier<GradientTransform> recipe : recipes) {
             try (NDManager m = NDManager.newBaseManager()) {
                 List<Parameter> a = params(m);

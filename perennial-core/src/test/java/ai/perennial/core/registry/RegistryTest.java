@@ -116,7 +116,8 @@ class RegistryTest {
                 "gaussian-clusters", "idx", "image-folder", "linear-teacher", "numpy");
         assertThat(r.names(Model.KIND)).containsExactly("cnn", "mlp", "resnet18");
         assertThat(r.names(Optimizers.KIND)).hasSize(15).contains("adamw", "sgld", "upgd", "adafactor");
-        assertThat(r.names(Optimizers.WRAPPER)).containsExactly("clip", "sam"); // by order: clipping is applied inside SAM
+        // by order: the low-rank projections are innermost (they see clipped gradients), clipping is applied inside SAM
+        assertThat(r.names(Optimizers.WRAPPER)).containsExactly("galore", "plumage", "clip", "sam");
         assertThat(r.names(Schedule.KIND)).hasSize(12).contains("wsd", "refined");
         Set<String> shared = new java.util.HashSet<>();
         OptimizerConfig.sharedParams(r).forEach(p -> shared.add(p.name()));

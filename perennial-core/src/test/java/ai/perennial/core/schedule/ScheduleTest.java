@@ -18,6 +18,25 @@ class ScheduleTest {
     }
 
     @Test
+    void jaggedReWarmsFromZeroAfterEveryRestart() {
+        Schedule base = Schedule.linear(1.0, 0.0, 100);
+        Schedule j = Schedule.jagged(base, 10, 4);
+        for (int t = 0; t < 10; t++) {
+            assertThat(j.at(t)).as("before the first restart, step %d", t).isEqualTo(base.at(t));
+        }
+        assertThat(j.at(10)).isEqualTo(0.0);
+        assertThat(j.at(11)).isCloseTo(0.89 * 0.25, offset(1e-12));
+        assertThat(j.at(13)).isCloseTo(0.87 * 0.75, offset(1e-12));
+        assertThat(j.at(14)).isEqualTo(base.at(14));
+        assertThat(j.at(19)).isEqualTo(base.at(19));
+        assertThat(j.at(20)).isEqualTo(0.0);
+        assertThat(j.at(22)).isCloseTo(0.78 * 0.5, offset(1e-12));
+        assertThat(Schedule.jagged(base, 10, 0).at(10)).isEqualTo(base.at(10));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Schedule.jagged(base, 10, 11))
+                .hasMessageContaining("re-warm after a restart takes 0 to 10 steps");
+    }
+
+    @Test
     void cosineKeyPoints() {
         Schedule c = Schedule.cosine(1.0, 100, 0.1);
         assertThat(c.at(0)).isCloseTo(1.0, offset(1e-12));
