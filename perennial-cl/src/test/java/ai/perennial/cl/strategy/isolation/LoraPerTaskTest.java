@@ -226,6 +226,15 @@ class LoraPerTaskTest {
                 .set("strategy.inference", "vote").build()).hasMessageStartingWith("strategy.inference: must be one of task, mean, sum");
     }
 
+    @Test
+    void adaptersThatCannotBeLowRankAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> experiment(LoraPerTask.LORA_PER_TASK.name()).set("training.lora.rank", 40).build().run())
+                .isInstanceOf(PerennialException.class)
+                .hasMessageStartingWith("training.lora.rank: 40 is not below the size of layer layer0.weight (400 × 32)");
+        assertThatThrownBy(() -> experiment(Naive.NAIVE.name()).model(Mlp.MLP.name(), Map.of("hidden", List.of())).set("training.lora.rank", 2)
+                .build().run()).hasMessageStartingWith("training.lora.layers: mlp 32-10 has no hidden layer to adapt; set layers: all");
+    }
+
     private static Experiment.Builder experiment(String strategy) {
         return Experiment.builder().dataset(Synthetic.GAUSSIAN_CLUSTERS.name(), Map.of()).strategy(strategy, Map.of());
     }
