@@ -21,14 +21,15 @@ run() {
     "${perennial[@]}" run "$preset" --set seed="$s" --set evaluation.every_steps=0 "$@" --out "$out/$name/seed-$s" --force >/dev/null
   done
 }
+# task ids at test time only in the task-incremental split; the other streams read out with the adapters merged
 run split-task-il/naive split-fmnist-task-il
-run split-task-il/lora-per-task split-fmnist-task-il "${lora[@]}"
+run split-task-il/lora-per-task split-fmnist-task-il "${lora[@]}" --set strategy.inference=task
 run split-class-il/naive split-fmnist-class-il
 run split-class-il/lora-per-task-mean split-fmnist-class-il "${lora[@]}" --set strategy.inference=mean
 run split-class-il/lora-per-task-sum split-fmnist-class-il "${lora[@]}" --set strategy.inference=sum
 run permuted/naive permuted-fmnist
-run permuted/lora-per-task permuted-fmnist "${lora[@]}"
 run permuted/lora-per-task-mean permuted-fmnist "${lora[@]}" --set strategy.inference=mean
+run permuted/lora-per-task-sum permuted-fmnist "${lora[@]}" --set strategy.inference=sum
 python3 - "$out" <<'PY'
 import json, pathlib, statistics, sys
 root = pathlib.Path(sys.argv[1])

@@ -1,7 +1,9 @@
 package ai.perennial.cl.strategy.isolation;
 
+import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.data.Dataset;
 import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.lowrank.LoraModel;
 import ai.perennial.core.model.Model;
@@ -12,6 +14,7 @@ import ai.perennial.core.registry.Registered;
 import ai.perennial.core.state.Rng;
 import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.TrainingContext;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,9 +25,10 @@ import java.util.TreeMap;
  * at its end everything the task trained (its adapters, and the output heads when they are trained in full) is kept as
  * that task's. A task seen again continues from what it kept.
  *
- * <p>At test time {@code inference} decides what a sample is read out with: {@code task}, the adapters and heads its task
- * id names (task-incremental: no task can change another's predictions); {@code mean} or {@code sum}, every task's update
- * s·BₜAₜ averaged or summed into the base (no task id needed; class-incremental), with the heads as trained last.
+ * <p>At test time {@code inference} decides what a sample is read out with: {@code mean} or {@code sum}, every task's
+ * update s·BₜAₜ averaged or summed into the base (no task id needed: any stream), with the heads as trained last; or
+ * {@code task}, the adapters and heads its task id names (task-incremental streams, whose samples carry their task id: no
+ * task can change another's predictions).
  * Batch normalization's running statistics, where a model has them, are shared and keep moving.
  */
 public final class LoraPerTask implements Strategy {
@@ -32,9 +36,9 @@ public final class LoraPerTask implements Strategy {
     static final String MEAN = "mean";
     static final String SUM = "sum";
 
-    private static final Param<String> INFERENCE = Param.choice("inference", TASK,
-            "test-time read-out: task (the adapter of the sample's task id), or every task's adapter merged into the base by "
-                    + "mean or sum (no task id)", TASK, MEAN, SUM);
+    private static final Param<String> INFERENCE = Param.choice("inference", MEAN,
+            "test-time read-out: every task's adapter merged into the base by mean or sum (no task id), or task: the adapter of "
+                    + "each sample's task id (task-incremental streams only)", MEAN, SUM, TASK);
 
     @Registered
     public static final Component<Long, Strategy> LORA_PER_TASK = Component.of(KIND, "lora-per-task")
@@ -62,6 +66,23 @@ public final class LoraPerTask implements Strategy {
     @Override
     public String name() {
         return LORA_PER_TASK.name();
+    }
+
+    /** Reading out by task id needs samples that carry their experience's task id: refused before training when they do not. */
+    @Override
+    public void beforeExperience(List<Experience> stream, int index) {
+        if (!routesByTask()) {
+            return;
+        }
+        for (Experience e : stream) {
+            for (Dataset d : List.of(e.train(), e.test())) {
+                if (d.size() > 0 && d.task(0) != e.taskId()) {
+                    throw new PerennialException("strategy.inference: " + TASK + " reads each test sample's task id, but the samples of "
+                            + "experience " + (e.index() + 1) + " (task " + e.taskId() + ") say task " + d.task(0) + " (a class- or "
+                            + "domain-incremental stream); use inference: " + MEAN + " or " + SUM + ", or a task-incremental stream");
+                }
+            }
+        }
     }
 
     static LoraModel adapted(Model model) {

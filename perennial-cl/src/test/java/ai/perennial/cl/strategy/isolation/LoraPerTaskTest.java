@@ -122,6 +122,42 @@ class LoraPerTaskTest {
         }
     }
 
+    /** The kept adapters, the draws for A and the task in training survive a checkpoint taken inside an experience. */
+    @Test
+    void aTaskRoutedRunResumesBitForBit() {
+        StateDict reference;
+        double[][] matrix;
+        try (ContinualRun run = run(taskIncremental, new LoraPerTask(LoraPerTask.TASK, 3), lora(Map.of("rank", 4)))) {
+            matrix = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE).accuracyMatrix();
+            reference = run.exportState();
+        }
+        StateDict[] saved = new StateDict[1];
+        try (ContinualRun run = run(taskIncremental, new LoraPerTask(LoraPerTask.TASK, 3), lora(Map.of("rank", 4)))) {
+            try {
+                run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
+                    @Override
+                    public void afterStep(ContinualRun r) {
+                        if (r.globalStep() == 40) { // inside the second experience (26 steps each)
+                            saved[0] = r.exportState();
+                            throw new IllegalStateException("stop");
+                        }
+                    }
+                });
+            } catch (IllegalStateException expected) {
+                // the first process ends here
+            }
+        }
+        try (ContinualRun run = run(taskIncremental, new LoraPerTask(LoraPerTask.TASK, 3), lora(Map.of("rank", 4)))) {
+            run.importState(saved[0]);
+            assertThat(run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE).accuracyMatrix()).isEqualTo(matrix);
+            StateDict resumed = run.exportState();
+            for (String key : reference.tensors().keySet()) {
+                assertThat(resumed.tensors().get(key)).as(key).isEqualTo(reference.tensors().get(key));
+            }
+            assertThat(resumed.tensors().keySet()).contains("hooks.0.task.0.0", "hooks.0.task.1.0", "model_frozen.layer0.weight");
+        }
+    }
+
     @Test
     void mergedReadOutsAddTheAveragedOrSummedUpdatesToTheBase() {
         for (String inference : List.of(LoraPerTask.MEAN, LoraPerTask.SUM)) {
@@ -223,7 +259,10 @@ class LoraPerTaskTest {
         assertThatThrownBy(() -> experiment(LoraPerTask.LORA_PER_TASK.name()).set("training.lora", "rank=4,alpha=x").build())
                 .hasMessageStartingWith("training.lora.alpha: expected a number");
         assertThatThrownBy(() -> experiment(LoraPerTask.LORA_PER_TASK.name()).set("training.lora.rank", 4)
-                .set("strategy.inference", "vote").build()).hasMessageStartingWith("strategy.inference: must be one of task, mean, sum");
+                .set("strategy.inference", "vote").build()).hasMessageStartingWith("strategy.inference: must be one of mean, sum, task");
+        assertThatThrownBy(() -> experiment(LoraPerTask.LORA_PER_TASK.name()).set("training.lora.rank", 4).set("strategy.inference", "task")
+                .build().run()).hasMessageStartingWith("strategy.inference: task reads each test sample's task id, but the samples of "
+                        + "experience 2 (task 1) say task 0 (a class- or domain-incremental stream); use inference: mean or sum");
     }
 
     @Test
