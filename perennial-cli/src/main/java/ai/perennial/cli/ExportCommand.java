@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.lowrank.Lora;
+import ai.perennial.core.lowrank.LoraModel;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.state.Checkpoints;
 import ai.perennial.core.state.StateDict;
@@ -33,6 +35,21 @@ public final class ExportCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--out", required = true, description = "The weights file, NAME.safetensors; the spec goes to NAME.json")
     Path out;
 
+    private static final String FROZEN = "model_frozen.";
+
+    /** The adapters a run trained, from the resolved config its checkpoint's manifest records. */
+    @SuppressWarnings("unchecked")
+    private Lora adapters(Map<String, Object> manifest) {
+        Object config = manifest.get("config");
+        Object training = config instanceof Map<?, ?> c ? c.get("training") : null;
+        Object settings = training instanceof Map<?, ?> t ? t.get(Lora.SETTINGS.name()) : null;
+        if (!(settings instanceof Map<?, ?>)) {
+            throw new PerennialException("export " + dir + ": the checkpoint has frozen weights but records no training.lora settings to fold"
+                    + " its adapters with");
+        }
+        return Lora.of((Map<String, Object>) settings);
+    }
+
     @Override
     public Integer call() throws IOException {
         String file = out.getFileName().toString();
@@ -52,7 +69,8 @@ public final class ExportCommand implements Callable<Integer>, UsesEngine {
         StateDict state = saved.state();
         // buffers (batch-norm statistics) are written after the parameters, under their own names
         List<String> bufferNames = model.get("buffers") instanceof List<?> b ? b.stream().map(String::valueOf).toList() : List.of();
-        List<String> tensorNames = new java.util.ArrayList<>(names.stream().map(String::valueOf).toList());
+        List<String> parameterNames = new java.util.ArrayList<>(names.stream().map(String::valueOf).toList());
+        List<String> tensorNames = new java.util.ArrayList<>(parameterNames);
         tensorNames.addAll(bufferNames);
         float[][] values = new float[tensorNames.size()][];
         long[][] shapes = new long[tensorNames.size()][];
@@ -62,13 +80,42 @@ public final class ExportCommand implements Callable<Integer>, UsesEngine {
             values[t] = (float[]) tensor.data();
             shapes[t] = tensor.shape();
         }
+        List<String> frozen = state.tensors().keySet().stream().filter(k -> k.startsWith(FROZEN)).map(k -> k.substring(FROZEN.length()))
+                .toList();
+        if (!frozen.isEmpty()) { // low-rank adapters: the base model's weights are the frozen ones with the adapters folded in
+            Map<String, float[]> byName = new LinkedHashMap<>();
+            Map<String, long[]> shapeOf = new LinkedHashMap<>();
+            for (int t = 0; t < tensorNames.size(); t++) {
+                byName.put(tensorNames.get(t), values[t]);
+                shapeOf.put(tensorNames.get(t), shapes[t]);
+            }
+            Lora lora = adapters(saved.manifest());
+            for (String name : frozen) {
+                StateDict.Tensor w0 = state.tensor(FROZEN + name);
+                String a = LoraModel.factorA(name);
+                String b = LoraModel.factorB(name);
+                boolean adapted = byName.containsKey(a) && byName.containsKey(b);
+                byName.put(name, adapted ? lora.fold((float[]) w0.data(), byName.get(a), byName.get(b)) : (float[]) w0.data());
+                shapeOf.put(name, w0.shape());
+                if (adapted) {
+                    byName.remove(a);
+                    byName.remove(b);
+                    parameterNames.remove(a);
+                    parameterNames.remove(b);
+                }
+                parameterNames.add(name);
+            }
+            tensorNames = new java.util.ArrayList<>(byName.keySet());
+            values = tensorNames.stream().map(byName::get).toArray(float[][]::new);
+            shapes = tensorNames.stream().map(shapeOf::get).toArray(long[][]::new);
+        }
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("format", 1);
         spec.put("weights", out.getFileName().toString());
         spec.put("model", model.get("spec"));
         spec.put("outputs", model.get("outputs"));
         spec.put("heads", model.get("heads"));
-        spec.put("parameters", names);
+        spec.put("parameters", parameterNames);
         spec.put("buffers", bufferNames);
         spec.put("inputs", saved.manifest().get("inputs"));
         spec.put("from", saved.dir().toString());

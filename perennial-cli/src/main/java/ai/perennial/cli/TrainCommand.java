@@ -6,9 +6,12 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.lowrank.Lora;
+import ai.perennial.core.lowrank.LoraModel;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
+import ai.perennial.core.optim.GradientTransform;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
@@ -235,14 +238,19 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
         String prune = config.training().get(ExperimentConfig.PRUNE);
         Pruning pruning = prune == null ? null : Pruning.parse(prune);
         String optimizer = setup.optimizer().name();
+        Lora lora = Lora.of(config.training().get(Lora.SETTINGS));
 
         try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop)) {
-            Model net = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
+            Model built = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
                     Seeds.derive(runSeed, "init")));
+            Model net = lora == null ? built : lora.wrap(built, Seeds.derive(runSeed, "lora-init"));
             long totalSteps = Trainer.stepsFor(data.train().size(), options);
-            Optimizer opt = new Optimizer(optimizer, setup.optimizer().build(totalSteps, Seeds.derive(runSeed, "optimizer-noise")),
-                    net.parameters());
+            GradientTransform recipe = setup.optimizer().build(totalSteps, Seeds.derive(runSeed, "optimizer-noise"));
+            Optimizer opt = new Optimizer(optimizer, lora == null ? recipe : lora.optimizer(recipe), net.parameters());
             List<TrainingHook> hooks = new ArrayList<>();
+            if (lora != null) {
+                hooks.add(lora.training((LoraModel) net, Seeds.derive(runSeed, "lora-restarts")));
+            }
             if (pruning != null) {
                 hooks.add(pruning); // first: the average and the gradient log see the pruned weights
             }
@@ -276,9 +284,10 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
                 trainedBefore = !trainer.insideExperience();
                 System.err.println("resuming from " + saved.dir() + " (step " + saved.step() + ")");
             }
-            System.err.printf("training %s (%,d parameters) on %s: %,d samples, %d steps, %s lr %g%n",
-                    net.describe(), net.parameterCount(), data.train().name(), data.train().size(), totalSteps, optimizer,
-                    setup.optimizer().lr());
+            long frozen = net.frozen().stream().mapToLong(p -> p.array().getShape().size()).sum();
+            System.err.printf("training %s (%,d parameters%s) on %s: %,d samples, %d steps, %s lr %g%n",
+                    net.describe(), net.parameterCount(), frozen == 0 ? "" : String.format(" trained, %,d frozen", frozen), data.train().name(),
+                    data.train().size(), totalSteps, optimizer, setup.optimizer().lr());
             long start = System.nanoTime();
             TrainStats stats;
             try {
@@ -332,6 +341,10 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             result.put("optimizer_state_bytes", opt.stateBytes());
             result.put("model", net.describe());
             result.put("parameters", net.parameterCount());
+            result.put("frozen_parameters", frozen);
+            if (lora != null) {
+                result.put(Lora.LORA.name(), lora.describe());
+            }
             result.put("weights_sha256", Parameters.sha256(net));
             result.put("loss_curve", losses(trainer));
             result.put("checkpoint", last.toString());

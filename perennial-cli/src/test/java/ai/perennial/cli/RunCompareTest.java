@@ -77,9 +77,12 @@ class RunCompareTest {
             // a strategy that works only with task ids (PackNet) runs on the task-incremental split of the same data
             boolean taskIncremental = registry.get(ai.perennial.cl.strategy.Strategy.KIND, strategy, "strategy").requires().stream()
                     .anyMatch(need -> need.equals(java.util.Set.of(ai.perennial.cl.scenario.Scenario.TASK_INCREMENTAL)));
+            // a strategy that isolates tasks in low-rank adapters runs with them
+            boolean adapters = registry.get(ai.perennial.cl.strategy.Strategy.KIND, strategy, "strategy").requires().stream()
+                    .anyMatch(need -> need.contains(ai.perennial.core.lowrank.Lora.ADAPTERS));
             CliTest.Outcome o = CliTest.run("run", config().toString(), "--set", "strategy.name=" + strategy,
                     "--set", "evaluation.every_steps=0", "--set", "training.epochs=1", "--set", "scenario.task_incremental=" + taskIncremental,
-                    "--out", out.toString());
+                    "--set", adapters ? "training.lora.rank=8" : "training.epochs=1", "--out", out.toString());
             assertThat(o.code()).as(strategy + ": " + o.err()).isZero();
             JsonNode r = new ObjectMapper().readTree(out.resolve("result.json").toFile());
             assertThat(r.get("strategy").asText()).isEqualTo(strategy);

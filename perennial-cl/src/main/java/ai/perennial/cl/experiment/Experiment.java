@@ -9,6 +9,7 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.registry.Compatibility;
@@ -251,7 +252,8 @@ public final class Experiment {
                         e.get(ExperimentConfig.PROBE_SIZE), e.get(ExperimentConfig.DIAGNOSTICS_EVERY)),
                 seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.AUGMENT),
                 config.training().get(ExperimentConfig.LOSS), e.get(ExperimentConfig.SCORE),
-                config.training().get(ExperimentConfig.MAX_STEPS) == 0 ? -1 : config.training().get(ExperimentConfig.MAX_STEPS));
+                config.training().get(ExperimentConfig.MAX_STEPS) == 0 ? -1 : config.training().get(ExperimentConfig.MAX_STEPS),
+                Lora.of(config.training().get(Lora.SETTINGS)));
         return new ContinualRun(stream, m, o, s, options);
     }
 

@@ -9,6 +9,7 @@ import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.sparsity.Pruning;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.FashionMnist;
+import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.optim.OptimizerConfig;
@@ -39,7 +40,7 @@ import java.util.Map;
  * scenario:   {name: split, ...}
  * model:      {name: mlp, ...}
  * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
- * training:   {epochs, batch_size, average, augment, stop_after, max_steps, loss}
+ * training:   {epochs, batch_size, average, augment, stop_after, max_steps, loss, lora: {rank, alpha, ...}}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
  * </pre>
@@ -73,8 +74,9 @@ public final class ExperimentConfig {
                     + " for class labels, " + Losses.MSE.name() + " for numeric targets",
             raw -> checkSpec(raw, Losses.KIND, "loss"));
     /** The train command's training section (a single training run can also be pruned). */
-    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS);
-    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER, MAX_STEPS, LOSS);
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS, Lora.SETTINGS);
+    static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER, MAX_STEPS, LOSS,
+            Lora.SETTINGS);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();
@@ -173,12 +175,30 @@ public final class ExperimentConfig {
             throw new PerennialException("training.epochs: scenario " + scenario.name() + " is single-pass; must be 1, got "
                     + training.get(EPOCHS));
         }
+        checkAdapters(Lora.of(training.get(Lora.SETTINGS)), strategy);
         ExperimentConfig config = new ExperimentConfig(name, seed, dataset, scenario, model, optimizer, strategy, training, evaluation,
                 checkpoint, custom);
         if (custom.isEmpty()) { // a program's own parts describe themselves only once built; Experiment.open checks them all
             Compatibility.check(config.parts());
         }
         return config;
+    }
+
+    /** Strategies that cannot work on a model whose base is frozen under adapters, or whose base must not move. */
+    private static void checkAdapters(Lora lora, Strategies.Choice strategy) {
+        if (lora == null || strategy == null) {
+            return;
+        }
+        for (Chosen<Long, ?> member : strategy.members()) {
+            if (member.component().requires().stream().anyMatch(need -> need.contains(Model.HIDDEN_UNITS))) {
+                throw new PerennialException("training.lora: strategy " + member.name() + " works on the model's hidden units, which LoRA"
+                        + " freezes; drop training.lora or choose another strategy");
+            }
+            if (lora.restarts() && member.component().hasTag(ai.perennial.cl.strategy.Strategy.FROZEN_BASE)) {
+                throw new PerennialException("training.lora.restart_every: strategy " + member.name() + " keeps the adapted base frozen,"
+                        + " and a ReLoRA restart would merge one task's adapter into every task's base; set it to 0");
+            }
+        }
     }
 
     /** What the registered parts give and need (a program's own parts are described by {@link Experiment}). */
@@ -191,6 +211,9 @@ public final class ExperimentConfig {
         }
         if (strategy != null) {
             parts.addAll(strategy.parts());
+        }
+        if (training.get(Lora.SETTINGS) != null) {
+            parts.add(new Compatibility.Part(Lora.LORA.toString(), "training.lora", "setting", java.util.Set.of(Lora.ADAPTERS), List.of()));
         }
         specPart(parts, Losses.KIND, training.get(LOSS), "training.loss");
         specPart(parts, Scores.KIND, evaluation.get(SCORE), "evaluation.score");

@@ -76,6 +76,10 @@ public record ExperimentResult(ExperimentConfig config, Scenario scenario, Strin
         out.put("score", Map.of("name", r.score(), "higher_is_better", r.higherIsBetter()));
         out.put("accuracy_matrix", matrix(r.accuracyMatrix()));
         out.put("weights_sha256", r.weightsSha256());
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("trainable", r.parameters().trainable());
+        parameters.put("frozen", r.parameters().frozen());
+        out.put("parameters", parameters);
         out.put("trained_experiences", r.trainedExperiences());
         out.put("random_init_accuracy", r.randomInitAccuracy());
         out.putAll(metrics());

@@ -21,7 +21,14 @@ import java.util.List;
  */
 public record ContinualResult(double[][] accuracyMatrix, int[] trainedExperiences, double[] randomInitAccuracy,
         List<EvalPoint> curve, long[] endSteps, long evalWindow, List<Trainer.LossPoint> losses, List<PlasticityPoint> diagnostics, String weightsSha256,
-        Compute compute, String score, boolean higherIsBetter) {
+        Compute compute, String score, boolean higherIsBetter, ParameterCounts parameters) {
+
+    /**
+     * The model's weights: those the optimizer trains and those held frozen (the base under low-rank adapters), in
+     * numbers of scalars.
+     */
+    public record ParameterCounts(long trainable, long frozen) {
+    }
 
     /** Experiences at each end of the stream compared by {@link #plasticityDrop}. */
     public static final int PLASTICITY_WINDOW = 10;

@@ -8,9 +8,12 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.data.Dataset;
+import ai.perennial.core.lowrank.Lora;
+import ai.perennial.core.lowrank.LoraModel;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
+import ai.perennial.core.optim.GradientTransform;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.run.ProcessStats;
@@ -96,9 +99,12 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         this.score = Scores.of(options.score(), first);
         this.manager = NDManager.newBaseManager();
         try {
-            this.model = model.apply(new Model.Context(manager, stream.get(0).train().sampleShape(), scenario.outputs(), scenario.heads(),
+            Model built = model.apply(new Model.Context(manager, stream.get(0).train().sampleShape(), scenario.outputs(), scenario.heads(),
                     Seeds.derive(options.seed(), "init")));
-            Optimizer opt = new Optimizer("optimizer", optimizer.create(totalSteps), this.model.parameters());
+            Lora lora = options.lora();
+            this.model = lora == null ? built : lora.wrap(built, Seeds.derive(options.seed(), "lora-init"));
+            GradientTransform recipe = optimizer.create(totalSteps);
+            Optimizer opt = new Optimizer("optimizer", lora == null ? recipe : lora.optimizer(recipe), this.model.parameters());
             List<TrainingHook> hooks = new ArrayList<>();
             ContinualRunner.EvalOptions eval = options.eval();
             // first, so it sees the loader's batch and the task gradient before any strategy changes them
@@ -107,6 +113,9 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                 hooks.add(probe);
             }
             hooks.add(strategy);
+            if (lora != null) { // after the strategy: a restart merges what this step's update gave the adapters
+                hooks.add(lora.training((LoraModel) this.model, Seeds.derive(options.seed(), "lora-restarts")));
+            }
             this.average = options.average() == null ? null : WeightAverage.parse(options.average());
             if (average != null) {
                 hooks.add(average);
@@ -258,7 +267,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         return new ContinualResult(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
                 randomInit == null ? new double[stream.size()] : randomInit.clone(), continual == null ? List.of() : continual.curve(),
                 Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),
-                Parameters.sha256(model), compute, scoreName(), score.higherIsBetter());
+                Parameters.sha256(model), compute, scoreName(), score.higherIsBetter(), new ContinualResult.ParameterCounts(model.parameterCount(),
+                model.frozen().stream().mapToLong(p -> p.array().getShape().size()).sum()));
     }
 
     /** The name of the score the matrix holds. */
@@ -304,7 +314,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
 
     @Override
     public void checkFinite() {
-        for (Parameter p : java.util.stream.Stream.concat(model.parameters().stream(), model.buffers().stream()).toList()) {
+        for (Parameter p : java.util.stream.Stream.of(model.parameters(), model.buffers(), model.frozen()).flatMap(List::stream).toList()) {
             try (NDScope scope = new NDScope()) {
                 if (!Float.isFinite(p.array().stopGradient().abs().sum().getFloat())) {
                     throw new DivergedException("parameter " + p.name() + " became non-finite", globalStep());

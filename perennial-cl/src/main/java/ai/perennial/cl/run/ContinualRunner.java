@@ -7,6 +7,7 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Shuffle;
+import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.run.Seeds;
@@ -54,13 +55,24 @@ public final class ContinualRunner {
      * {@code augment}: how training images are augmented, one of {@link Augmentation#CHOICES}. {@code loss} and
      * {@code score}: specs of the training loss and the evaluation score, or null for the usual ones for the data's
      * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). {@code maxSteps}: at most this
-     * many optimizer steps per experience, -1 for every batch of every epoch. */
+     * many optimizer steps per experience, -1 for every batch of every epoch. {@code lora}: low-rank adapters on the
+     * model's frozen layers (and ReLoRA's restarts), or null to train every weight. */
     public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
-            String score, long maxSteps) {
+            String score, long maxSteps, Lora lora) {
         public Options {
             if (maxSteps == 0 || maxSteps < -1) {
                 throw new PerennialException("training.max_steps: must be at least 1 (or no cap), got " + maxSteps);
             }
+        }
+
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
+                String score, long maxSteps) {
+            this(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, null);
+        }
+
+        /** These options with low-rank adapters ({@code null}: none). */
+        public Options withLora(Lora adapters) {
+            return new Options(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, adapters);
         }
 
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,

@@ -24,6 +24,12 @@ public interface Strategy extends TrainingHook {
     /** Tag: the strategy chooses what to train on ({@link #trainingData}); at most one per combination. */
     String SELECTS_DATA = "selects-training-data";
 
+    /**
+     * Tag: the strategy isolates tasks in low-rank adapters over a base that must stay frozen, so ReLoRA's restarts (which
+     * merge an adapter into the shared base) are refused with it.
+     */
+    String FROZEN_BASE = "frozen-base";
+
     /** Family: methods that keep a memory of past samples; at most one per combination. */
     String REPLAY = "replay";
 

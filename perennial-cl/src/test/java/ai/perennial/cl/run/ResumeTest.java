@@ -10,6 +10,7 @@ import ai.perennial.cl.strategy.Strategy;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.lowrank.GaLore;
 import ai.perennial.core.lowrank.Plumage;
@@ -84,13 +85,23 @@ class ResumeTest {
     static final OptimizerFactory ADAMW = steps -> Optimizers.adamw(Schedule.warmup(5, Schedule.cosine(0.01, steps - 5, 0)), 0.9, 0.999,
             1e-8, 0.01, Optimizers.ALL);
 
-    static ContinualRun build(String name, Scenario stream) {
-        return build(name, stream, ADAMW);
+    /** Whether a member of {@code name} needs low-rank adapters, which the run then gives it. */
+    static boolean needsAdapters(String name) {
+        return java.util.Arrays.stream(name.split("\\+")).anyMatch(member -> Registry.global().get(Strategy.KIND, member, "strategy")
+                .requires().stream().anyMatch(need -> need.contains(Lora.ADAPTERS)));
     }
 
-    static ContinualRun build(String name, Scenario stream, OptimizerFactory optimizer) {
+    static Lora adaptersFor(String name) {
+        return needsAdapters(name) ? Lora.of(Map.<String, Object>of("rank", 3)) : null;
+    }
+
+    static ContinualRun build(String name, Scenario stream) {
+        return build(name, stream, ADAMW, adaptersFor(name));
+    }
+
+    static ContinualRun build(String name, Scenario stream, OptimizerFactory optimizer, Lora lora) {
         ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20, 40, 9), 5,
-                "swa:start=4,every=3");
+                "swa:start=4,every=3").withLora(lora);
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
                 optimizer, strategy(name), options);
     }
@@ -110,11 +121,19 @@ class ResumeTest {
     }
 
     static Outcome uninterrupted(String name, Scenario stream) {
-        return uninterrupted(name, stream, ADAMW);
+        return uninterrupted(name, stream, ADAMW, adaptersFor(name));
+    }
+
+    static Outcome uninterrupted(String name, Scenario stream, Lora lora) {
+        return uninterrupted(name, stream, ADAMW, lora);
     }
 
     static Outcome uninterrupted(String name, Scenario stream, OptimizerFactory optimizer) {
-        try (ContinualRun run = build(name, stream, optimizer)) {
+        return uninterrupted(name, stream, optimizer, adaptersFor(name));
+    }
+
+    static Outcome uninterrupted(String name, Scenario stream, OptimizerFactory optimizer, Lora lora) {
+        try (ContinualRun run = build(name, stream, optimizer, lora)) {
             ContinualResult r = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, run.exportState());
         }
@@ -126,12 +145,21 @@ class ResumeTest {
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience) {
-        return interrupted(name, stream, step, afterExperience, ADAMW);
+        return interrupted(name, stream, step, afterExperience, ADAMW, adaptersFor(name));
+    }
+
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, Lora lora) {
+        return interrupted(name, stream, step, afterExperience, ADAMW, lora);
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience, OptimizerFactory optimizer) {
-        Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience), 1);
-        try (ContinualRun run = build(name, stream, optimizer)) {
+        return interrupted(name, stream, step, afterExperience, optimizer, adaptersFor(name));
+    }
+
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, OptimizerFactory optimizer, Lora lora) {
+        Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience
+                + (optimizer == ADAMW ? "" : "-" + optimizer.hashCode()) + (lora == null ? "" : "-" + lora.describe().hashCode())), 1);
+        try (ContinualRun run = build(name, stream, optimizer, lora)) {
             run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
                 @Override
                 public void afterStep(ContinualRun r) {
@@ -154,7 +182,7 @@ class ResumeTest {
             // the first process "crashed" here
         }
         StateDict saved = store.latest(w -> { throw new AssertionError(w); }).state();
-        try (ContinualRun resumed = build(name, stream, optimizer)) {
+        try (ContinualRun resumed = build(name, stream, optimizer, lora)) {
             resumed.importState(saved);
             ContinualResult r = resumed.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, resumed.exportState());
@@ -210,6 +238,23 @@ class ResumeTest {
             assertSame(name + " @step " + middle, reference, interrupted(name, Math.min(middle, steps - 1), -1));
             assertSame(name + " @end of experience 1", reference, interrupted(name, -1, 1));
         }
+    }
+
+    /**
+     * LoRA adapters and ReLoRA's restarts (merged base, fresh factors, pruned optimizer state, the draws for A) under
+     * strategies with state: a run resumed after a restart, inside an experience, ends bit for bit as one that never stopped.
+     */
+    @Test
+    void loraAndReLoraRunsResumeExactly() {
+        Lora relora = Lora.of(Map.<String, Object>of("rank", 3, "restart_every", 9, "rewarm_steps", 3, "optimizer_reset", 0.5));
+        for (String name : List.of("naive", "ewc+er")) {
+            Outcome reference = uninterrupted(name, stream, relora);
+            long middle = reference.result().endSteps()[0] + 5;
+            assertSame(name + " (ReLoRA) @step " + middle, reference, interrupted(name, stream, middle, -1, relora));
+        }
+        Lora lora = Lora.of(Map.<String, Object>of("rank", 2, "alpha", 4));
+        Outcome reference = uninterrupted("lwf", stream, lora);
+        assertSame("lwf (LoRA) @end of experience 1", reference, interrupted("lwf", stream, -1, 1, lora));
     }
 
     /** Regression keeps numeric targets in replay memories and score sums in the online probe: both survive a resume. */

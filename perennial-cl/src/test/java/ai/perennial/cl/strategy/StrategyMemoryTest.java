@@ -30,7 +30,11 @@ class StrategyMemoryTest {
         for (String name : ai.perennial.core.registry.Registry.global().names(Strategy.KIND)) {
             Strategy strategy = Strategies.create(name, Map.of(), 1);
             try (NDManager m = NDManager.newBaseManager()) {
-                Model model = new Mlp(m, 16, new int[] {32}, 6, 1, 1);
+                Model plain = new Mlp(m, 16, new int[] {32}, 6, 1, 1);
+                // a strategy that isolates tasks in low-rank adapters gets them, as a run would give them
+                boolean adapters = ai.perennial.core.registry.Registry.global().get(Strategy.KIND, name, "strategy").requires().stream()
+                        .anyMatch(need -> need.contains(ai.perennial.core.lowrank.Lora.ADAPTERS));
+                Model model = adapters ? ai.perennial.core.lowrank.Lora.of(Map.<String, Object>of("rank", 4)).wrap(plain, 1) : plain;
                 Optimizer opt = new Optimizer("adam", Optimizers.adam(Schedule.constant(0.01), 0.9, 0.999, 1e-8), model.parameters());
                 Trainer t = new Trainer(model, opt, List.of(strategy), m);
                 List<Experience> stream = s.experiences();

@@ -46,7 +46,8 @@ public final class Lora {
             "ReLoRA: steps over which the learning rate climbs back from 0 after each restart (default: a tenth of restart_every)")
             .nonNegative();
     private static final Param<Double> OPTIMIZER_RESET = Param.number("optimizer_reset", 0.99,
-            "ReLoRA: share of each adapter's optimizer state (smallest magnitudes) cleared at a restart; 1 = all of it")
+            "ReLoRA: share of each adapter's entries whose optimizer state is cleared at a restart (those with the smallest first "
+                    + "moments); 1 = all of it")
             .inClosed(0, 1);
 
     @Registered

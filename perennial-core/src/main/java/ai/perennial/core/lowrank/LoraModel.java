@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.perennial.core.PerennialException;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.LayerOps;
 import ai.perennial.core.model.Model;
@@ -69,6 +70,12 @@ public final class LoraModel implements Model {
             boolean head = p.name().startsWith("head");
             int dims = p.array().getShape().dimension();
             if (p.decays() && (dims == 2 || dims == 4) && (!head || adaptHeads)) {
+                long out = p.array().getShape().get(0);
+                long fanIn = p.array().getShape().size() / out;
+                if (rank >= Math.min(out, fanIn)) {
+                    throw new PerennialException("training.lora.rank: " + rank + " is not below the size of layer " + p.name() + " ("
+                            + out + " × " + fanIn + "), so its adapter would not be low-rank; choose a rank below " + Math.min(out, fanIn));
+                }
                 Adapter adapter = adapter(p, rank, rng);
                 found.add(adapter);
                 byWeight.put(p.name(), adapter);
@@ -82,7 +89,8 @@ public final class LoraModel implements Model {
             }
         }
         if (found.isEmpty()) {
-            throw new IllegalArgumentException(base.describe() + " has no dense or convolutional layer to adapt");
+            throw new PerennialException("training.lora.layers: " + base.describe() + " has no hidden layer to adapt; set layers: all"
+                    + " to adapt its output layer");
         }
         for (Parameter p : keep) {
             p.array().setRequiresGradient(false);

@@ -45,23 +45,7 @@ public final class Transforms {
 
     /** {@code u = -lr(t) * g}, with {@code t} the number of updates so far. */
     public static GradientTransform scaleByLearningRate(Schedule lr) {
-        return new GradientTransform() {
-            @Override
-            public TransformState init(List<Parameter> params) {
-                return new TransformState();
-            }
-
-            @Override
-            public List<NDArray> update(List<NDArray> grads, TransformState state, List<Parameter> params) {
-                float scale = (float) -lr.at(state.count());
-                state.increment();
-                List<NDArray> out = new ArrayList<>(grads.size());
-                for (NDArray g : grads) {
-                    out.add(g.mul(scale));
-                }
-                return out;
-            }
-        };
+        return scaleBySchedule(t -> -lr.at(t));
     }
 
     /**

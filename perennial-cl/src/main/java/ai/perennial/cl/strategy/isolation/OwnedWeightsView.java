@@ -2,7 +2,6 @@ package ai.perennial.cl.strategy.isolation;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.perennial.cl.strategy.ClassifierView;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
@@ -22,34 +21,7 @@ final class OwnedWeightsView extends ClassifierView {
 
     @Override
     public NDArray forward(NDArray inputs, int[] tasks) {
-        NDArray out = null;
-        boolean[] seen = new boolean[model.numHeads()];
-        for (int t : tasks) {
-            if (seen[t]) {
-                continue;
-            }
-            seen[t] = true;
-            NDArray logits = forTask(inputs, tasks, t);
-            if (out == null && allEqual(tasks, t)) {
-                return logits;
-            }
-            float[] rows = new float[tasks.length];
-            for (int i = 0; i < tasks.length; i++) {
-                rows[i] = tasks[i] == t ? 1f : 0f;
-            }
-            NDArray picked = logits.mul(inputs.getManager().create(rows, new Shape(tasks.length, 1)));
-            out = out == null ? picked : out.add(picked);
-        }
-        return out;
-    }
-
-    private static boolean allEqual(int[] tasks, int t) {
-        for (int x : tasks) {
-            if (x != t) {
-                return false;
-            }
-        }
-        return true;
+        return byTask(inputs, tasks, (task, same) -> forTask(inputs, same, task));
     }
 
     private NDArray forTask(NDArray inputs, int[] tasks, int task) {
@@ -65,9 +37,7 @@ final class OwnedWeightsView extends ClassifierView {
             w.muli(masks.get(l));
         }
         try {
-            int[] same = new int[tasks.length];
-            java.util.Arrays.fill(same, task);
-            return model.forward(inputs, same);
+            return model.forward(inputs, tasks);
         } finally {
             for (int l = 0; l < weights.length; l++) {
                 NDArray w = params.get(weights[l]).array();
