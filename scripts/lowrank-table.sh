@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Reproduces the "Low-rank training" table of docs/efficient-training.md: Fashion-MNIST, MLP 784-400-400-10, Adam
 # (lr 1e-3, batch 128), 3 epochs, full Adam against GaLore and PLUMAGE around the same Adam at ranks 8 and 32
-# (projector refreshed every 200 steps; GaLore with scale 1 so that both methods take steps of the same size).
+# (projector refreshed every 200 steps; GaLore with scale 1 so that both methods take steps of the same size), and
+# Adam on LoRA adapters of the same ranks (α = r; the heads trained in full) and ReLoRA (merge and restart every 200 steps).
 # Prints a markdown table: test accuracy (mean ± standard error over the seeds), optimizer-state bytes, ms per step.
-# Usage: scripts/lowrank-table.sh [OUT]   (default runs/lowrank; SEEDS="1 2 3", RANKS="8 32")
+# Runs already finished under OUT are kept. Usage: scripts/lowrank-table.sh [OUT]   (default runs/lowrank; SEEDS="1 2 3", RANKS="8 32")
 # PERENNIAL overrides the launcher, e.g. PERENNIAL="java -Dai.djl.offline=true -jar perennial-cli/target/perennial-cli.jar".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ common=(train --optimizer adam --lr 1e-3 --epochs 3 --batch-size 128)
 run() { # name seed flags...
   local name=$1 seed=$2
   shift 2
+  [ -f "$out/$name-s$seed/result.json" ] && return 0 # finished runs are kept on a rerun
   "${perennial[@]}" "${common[@]}" --seed "$seed" "$@" --out "$out/$name-s$seed" --force >/dev/null
 }
 
@@ -28,6 +30,13 @@ for r in $ranks; do
   for seed in $seeds; do
     run "galore-r$r" "$seed" --galore-rank "$r" --galore-interval 200 --galore-scale 1
     run "plumage-r$r" "$seed" --plumage-rank "$r" --plumage-interval 200
+  done
+done
+for r in $ranks; do
+  methods+=("lora-r$r" "relora-r$r")
+  for seed in $seeds; do
+    run "lora-r$r" "$seed" --lora "rank=$r"
+    run "relora-r$r" "$seed" --lora "rank=$r,restart_every=200"
   done
 done
 
