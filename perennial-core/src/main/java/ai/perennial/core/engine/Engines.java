@@ -188,6 +188,21 @@ public final class Engines {
                 training, momentum, epsilon);
     }
 
+    /**
+     * Adds {@code gradient}·∂target/∂θ to the gradient of every leaf θ that {@code target} was computed from ({@code target}'s
+     * own gradient when it is a leaf), keeping the recorded graph so later passes may go through shared parts of it
+     * again. A backward pass in stages: the gradient that reaches an intermediate result can be changed before it
+     * travels on.
+     */
+    public static void backward(NDArray target, NDArray gradient) {
+        JniUtils.backward((PtNDArray) target, (PtNDArray) gradient, true, false);
+    }
+
+    /** Whether operations on this thread are being recorded for a backward pass (inside a gradient collector). */
+    public static boolean recording() {
+        return JniUtils.isGradMode();
+    }
+
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */
     public static void zeroGradient(NDArray leaf) {
         JniUtils.zeroGrad((PtNDArray) leaf);
