@@ -198,6 +198,23 @@ public final class Engines {
         JniUtils.backward((PtNDArray) target, (PtNDArray) gradient, true, false);
     }
 
+    /**
+     * {@link #backward}, or false when {@code target} was not computed from anything that records gradients (model
+     * inputs). DJL cannot tell beforehand: its {@code hasGradient} is true only for leaves that record gradients, false
+     * for every intermediate result.
+     */
+    public static boolean backwardIfRecorded(NDArray target, NDArray gradient) {
+        try {
+            backward(target, gradient);
+            return true;
+        } catch (ai.djl.engine.EngineException e) {
+            if (e.getMessage() != null && e.getMessage().contains("does not require grad")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     /** Whether operations on this thread are being recorded for a backward pass (inside a gradient collector). */
     public static boolean recording() {
         return JniUtils.isGradMode();
