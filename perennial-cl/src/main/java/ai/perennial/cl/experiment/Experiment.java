@@ -251,7 +251,8 @@ public final class Experiment {
                         e.get(ExperimentConfig.PROBE_SIZE), e.get(ExperimentConfig.DIAGNOSTICS_EVERY)),
                 seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.AUGMENT),
                 config.training().get(ExperimentConfig.LOSS), e.get(ExperimentConfig.SCORE),
-                config.training().get(ExperimentConfig.MAX_STEPS) == 0 ? -1 : config.training().get(ExperimentConfig.MAX_STEPS));
+                config.training().get(ExperimentConfig.MAX_STEPS) == 0 ? -1 : config.training().get(ExperimentConfig.MAX_STEPS),
+                config.training().get(ExperimentConfig.PRECISION));
         return new ContinualRun(stream, m, o, s, options);
     }
 

@@ -54,13 +54,19 @@ public final class ContinualRunner {
      * {@code augment}: how training images are augmented, one of {@link Augmentation#CHOICES}. {@code loss} and
      * {@code score}: specs of the training loss and the evaluation score, or null for the usual ones for the data's
      * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). {@code maxSteps}: at most this
-     * many optimizer steps per experience, -1 for every batch of every epoch. */
+     * many optimizer steps per experience, -1 for every batch of every epoch. {@code precision}: the spec of the arithmetic
+     * dense layers train in ({@link ai.perennial.core.precision.Precision}), null for FP32. */
     public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
-            String score, long maxSteps) {
+            String score, long maxSteps, String precision) {
         public Options {
             if (maxSteps == 0 || maxSteps < -1) {
                 throw new PerennialException("training.max_steps: must be at least 1 (or no cap), got " + maxSteps);
             }
+        }
+
+        public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
+                String score, long maxSteps) {
+            this(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, null);
         }
 
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,

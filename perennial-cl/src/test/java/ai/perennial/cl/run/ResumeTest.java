@@ -12,6 +12,9 @@ import ai.perennial.core.data.Synthetic;
 import ai.perennial.core.engine.Engines;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.precision.AccumulatorTraining;
+import ai.perennial.core.precision.FullyQuantizedTraining;
+import ai.perennial.core.precision.TernaryTraining;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
@@ -79,8 +82,13 @@ class ResumeTest {
     }
 
     static ContinualRun build(String name, Scenario stream) {
+        return build(name, stream, null);
+    }
+
+    /** {@code precision}: the dense layers' training precision spec, null for FP32. */
+    static ContinualRun build(String name, Scenario stream, String precision) {
         ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20, 40, 9), 5,
-                "swa:start=4,every=3");
+                "swa:start=4,every=3", ai.perennial.core.train.Augmentation.NONE, null, null, -1, precision);
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
                 steps -> Optimizers.adamw(Schedule.warmup(5, Schedule.cosine(0.01, steps - 5, 0)), 0.9, 0.999, 1e-8, 0.01, Optimizers.ALL),
                 strategy(name), options);
@@ -101,7 +109,11 @@ class ResumeTest {
     }
 
     static Outcome uninterrupted(String name, Scenario stream) {
-        try (ContinualRun run = build(name, stream)) {
+        return uninterrupted(name, stream, null);
+    }
+
+    static Outcome uninterrupted(String name, Scenario stream, String precision) {
+        try (ContinualRun run = build(name, stream, precision)) {
             ContinualResult r = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, run.exportState());
         }
@@ -113,8 +125,13 @@ class ResumeTest {
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience) {
-        Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience), 1);
-        try (ContinualRun run = build(name, stream)) {
+        return interrupted(name, stream, step, afterExperience, null);
+    }
+
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, String precision) {
+        Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience + "-"
+                + (precision == null ? "fp32" : precision.replace(':', '_').replace('=', '_').replace(',', '_'))), 1);
+        try (ContinualRun run = build(name, stream, precision)) {
             run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
                 @Override
                 public void afterStep(ContinualRun r) {
@@ -137,7 +154,7 @@ class ResumeTest {
             // the first process "crashed" here
         }
         StateDict saved = store.latest(w -> { throw new AssertionError(w); }).state();
-        try (ContinualRun resumed = build(name, stream)) {
+        try (ContinualRun resumed = build(name, stream, precision)) {
             resumed.importState(saved);
             ContinualResult r = resumed.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, resumed.exportState());
@@ -192,6 +209,21 @@ class ResumeTest {
             long middle = reference.result().endSteps()[0] + 5; // inside the second experience (joint trains once)
             assertSame(name + " @step " + middle, reference, interrupted(name, Math.min(middle, steps - 1), -1));
             assertSame(name + " @end of experience 1", reference, interrupted(name, -1, 1));
+        }
+    }
+
+    /**
+     * Quantized training (stochastic-rounding counters, the gradient-noise totals on the device, the accumulator's draws)
+     * resumes bit for bit, under strategies whose losses read parameters directly and replay memories (EWC + DER++).
+     */
+    @Test
+    void quantizedTrainingResumesExactly() {
+        for (String precision : List.of(FullyQuantizedTraining.NVFP4.name(), FullyQuantizedTraining.MXFP4.name() + ":gradients=nearest",
+                TernaryTraining.TERNARY.name() + ":scale=absmedian", AccumulatorTraining.ACCUMULATOR.name() + ":rounding=stochastic")) {
+            Outcome reference = uninterrupted("ewc+derpp", stream, precision);
+            long middle = reference.result().endSteps()[0] + 5;
+            assertSame(precision + " @step " + middle, reference, interrupted("ewc+derpp", stream, middle, -1, precision));
+            assertSame(precision + " @end of experience 1", reference, interrupted("ewc+derpp", stream, -1, 1, precision));
         }
     }
 
