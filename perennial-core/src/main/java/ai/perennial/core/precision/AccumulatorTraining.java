@@ -44,21 +44,13 @@ public final class AccumulatorTraining extends QuantizedLayers {
                 boolean sr = v.get(ROUNDING).equals("stochastic");
                 String spec = "accumulator:" + EXPONENT_BITS.name() + "=" + e + "," + MANTISSA_BITS.name() + "=" + m + ","
                         + ROUNDING.name() + "=" + v.get(ROUNDING);
-                return new Precision() {
-                    @Override
-                    public QuantizedLayers attach(Model model, long seed) {
-                        if (model.layerOps() != LayerOps.PLAIN) {
-                            throw new PerennialException("training.precision: " + spec + " simulates plain dense layers; it cannot wrap"
-                                    + " layers another method already changed");
-                        }
-                        return new AccumulatorTraining(model, spec, e, m, sr, seed);
+                return Precision.of(spec, (model, seed) -> {
+                    if (model.layerOps() != LayerOps.PLAIN) {
+                        throw new PerennialException("training.precision: " + spec + " simulates plain dense layers; it cannot wrap"
+                                + " layers another method already changed");
                     }
-
-                    @Override
-                    public String describe() {
-                        return spec;
-                    }
-                };
+                    return new AccumulatorTraining(model, spec, e, m, sr, seed);
+                });
             });
 
     private final LowPrecisionAccumulator accumulator;

@@ -64,17 +64,7 @@ public final class FullyQuantizedTraining extends QuantizedLayers {
     private static Precision precision(BlockFormat format, String name, Values v) {
         String spec = name + ":" + GRADIENTS.name() + "=" + v.get(GRADIENTS);
         boolean stochastic = v.get(GRADIENTS).equals("stochastic");
-        return new Precision() {
-            @Override
-            public QuantizedLayers attach(Model model, long seed) {
-                return new FullyQuantizedTraining(model, spec, format, stochastic, seed);
-            }
-
-            @Override
-            public String describe() {
-                return spec;
-            }
-        };
+        return Precision.of(spec, (model, seed) -> new FullyQuantizedTraining(model, spec, format, stochastic, seed));
     }
 
     /** One layer's application inside the step's backward pass. {@code recorded}: the wrapped ops' output, when not plain. */

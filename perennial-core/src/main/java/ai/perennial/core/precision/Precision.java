@@ -5,6 +5,7 @@ import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Kind;
 import ai.perennial.core.registry.Registered;
 import ai.perennial.core.registry.Spec;
+import java.util.function.BiFunction;
 
 /**
  * The arithmetic a model's dense layers train in: FP32, or quantized operands (FP4 with stochastic rounding, ternary
@@ -21,17 +22,7 @@ public interface Precision {
     @Registered
     public static final Component<Void, Precision> FP32 = Component.of(KIND, "fp32")
             .summary("every layer in FP32 as the model defines it (the default)")
-            .factory((v, none) -> new Precision() {
-                @Override
-                public QuantizedLayers attach(Model model, long seed) {
-                    return null;
-                }
-
-                @Override
-                public String describe() {
-                    return Precision.FP32.name();
-                }
-            });
+            .factory((v, none) -> of("fp32", (model, seed) -> null));
 
     /**
      * Routes {@code model}'s dense layers through this precision, wrapping the ops the model has now, and returns them
@@ -43,6 +34,21 @@ public interface Precision {
 
     /** The resolved spec, e.g. {@code nvfp4:gradients=stochastic}. */
     String describe();
+
+    /** A precision written {@code spec} whose layers {@code attach} installs on a model with a seed. */
+    static Precision of(String spec, BiFunction<Model, Long, QuantizedLayers> attach) {
+        return new Precision() {
+            @Override
+            public QuantizedLayers attach(Model model, long seed) {
+                return attach.apply(model, seed);
+            }
+
+            @Override
+            public String describe() {
+                return spec;
+            }
+        };
+    }
 
     /** The precision {@code spec} names, e.g. {@code ternary:scale=absmedian}. */
     static Precision parse(String spec) {

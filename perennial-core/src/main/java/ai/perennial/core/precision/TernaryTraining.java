@@ -26,17 +26,7 @@ public final class TernaryTraining extends QuantizedLayers {
             .factory((v, none) -> {
                 String spec = "ternary:" + SCALE.name() + "=" + v.get(SCALE);
                 boolean median = v.get(SCALE).equals("absmedian");
-                return new Precision() {
-                    @Override
-                    public QuantizedLayers attach(Model model, long seed) {
-                        return new TernaryTraining(model, spec, median);
-                    }
-
-                    @Override
-                    public String describe() {
-                        return spec;
-                    }
-                };
+                return Precision.of(spec, (model, seed) -> new TernaryTraining(model, spec, median));
             });
 
     private final boolean median;
