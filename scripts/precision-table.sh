@@ -32,6 +32,7 @@ rows=(
   "ternary absmedian, 2x width (800-800)|800,800|ternary:scale=absmedian"
 )
 finetune="accumulator:exponent_bits=4,mantissa_bits=7,rounding=nearest"
+narrow="accumulator:exponent_bits=4,mantissa_bits=4,rounding=nearest" # 9 bits: seed 1 only, to see what fine-tuning recovers
 mkdir -p "$out"
 slug() { echo "$1" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-'; }
 for seed in $seeds; do
@@ -49,6 +50,16 @@ for seed in $seeds; do
     $perennial train --dataset fashion-mnist --model mlp --hidden 400,400 --optimizer adamw --lr 1e-4 --epochs 1 --batch-size 128 \
       --max-steps "${MAX_STEPS:-${FINETUNE_STEPS:-150}}" --precision "$finetune" --init-from "$out/fp32-s$seed.safetensors" --seed "$seed" --out "$out/finetune-s$seed" --force
   fi
+  # control: the same fine-tune in FP32, so the accumulator's effect is told apart from the extra steps
+  for pair in "finetune-fp32|fp32" "finetune-narrow|$narrow"; do
+    IFS='|' read -r name precision <<<"$pair"
+    if [[ "$name" == finetune-narrow && "$seed" != "${seeds%% *}" ]]; then continue; fi
+    if [[ ! -f "$out/$name-s$seed/result.json" ]]; then
+      $perennial train --dataset fashion-mnist --model mlp --hidden 400,400 --optimizer adamw --lr 1e-4 --epochs 1 --batch-size 128 \
+        --max-steps "${MAX_STEPS:-${FINETUNE_STEPS:-150}}" --precision "$precision" --init-from "$out/fp32-s$seed.safetensors" --seed "$seed" \
+        --out "$out/$name-s$seed" --force
+    fi
+  done
 done
 python3 - "$out" "$seeds" "$finetune" "${rows[@]}" <<'PY'
 import json, math, re, sys
@@ -70,6 +81,12 @@ lines.append(f"| FP32 model, forward in a 12-bit accumulator, before fine-tuning
              f"{stats([r['test_accuracy_initial'] for r in tuned])} | |")
 lines.append(f"| ... after fine-tuning ({tuned[0]['steps']} steps, AdamW 1e-4, STE) | `{finetune}` | {stats([r['test_accuracy'] for r in tuned])} | "
              f"{sum(r['wall_seconds'] for r in tuned) / len(tuned):.0f} |")
+control = [json.load(open(f"{out}/finetune-fp32-s{s}/result.json")) for s in seeds]
+lines.append(f"| control: the same fine-tune in FP32 | `fp32` | {stats([r['test_accuracy'] for r in control])} | "
+             f"{sum(r['wall_seconds'] for r in control) / len(control):.0f} |")
+narrow = json.load(open(f"{out}/finetune-narrow-s{seeds[0]}/result.json"))
+lines.append(f"| 9-bit accumulator (seed {seeds[0]} only): before / after the same fine-tune | `{narrow['precision']}` | "
+             f"{narrow['test_accuracy_initial']:.4f} / {narrow['test_accuracy']:.4f} | {narrow['wall_seconds']:.0f} |")
 noise = []
 for row in rows:
     label, hidden, precision = row.split('|')
