@@ -17,10 +17,9 @@ import ai.perennial.core.PerennialException;
  *       largest value 6 = 1.5·2², clamped to E8M0's range [−127, 127]. Then {@code |x/s| < 8}, and values above 6 are
  *       clamped to 6 (the spec's saturating conversion). An all-zero block gets the smallest scale 2⁻¹²⁷.</li>
  * </ul>
- * Each element is then {@code q = E2M1(min(|x/s|, 6))} rounded with {@link Rounding} (the uniform for element {@code i}
- * is {@code CounterUniforms.uniform(key(seed, counter), i)}, {@code i} its row-major index), and dequantizes to
- * {@code ±q·s}. Zero blocks give zeros. The sign follows {@code x/s < 0}, so −0 in the input gives +0. NaN or infinite
- * input is an error.
+ * Each element is then {@code q = E2M1(clip(x/s, −6, 6))} rounded with {@link Rounding} (see {@link #roundE2M1}; the
+ * uniform for element {@code i} is {@code CounterUniforms.uniform(key(seed, counter), i)}, {@code i} its row-major
+ * index), and dequantizes to {@code q·s}. Zero blocks give zeros. NaN or infinite input is an error.
  */
 public final class BlockQuantizer {
     /** {@code 6·448}: the largest E2M1 value times the largest E4M3 value. */
@@ -66,13 +65,32 @@ public final class BlockQuantizer {
                 for (int i = start; i < end; i++) {
                     float a = x[i] / divisor;
                     float u = rounding == Rounding.STOCHASTIC ? CounterUniforms.uniform(key, i) : 0f;
-                    float q = MiniFloat.E2M1.roundMagnitude(Math.min(Math.abs(a), E2M1_MAX), rounding, u);
-                    int code = MiniFloat.E2M1.bits(a < 0 ? -q : q);
+                    int code = MiniFloat.E2M1.bits(roundE2M1(Math.max(-E2M1_MAX, Math.min(E2M1_MAX, a)), rounding, u));
                     elements[i >>> 1] |= (byte) (code << ((i & 1) * 4));
                 }
             }
         }
         return new QuantizedBlocks(format, rows, cols, elements, scales, tensorScale);
+    }
+
+    /**
+     * A value {@code c} in [−6, 6] rounded to the E2M1 grid, in the float32 operations {@link TensorQuantizers} uses. The
+     * step is {@code clip(⌊|c|/2⌋, 0.5, 2)}: 0.5 below 2, 1 below 4, 2 from 4 (6 gives 3, clipped to 2), and {@code c/step}
+     * is rounded to an integer with its sign: nearest-even ({@code rint} is symmetric, so −0.2 gives −0), or
+     * stochastically up, toward +∞, with probability {@code c/step − ⌊c/step⌋} — for negative values too, which keeps
+     * the rounding unbiased.
+     */
+    static float roundE2M1(float c, Rounding rounding, float u) {
+        float step = Math.min(Math.max((float) Math.floor(Math.abs(c) * 0.5f), 0.5f), 2f);
+        float x = c / step;
+        float level;
+        if (rounding == Rounding.NEAREST_EVEN) {
+            level = (float) Math.rint(x);
+        } else {
+            float floor = (float) Math.floor(x);
+            level = floor + (u < x - floor ? 1f : 0f);
+        }
+        return level * step;
     }
 
     /** NVFP4's FP32 tensor scale {@code amax/(6·448)}, or 1 when that is 0 (then every block is zero or negligible). */

@@ -31,6 +31,13 @@ public final class LowPrecisionAccumulator {
     private final double max;
     private final int shift;
     private final long lowMask;
+    private final long half;
+    private final long maxBits;
+    private final long minNormalBits;
+    private final double stepScale;
+    private final boolean stochastic;
+    /** {@code 2^(m − 1 + b)}, the number of subnormal steps per unit, or 0 where that is beyond double. */
+    private final double subnormalSteps;
 
     /** The format with the IEEE-style bias {@code 2^(e−1) − 1}. */
     public LowPrecisionAccumulator(int exponentBits, int mantissaBits, Rounding rounding) {
@@ -57,6 +64,12 @@ public final class LowPrecisionAccumulator {
         this.max = Math.scalb(2 - Math.scalb(1.0, -mantissaBits), maxExponent);
         this.shift = 52 - mantissaBits;
         this.lowMask = (1L << shift) - 1;
+        this.half = shift == 0 ? 0 : 1L << (shift - 1);
+        this.maxBits = Double.doubleToRawLongBits(max);
+        this.minNormalBits = Double.doubleToRawLongBits(Math.scalb(1.0, minExponent));
+        this.stepScale = Math.scalb(1.0, shift);
+        this.stochastic = rounding == Rounding.STOCHASTIC;
+        this.subnormalSteps = mantissaBits - minExponent <= 1023 ? Math.scalb(1.0, mantissaBits - minExponent) : 0;
     }
 
     /**
@@ -106,16 +119,8 @@ public final class LowPrecisionAccumulator {
      */
     public double dot(float[] a, int aOffset, float[] b, int bOffset, int n, long key, long indexBase) {
         double acc = 0.0;
-        if (rounding == Rounding.NEAREST_EVEN) {
-            for (int t = 0; t < n; t++) {
-                double p = (double) a[aOffset + t] * b[bOffset + t];
-                acc = round(acc + p, acc, p, 0.0);
-            }
-        } else {
-            for (int t = 0; t < n; t++) {
-                double p = (double) a[aOffset + t] * b[bOffset + t];
-                acc = round(acc + p, acc, p, CounterUniforms.uniform53(key, indexBase + t));
-            }
+        for (int t = 0; t < n; t++) {
+            acc = step(acc, (double) a[aOffset + t] * b[bOffset + t], key, indexBase + t);
         }
         return acc;
     }
@@ -123,8 +128,9 @@ public final class LowPrecisionAccumulator {
     /**
      * {@code a·bᵀ} for row-major {@code a} ({@code rows × inner}) and {@code b} ({@code cols × inner}): a dense layer's
      * {@code x·Wᵀ}. Each entry is a {@link #dot} over the shared (last) dimension; the uniforms of entry {@code (i, j)}
-     * start at index {@code (i·cols + j)·inner} of the stream {@code (seed, counter)}. Rows run in parallel; the result is
-     * the same on any number of threads. Entries are converted to float (exact when {@code m ≤ 23} and the range fits).
+     * start at index {@code (i·cols + j)·inner} of the stream {@code (seed, counter)}. Rows run in parallel, and four
+     * entries of a row are accumulated side by side (four independent dependency chains); the result is the same on any
+     * number of threads. Entries are converted to float (exact when {@code m ≤ 23} and the range fits).
      */
     public float[] matmulTransposed(float[] a, int rows, int inner, float[] b, int cols, long seed, long counter) {
         if ((long) rows * inner != a.length || (long) cols * inner != b.length) {
@@ -136,11 +142,41 @@ public final class LowPrecisionAccumulator {
         long key = CounterUniforms.key(seed, counter);
         float[] out = new float[rows * cols];
         IntStream.range(0, rows).parallel().forEach(i -> {
-            for (int j = 0; j < cols; j++) {
-                out[i * cols + j] = (float) dot(a, i * inner, b, j * inner, inner, key, ((long) i * cols + j) * inner);
+            int row = i * inner;
+            int j = 0;
+            for (; j + 4 <= cols; j += 4) {
+                int b0 = j * inner;
+                long index0 = ((long) i * cols + j) * inner;
+                double s0 = 0.0;
+                double s1 = 0.0;
+                double s2 = 0.0;
+                double s3 = 0.0;
+                for (int t = 0; t < inner; t++) {
+                    double x = a[row + t];
+                    if (x == 0) {
+                        continue; // four zero products: the sums stay as they are
+                    }
+                    long index = index0 + t;
+                    s0 = step(s0, x * b[b0 + t], key, index);
+                    s1 = step(s1, x * b[b0 + inner + t], key, index + inner);
+                    s2 = step(s2, x * b[b0 + 2 * inner + t], key, index + 2L * inner);
+                    s3 = step(s3, x * b[b0 + 3 * inner + t], key, index + 3L * inner);
+                }
+                out[i * cols + j] = (float) s0;
+                out[i * cols + j + 1] = (float) s1;
+                out[i * cols + j + 2] = (float) s2;
+                out[i * cols + j + 3] = (float) s3;
+            }
+            for (; j < cols; j++) {
+                out[i * cols + j] = (float) dot(a, row, b, j * inner, inner, key, ((long) i * cols + j) * inner);
             }
         });
         return out;
+    }
+
+    /** One accumulation step. A zero product rounds to the unchanged sum, which is already on the grid. */
+    private double step(double acc, double p, long key, long index) {
+        return round(acc + p, acc, p, stochastic ? CounterUniforms.uniform53(key, index) : 0.0);
     }
 
     private static void checkFinite(float[] x, String which) {
@@ -152,8 +188,36 @@ public final class LowPrecisionAccumulator {
         }
     }
 
-    /** {@code s = a + b} (as computed in double) rounded into the format; {@code a}, {@code b} settle exact ties. */
+    /**
+     * {@code s = a + b} (as computed in double) rounded into the format; {@code a}, {@code b} settle exact ties. The
+     * common case, a sum in the accumulator's normal range, works without branches on the double's bits: add a rounding
+     * increment below the kept {@code m} mantissa bits, then clear them (a carry moves the exponent), and saturate by
+     * comparing bit patterns (positive doubles order like their bits). Nearest-even adds {@code half − 1} plus the last
+     * kept bit; stochastic rounding adds {@code r = ⌊u·2^(52−m)⌋}, uniform on the dropped bits' range, so it rounds up
+     * exactly when {@code low + r ≥ 2^(52−m)}: with probability {@code low/2^(52−m)}, the fractional position.
+     */
     private double round(double s, double a, double b, double u) {
+        long bits = Double.doubleToRawLongBits(s);
+        long sign = bits & Long.MIN_VALUE;
+        long magnitudeBits = bits ^ sign;
+        if (magnitudeBits < minNormalBits || magnitudeBits >= EXPONENT_MASK || shift == 0) {
+            return roundOutsideNormalRange(s, a, b, u);
+        }
+        long rounded;
+        if (stochastic) {
+            rounded = (magnitudeBits + (long) (u * stepScale)) & ~lowMask;
+        } else {
+            rounded = (magnitudeBits + half - 1 + ((magnitudeBits >>> shift) & 1)) & ~lowMask;
+            if ((magnitudeBits & lowMask) == half) { // halfway in double: the exact sum decides
+                long truncated = magnitudeBits & ~lowMask;
+                rounded = tieUp((truncated >>> shift) & 1, s, a, b) ? truncated + (1L << shift) : truncated;
+            }
+        }
+        return Double.longBitsToDouble(Math.min(rounded, maxBits) | sign);
+    }
+
+    /** {@link #round} for zero, sums below the smallest normal value, infinite double sums and {@code m = 52}. */
+    private double roundOutsideNormalRange(double s, double a, double b, double u) {
         long bits = Double.doubleToRawLongBits(s);
         long sign = bits & Long.MIN_VALUE;
         long magnitudeBits = bits ^ sign;
@@ -163,34 +227,18 @@ public final class LowPrecisionAccumulator {
         if (magnitudeBits >= EXPONENT_MASK) {
             return sign != 0 ? -max : max; // the double sum overflowed: saturate like any other overflow
         }
-        int exponent = (int) (magnitudeBits >>> 52) - 1023;
         double r;
-        if (exponent >= minExponent && exponent > -1023) {
-            // normal in the accumulator: drop the low (52 − m) bits of the double's mantissa; a carry moves the exponent
-            long low = magnitudeBits & lowMask;
-            long truncated = magnitudeBits - low;
-            boolean up;
-            if (shift == 0) {
-                up = false;
-            } else if (rounding == Rounding.NEAREST_EVEN) {
-                long half = 1L << (shift - 1);
-                up = low > half || low == half && tieUp((truncated >>> shift) & 1, s, a, b);
-            } else {
-                up = u < low * Math.scalb(1.0, -shift);
-            }
-            r = Double.longBitsToDouble(up ? truncated + (1L << shift) : truncated);
+        if (magnitudeBits >= minNormalBits) {
+            r = Math.min(Math.abs(s), max); // m = 52: every double in range is on the grid
         } else {
-            // subnormal in the accumulator: a fixed step 2^(1 − b − m)
-            double scaled = Math.scalb(Math.abs(s), mantissaBits - minExponent);
+            // subnormal in the accumulator: a fixed step 2^(1 − b − m); scaling by powers of two is exact here (scalb only
+            // where 2^(m − 1 + b) is beyond double, i.e. the double format itself)
+            double scaled = subnormalSteps > 0 ? Math.abs(s) * subnormalSteps : Math.scalb(Math.abs(s), mantissaBits - minExponent);
             double floor = Math.floor(scaled);
             double fraction = scaled - floor;
-            boolean up = rounding == Rounding.NEAREST_EVEN
-                    ? fraction > 0.5 || fraction == 0.5 && tieUp(((long) floor) & 1, s, a, b)
-                    : u < fraction;
-            r = Math.scalb(up ? floor + 1 : floor, minExponent - mantissaBits);
-        }
-        if (r > max) {
-            r = max;
+            boolean up = stochastic ? u >= 1 - fraction : fraction > 0.5 || fraction == 0.5 && tieUp(((long) floor) & 1, s, a, b);
+            r = subnormalSteps > 0 ? (up ? floor + 1 : floor) / subnormalSteps
+                    : Math.scalb(up ? floor + 1 : floor, minExponent - mantissaBits);
         }
         return sign != 0 ? -r : r;
     }

@@ -100,7 +100,7 @@ public final class MiniFloat {
      * for the binade {@code E = max(⌊log₂ a⌋, 1 − b)}, so {@code a/step} is exact and rounding it to an integer is rounding
      * to the grid; the even integer is the one with mantissa bit 0, so {@code rint} gives ties-to-even.
      */
-    float roundMagnitude(float a, Rounding rounding, float u) {
+    private float roundMagnitude(float a, Rounding rounding, float u) {
         if (a >= max) {
             return max;
         }

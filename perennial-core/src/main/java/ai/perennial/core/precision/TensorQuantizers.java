@@ -84,13 +84,12 @@ public final class TensorQuantizers {
             }
             NDArray divisor = scale.add(scale.eq(0f).toType(DataType.FLOAT32, false)); // 1 where the scale is 0
             NDArray scaled = blocks.div(divisor);
-            NDArray magnitude = scaled.abs().minimum(BlockQuantizer.E2M1_MAX);
+            NDArray clipped = scaled.clip(-BlockQuantizer.E2M1_MAX, BlockQuantizer.E2M1_MAX);
             NDArray uniforms = null;
             if (rounding == Rounding.STOCHASTIC) {
                 uniforms = manager.create(paddedUniforms(seed, counter, rows, cols, paddedCols), new Shape(rows, perRow, size));
             }
-            NDArray q = roundE2M1(magnitude, rounding, uniforms);
-            out = NDArrays.where(scaled.lt(0f), q.neg(), q).mul(scale).reshape(rows, paddedCols);
+            out = roundE2M1(clipped, rounding, uniforms).mul(scale).reshape(rows, paddedCols);
             if (paddedCols != cols) {
                 out = out.get(new NDIndex(":, :{}", cols));
             }
@@ -174,14 +173,10 @@ public final class TensorQuantizers {
         return padded;
     }
 
-    /**
-     * E2M1 rounding of magnitudes in [0, 6] (see {@link MiniFloat#roundMagnitude}): the grid step is 0.5 below 2, 1 below
-     * 4 and 2 up to 6.
-     */
-    static NDArray roundE2M1(NDArray magnitude, Rounding rounding, NDArray uniforms) {
-        NDArray step = magnitude.gte(2f).toType(DataType.FLOAT32, false).mul(0.5f).add(0.5f) // exact: 0.5, 1 or 2
-                .add(magnitude.gte(4f).toType(DataType.FLOAT32, false));
-        return roundToInteger(magnitude.div(step), rounding, uniforms).mul(step);
+    /** {@link BlockQuantizer#roundE2M1} on tensors: values in [−6, 6] to the E2M1 grid, with their sign. */
+    static NDArray roundE2M1(NDArray clipped, Rounding rounding, NDArray uniforms) {
+        NDArray step = clipped.abs().mul(0.5f).floor().clip(0.5f, 2f);
+        return roundToInteger(clipped.div(step), rounding, uniforms).mul(step);
     }
 
     /** E4M3 round-to-nearest-even of values ≥ 0, saturating at 448. */

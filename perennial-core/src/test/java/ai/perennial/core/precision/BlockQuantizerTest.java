@@ -160,9 +160,9 @@ class BlockQuantizerTest {
                     scale = Math.scalb(1f, Math.max(-127, k - 2));
                 }
                 for (int c = start; c < end; c++) {
-                    float a = scale == 0 ? 0f : x[r * cols + c] / scale;
+                    float a = x[r * cols + c] / (scale == 0 ? 1f : scale);
                     float q = nearest(Math.min(Math.abs(a), 6f), e2m1);
-                    out[r * cols + c] = (a < 0 ? -q : q) * scale;
+                    out[r * cols + c] = Math.copySign(q, a) * scale;
                 }
             }
         }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.perennial.core.engine.Engines;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -50,24 +52,61 @@ class QuantizerBenchmarkTest {
             System.out.printf(Locale.ROOT, "%-44s %8.2f ms (once)%n", "host uniforms 400×784", (System.nanoTime() - start) / 1e6);
             assertThat(uniforms[0]).isBetween(0f, 1f);
         }
+        // the accumulator on data shaped like the MLP's first layer: half the pixels 0, the rest in (0, 1]; weights
+        // uniform in ±1/28 (PyTorch's default init bound 1/√784)
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        float[] pixels = new float[128 * 784];
+        float[] weights = new float[400 * 784];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextBoolean() ? 0f : (float) random.nextDouble(1e-3, 1);
+        }
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextDouble(-1 / 28.0, 1 / 28.0);
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         for (Rounding rounding : Rounding.values()) {
             LowPrecisionAccumulator acc = LowPrecisionAccumulator.twelveBit(rounding);
             double[] ms = new double[5];
             float[] y = null;
-            for (int r = 0; r < ms.length; r++) {
+            long cpuStart = 0;
+            for (int r = -1; r < ms.length; r++) {
+                if (r == 0) {
+                    cpuStart = processCpuNanos();
+                }
                 long start = System.nanoTime();
-                y = acc.matmulTransposed(x, 128, 784, w, 400, 1, r);
-                ms[r] = (System.nanoTime() - start) / 1e6;
+                y = acc.matmulTransposed(pixels, 128, 784, weights, 400, 1, r);
+                if (r >= 0) {
+                    ms[r] = (System.nanoTime() - start) / 1e6;
+                }
             }
+            double cpuMs = (processCpuNanos() - cpuStart) / 1e6 / ms.length;
             Arrays.sort(ms);
-            System.out.printf(Locale.ROOT, "%-44s %8.2f ms%n", "12-bit accumulator GEMM " + rounding + " (host)", ms[ms.length / 2]);
+            System.out.printf(Locale.ROOT, "%-44s %8.2f ms wall (median), %8.2f ms CPU%n", "12-bit accumulator GEMM (MLP-like data) " + rounding,
+                    ms[ms.length / 2], cpuMs);
             assertThat(y).hasSize(128 * 400);
+            // one thread: CPU nanoseconds per accumulation step of a dot product
+            double sink = 0;
+            long threadStart = 0;
+            for (int pass = 0; pass < 2; pass++) { // the first pass warms the JIT up
+                threadStart = threads.getCurrentThreadCpuTime();
+                for (int j = 0; j < 400; j++) {
+                    sink += acc.dot(x, 0, w, j * 784, 784, 1, (long) j * 784);
+                }
+            }
+            double ns = (threads.getCurrentThreadCpuTime() - threadStart) / (400.0 * 784);
+            System.out.printf(Locale.ROOT, "%-44s %8.2f ns CPU per addition (one thread, dot)%n", "12-bit accumulator (heavy tails) " + rounding, ns);
+            assertThat(sink).isFinite();
         }
     }
 
+    /** Median wall time per call, and the process's CPU time per call (all threads; less sensitive to other jobs). */
     static void report(String what, Supplier<NDArray> op) {
         double[] ms = new double[REPEATS];
+        long cpuStart = 0;
         for (int r = -10; r < REPEATS; r++) {
+            if (r == 0) {
+                cpuStart = processCpuNanos();
+            }
             long start = System.nanoTime();
             NDArray out = op.get(); // the CPU engine is synchronous: the result is complete on return
             if (r >= 0) {
@@ -75,7 +114,12 @@ class QuantizerBenchmarkTest {
             }
             out.close();
         }
+        double cpuMs = (processCpuNanos() - cpuStart) / 1e6 / REPEATS;
         Arrays.sort(ms);
-        System.out.printf(Locale.ROOT, "%-44s %8.2f ms%n", what, ms[REPEATS / 2]);
+        System.out.printf(Locale.ROOT, "%-44s %8.2f ms wall (median), %8.2f ms CPU%n", what, ms[REPEATS / 2], cpuMs);
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }
