@@ -70,6 +70,12 @@ record ExportedModel(Path weights, Map<String, Object> spec, Map<String, Object>
         Map<String, Object> params = new LinkedHashMap<>(model);
         Chosen<Model.Context, Model> chosen = Chosen.of(Registry.global(), Model.KIND, (String) params.remove("name"), params, "model");
         Model net = chosen.build(new Model.Context(m, new Shape(shape), outputs, heads, 0));
+        loadInto(net, m);
+        return net;
+    }
+
+    /** Overwrites {@code net}'s parameters and buffers with the exported ones, by name; any missing or misshapen tensor is named. */
+    void loadInto(Model net, NDManager m) {
         Map<String, NDArray> byName = new HashMap<>();
         try (NDManager scratch = m.newSubManager()) {
             try (InputStream in = Files.newInputStream(weights)) {
@@ -89,7 +95,6 @@ record ExportedModel(Path weights, Map<String, Object> spec, Map<String, Object>
                 Engines.overwrite(p.array(), a.toFloatArray());
             }
         }
-        return net;
     }
 
     /** Whether {@code other} is the same architecture for the same inputs and outputs (so their weights can be combined). */

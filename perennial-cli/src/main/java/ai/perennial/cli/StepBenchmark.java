@@ -18,6 +18,8 @@ import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.precision.Precision;
+import ai.perennial.core.precision.QuantizedLayers;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.schedule.Schedule;
@@ -74,6 +76,10 @@ public final class StepBenchmark implements Callable<Integer> {
     @Option(names = "--input", defaultValue = "3x32x32", description = "Image shape CxHxW for --model. Default: ${DEFAULT-VALUE}")
     String input;
 
+    @Option(names = "--precision", description = "A training precision (e.g. nvfp4, ternary:scale=absmedian; see 'list precisions'):"
+            + " time the MLP's library step with its dense layers in it against the same step in FP32, alternating blocks")
+    String precision;
+
     @Override
     public Integer call() {
         if (batchSize <= 0 || stepsPerBlock <= 0 || blocks <= 0 || warmup < 0) {
@@ -92,6 +98,9 @@ public final class StepBenchmark implements Callable<Integer> {
         } else {
             data = randomImages(60000);
             dataName = "random uint8 28x28 (no data at " + dir + ")";
+        }
+        if (precision != null) {
+            return timePrecision(data, dataName);
         }
         int inputs = data.featureCount();
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -157,6 +166,59 @@ public final class StepBenchmark implements Callable<Integer> {
                             + "step GEMMs alone  %.3f ms (same shapes, best of 6)%nlibrary / that    %.2f%n-> %s%n",
                     libMs, handMs, ratio, gflops, floorMs, stepFlops / 1e9, libMs / floorMs, shapeFloor,
                     libMs / shapeFloor, out);
+        }
+        return 0;
+    }
+
+    /**
+     * The MLP's library step in {@link #precision} against the same step in FP32 (same initial weights, same batches):
+     * blocks of each alternate, each block one short training call of the same length, so per-call overheads and drift
+     * in machine speed fall on both alike; the ratio is the median over paired blocks.
+     */
+    private int timePrecision(Dataset data, String dataName) {
+        Precision chosen = Precision.parse(precision);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Trainer[] trainers = new Trainer[2];
+            String described = null;
+            for (int i = 0; i < 2; i++) {
+                Mlp net = new Mlp(manager, data.featureCount(), HIDDEN, 10, 1, 1);
+                Optimizer sgd = new Optimizer(Optimizers.SGD.name(), Optimizers.sgd(Schedule.constant(LR), 0, false, 0), net.parameters());
+                QuantizedLayers layers = i == 1 ? chosen.attach(net, 1) : null;
+                trainers[i] = new Trainer(net, sgd, layers == null ? List.of() : List.of(layers), manager);
+                described = net.describe();
+            }
+            Trainer.Options options = new Trainer.Options(1, batchSize, 7, Integer.MAX_VALUE / 2, stepsPerBlock);
+            for (Trainer t : trainers) {
+                if (warmup > 0) {
+                    t.train(data, 0, withSteps(options, warmup), ProgressListener.NONE);
+                }
+            }
+            double[][] ms = new double[2][blocks];
+            for (int b = 0; b < blocks; b++) {
+                for (int i = 0; i < 2; i++) {
+                    long start = System.nanoTime();
+                    trainers[i].train(data, 0, options, ProgressListener.NONE);
+                    ms[i][b] = (System.nanoTime() - start) / 1e6 / stepsPerBlock;
+                }
+            }
+            double[] ratios = new double[blocks];
+            for (int b = 0; b < blocks; b++) {
+                ratios[b] = ms[1][b] / ms[0][b];
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("precision", chosen.describe());
+            result.put("fp32_ms_per_step", median(ms[0]));
+            result.put("precision_ms_per_step", median(ms[1]));
+            result.put("ratio_precision_to_fp32", median(ratios));
+            result.put("fp32_block_ms", ms[0]);
+            result.put("precision_block_ms", ms[1]);
+            result.put("data", dataName);
+            result.put("provenance", Provenance.capture(Map.of("batch_size", batchSize, "steps_per_block", stepsPerBlock, "blocks", blocks,
+                    "warmup", warmup, "model", described, "optimizer", "sgd lr " + LR, "precision", chosen.describe()), 1,
+                    "perennial bench step --precision " + precision));
+            ResultWriter.write(out.toAbsolutePath().getParent(), out.getFileName().toString(), result);
+            System.out.printf("fp32 step         %.3f ms%n%-17s %.3f ms%nratio             %.2f (median of paired blocks)%n-> %s%n",
+                    median(ms[0]), chosen.describe(), median(ms[1]), median(ratios), out);
         }
         return 0;
     }

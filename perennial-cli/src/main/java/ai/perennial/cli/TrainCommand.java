@@ -15,6 +15,8 @@ import ai.perennial.core.optim.GradientTransform;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.precision.Precision;
+import ai.perennial.core.precision.QuantizedLayers;
 import ai.perennial.core.registry.Chosen;
 import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Registry;
@@ -63,6 +65,10 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
 
     @Option(names = "--seed", defaultValue = "1", description = "Run seed (init, shuffling, synthetic data). Default: ${DEFAULT-VALUE}")
     long seed;
+
+    @Option(names = "--init-from", paramLabel = "MODEL", description = "Start from the weights of MODEL.safetensors (from 'perennial export')"
+            + " instead of a random initialization, e.g. to fine-tune a trained model in another precision")
+    Path initFrom;
 
     @Option(names = "--out", description = "Output directory for result.json and checkpoints (must be empty, or use --force)")
     Path out;
@@ -130,7 +136,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
     }
 
     /** Everything that defines a train run; stored in its checkpoints, so {@code --resume} needs nothing else. */
-    record TrainConfig(Setup setup, Values training, long seed, long maxSteps, boolean logGradNorms) {
+    record TrainConfig(Setup setup, Values training, long seed, long maxSteps, boolean logGradNorms, String initFrom) {
         Map<String, Object> resolved() {
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("command", "train");
@@ -139,6 +145,9 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             config.put("max_steps", maxSteps);
             config.put("seed", seed);
             config.put("log_grad_norms", logGradNorms);
+            if (initFrom != null) {
+                config.put("init_from", initFrom);
+            }
             return config;
         }
 
@@ -153,7 +162,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             Values training = Values.resolve(ExperimentConfig.TRAINING_PARAMS, (Map<String, Object>) stored.get("training"), "training",
                     "training");
             return new TrainConfig(setup, training, ((Number) stored.get("seed")).longValue(), ((Number) stored.get("max_steps")).longValue(),
-                    Boolean.TRUE.equals(stored.get("log_grad_norms")));
+                    Boolean.TRUE.equals(stored.get("log_grad_norms")), (String) stored.get("init_from"));
         }
     }
 
@@ -221,7 +230,8 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             } catch (PerennialException e) {
                 throw declared.explain(e);
             }
-            config = new TrainConfig(setup, training, seed, maxSteps, logGradNorms);
+            config = new TrainConfig(setup, training, seed, maxSteps, logGradNorms,
+                    initFrom == null ? null : initFrom.toAbsolutePath().normalize().toString());
         }
         Setup setup = config.setup();
         long runSeed = config.seed();
@@ -239,10 +249,23 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
         Pruning pruning = prune == null ? null : Pruning.parse(prune);
         String optimizer = setup.optimizer().name();
         Lora lora = Lora.of(config.training().get(Lora.SETTINGS));
+        Precision precision = Precision.parse(config.training().get(ExperimentConfig.PRECISION));
+        ExportedModel init = saved == null && config.initFrom() != null ? exported(config.initFrom()) : null;
+        if (init != null) {
+            init.checkData(data.train(), "--init-from " + config.initFrom());
+            if (!init.model().equals(setup.resolved().get("model")) || init.outputs() != data.train().numClasses() || init.heads() != 1) {
+                throw new PerennialException("--init-from " + config.initFrom() + ": the exported model is " + init.model() + " with "
+                        + init.outputs() + " outputs; this run builds " + setup.resolved().get("model") + " with "
+                        + data.train().numClasses() + "; give the same --model options");
+            }
+        }
 
         try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop)) {
             Model built = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
                     Seeds.derive(runSeed, "init")));
+            if (init != null) {
+                init.loadInto(built, manager);
+            }
             Model net = lora == null ? built : lora.wrap(built, Seeds.derive(runSeed, "lora-init"));
             long totalSteps = Trainer.stepsFor(data.train().size(), options);
             GradientTransform recipe = setup.optimizer().build(totalSteps, Seeds.derive(runSeed, "optimizer-noise"));
@@ -260,6 +283,10 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             GradientNormLog normLog = config.logGradNorms() ? new GradientNormLog(10) : null;
             if (normLog != null) {
                 hooks.add(normLog);
+            }
+            QuantizedLayers quantized = precision.attach(net, Seeds.derive(runSeed, "precision"));
+            if (quantized != null) {
+                hooks.add(quantized);
             }
             Augmentation augmentation = Augmentation.of(config.training().get(ExperimentConfig.AUGMENT), runSeed);
             augmentation.checkInputs(data.train().sampleShape(), "the data set");
@@ -288,6 +315,11 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             System.err.printf("training %s (%,d parameters%s) on %s: %,d samples, %d steps, %s lr %g%n",
                     net.describe(), net.parameterCount(), frozen == 0 ? "" : String.format(" trained, %,d frozen", frozen), data.train().name(),
                     data.train().size(), totalSteps, optimizer, setup.optimizer().lr());
+            // classification reports test_accuracy, regression test_r2: the data's usual score
+            Scores.Score score = Scores.of(null, data.train());
+            String scoreKey = "test_" + Scores.name(null, data.train());
+            // a fine-tune's starting point, measured in the run's own precision
+            Double initialScore = init == null ? null : Evaluator.score(net, data.test(), score, 1000, manager);
             long start = System.nanoTime();
             TrainStats stats;
             try {
@@ -312,13 +344,17 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             }
             Path last = checkpointer.save(run, "complete", true);
             store.prunePinnedOnly();
-            // classification reports test_accuracy, regression test_r2: the data's usual score
-            Scores.Score score = Scores.of(null, data.train());
-            String scoreKey = "test_" + Scores.name(null, data.train());
             double accuracy = Evaluator.score(net, data.test(), score, 1000, manager);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("status", "complete");
             result.put(scoreKey, accuracy);
+            if (initialScore != null) {
+                result.put(scoreKey + "_initial", initialScore);
+            }
+            result.put("precision", precision.describe());
+            if (quantized != null && !quantized.diagnostics().isEmpty()) {
+                result.put("gradient_noise", quantized.diagnostics());
+            }
             Double averaged = averager == null ? null
                     : averager.withAveragedWeights(net, data.train(), batchSize, manager, () -> Evaluator.score(net, data.test(), score, 1000,
                             manager));
@@ -358,6 +394,15 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
                     trainLoss, trainer.context().globalStep(), stats == null ? 0 : stats.samplesPerSecond(), file);
         }
         return 0;
+    }
+
+    /** The model {@code --init-from} names, its problems reported under that flag. */
+    private static ExportedModel exported(String file) {
+        try {
+            return ExportedModel.open(Path.of(file));
+        } catch (PerennialException e) {
+            throw new PerennialException(e.getMessage().replaceFirst("^MODEL( spec)? ", "--init-from "), e);
+        }
     }
 
     private static Map<String, Object> losses(Trainer trainer) {

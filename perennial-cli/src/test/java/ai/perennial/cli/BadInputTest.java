@@ -193,6 +193,23 @@ class BadInputTest {
     }
 
     @Test
+    void precisionsThatDoNotExistOrTakeNonsenseAreNamedWithTheirKey() throws IOException {
+        Path out = dir.resolve("out");
+        assertError(CliTest.run("run", config("").toString(), "--out", out.toString(), "--set", "training.precision=nvfp5"),
+                "training.precision", "nvfp5");
+        assertError(CliTest.run("run", config("").toString(), "--out", out.toString(), "--set", "training.precision=nvfp4:gradients=up"),
+                "training.precision", "gradients");
+        assertThat(out).doesNotExist();
+        Path o = dir.resolve("o");
+        assertError(CliTest.run("train", "--dataset", "gaussian-clusters", "--precision", "ternary:scale=mean", "--out", o.toString()),
+                "--precision", "scale");
+        assertError(CliTest.run("train", "--dataset", "gaussian-clusters", "--precision", "accumulator:mantissa_bits=40", "--out",
+                o.toString()), "--precision", "mantissa_bits");
+        assertError(CliTest.run("train", "--dataset", "gaussian-clusters", "--init-from", dir.resolve("none.safetensors").toString(),
+                "--out", o.toString()), "--init-from", "none.safetensors");
+    }
+
+    @Test
     void maxStepsZero() {
         assertError(CliTest.run("train", "--dataset", "gaussian-clusters", "--max-steps", "0", "--out", dir.resolve("o").toString()),
                 "max steps must be at least 1");

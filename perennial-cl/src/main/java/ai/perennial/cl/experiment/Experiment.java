@@ -253,7 +253,7 @@ public final class Experiment {
                 seed, config.training().get(ExperimentConfig.AVERAGE), config.training().get(ExperimentConfig.AUGMENT),
                 config.training().get(ExperimentConfig.LOSS), e.get(ExperimentConfig.SCORE),
                 config.training().get(ExperimentConfig.MAX_STEPS) == 0 ? -1 : config.training().get(ExperimentConfig.MAX_STEPS),
-                Lora.of(config.training().get(Lora.SETTINGS)));
+                config.training().get(ExperimentConfig.PRECISION), Lora.of(config.training().get(Lora.SETTINGS)));
         return new ContinualRun(stream, m, o, s, options);
     }
 

@@ -7,6 +7,9 @@ import ai.perennial.cl.strategy.Strategies;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.averaging.WeightAverage;
 import ai.perennial.core.sparsity.Pruning;
+import ai.perennial.core.precision.FullyQuantizedTraining;
+import ai.perennial.core.precision.Precision;
+import ai.perennial.core.precision.TernaryTraining;
 import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.FashionMnist;
 import ai.perennial.core.lowrank.Lora;
@@ -40,7 +43,7 @@ import java.util.Map;
  * scenario:   {name: split, ...}
  * model:      {name: mlp, ...}
  * optimizer:  {name: adamw, lr, schedule, warmup_steps, ...recipe and wrapper parameters}
- * training:   {epochs, batch_size, average, augment, stop_after, max_steps, loss, lora: {rank, alpha, ...}}
+ * training:   {epochs, batch_size, average, augment, stop_after, max_steps, loss, precision, lora: {rank, alpha, ...}}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
  * </pre>
@@ -73,10 +76,14 @@ public final class ExperimentConfig {
             "training loss, e.g. " + Losses.HUBER.name() + ":delta=0.5 (see 'list losses'); default " + Losses.CROSS_ENTROPY.name()
                     + " for class labels, " + Losses.MSE.name() + " for numeric targets",
             raw -> checkSpec(raw, Losses.KIND, "loss"));
+    public static final Param<String> PRECISION = Param.custom("precision", "precision spec", Precision.FP32.name(),
+            "how dense layers compute while training, e.g. " + FullyQuantizedTraining.NVFP4.name() + " or "
+                    + TernaryTraining.TERNARY.name() + ":scale=absmedian (see 'list precisions'); master weights stay FP32",
+            raw -> checkSpec(raw, Precision.KIND, "precision"));
     /** The train command's training section (a single training run can also be pruned). */
-    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS, Lora.SETTINGS);
+    public static final List<Param<?>> TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, PRUNE, LOSS, PRECISION, Lora.SETTINGS);
     static final List<Param<?>> RUN_TRAINING_PARAMS = List.of(EPOCHS, BATCH_SIZE, AVERAGE, AUGMENT, STOP_AFTER, MAX_STEPS, LOSS,
-            Lora.SETTINGS);
+            PRECISION, Lora.SETTINGS);
 
     public static final Param<Integer> EVERY_STEPS = Param.integer("every_steps", 50,
             "continual evaluation every this many optimizer steps (0 = off)").nonNegative();

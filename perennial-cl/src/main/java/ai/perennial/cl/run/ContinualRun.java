@@ -25,6 +25,8 @@ import ai.perennial.core.state.StateDict;
 import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.train.DivergedException;
 import ai.perennial.core.train.Evaluator;
+import ai.perennial.core.precision.Precision;
+import ai.perennial.core.precision.QuantizedLayers;
 import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.TrainStats;
@@ -57,6 +59,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     private final PlasticityProbe probe;
     private final WeightAverage average;
     private final Scores.Score score;
+    private final QuantizedLayers precision;
 
     private boolean started;
     private int experience;
@@ -125,6 +128,11 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                     : null;
             if (continual != null) {
                 hooks.add(continual);
+            }
+            this.precision = options.precision() == null ? null
+                    : Precision.parse(options.precision()).attach(this.model, Seeds.derive(options.seed(), "precision"));
+            if (precision != null) {
+                hooks.add(precision);
             }
             Augmentation augmentation = Augmentation.of(options.augment(), options.seed());
             augmentation.checkInputs(stream.get(0).train().sampleShape(), "scenario " + scenario.name());

@@ -55,10 +55,11 @@ public final class ContinualRunner {
      * {@code augment}: how training images are augmented, one of {@link Augmentation#CHOICES}. {@code loss} and
      * {@code score}: specs of the training loss and the evaluation score, or null for the usual ones for the data's
      * targets (cross-entropy and accuracy for class labels, MSE and R² for numeric targets). {@code maxSteps}: at most this
-     * many optimizer steps per experience, -1 for every batch of every epoch. {@code lora}: low-rank adapters on the
-     * model's frozen layers (and ReLoRA's restarts), or null to train every weight. */
+     * many optimizer steps per experience, -1 for every batch of every epoch. {@code precision}: the spec of the arithmetic
+     * dense layers train in ({@link ai.perennial.core.precision.Precision}), null for FP32. {@code lora}: low-rank adapters
+     * on the model's frozen layers (and ReLoRA's restarts), or null to train every weight. */
     public record Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
-            String score, long maxSteps, Lora lora) {
+            String score, long maxSteps, String precision, Lora lora) {
         public Options {
             if (maxSteps == 0 || maxSteps < -1) {
                 throw new PerennialException("training.max_steps: must be at least 1 (or no cap), got " + maxSteps);
@@ -67,12 +68,12 @@ public final class ContinualRunner {
 
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
                 String score, long maxSteps) {
-            this(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, null);
+            this(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, null, null);
         }
 
         /** These options with low-rank adapters ({@code null}: none). */
         public Options withLora(Lora adapters) {
-            return new Options(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, adapters);
+            return new Options(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, precision, adapters);
         }
 
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,

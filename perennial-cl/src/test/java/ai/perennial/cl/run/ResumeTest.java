@@ -16,6 +16,9 @@ import ai.perennial.core.lowrank.GaLore;
 import ai.perennial.core.lowrank.Plumage;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.optim.Optimizers;
+import ai.perennial.core.precision.AccumulatorTraining;
+import ai.perennial.core.precision.FullyQuantizedTraining;
+import ai.perennial.core.precision.TernaryTraining;
 import ai.perennial.core.registry.Component;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.registry.Registry;
@@ -96,12 +99,13 @@ class ResumeTest {
     }
 
     static ContinualRun build(String name, Scenario stream) {
-        return build(name, stream, ADAMW, adaptersFor(name));
+        return build(name, stream, ADAMW, adaptersFor(name), null);
     }
 
-    static ContinualRun build(String name, Scenario stream, OptimizerFactory optimizer, Lora lora) {
+    /** {@code precision}: the dense layers' training precision spec, null for FP32. */
+    static ContinualRun build(String name, Scenario stream, OptimizerFactory optimizer, Lora lora, String precision) {
         ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(7, 50, 100, true, 20, 40, 9), 5,
-                "swa:start=4,every=3").withLora(lora);
+                "swa:start=4,every=3", ai.perennial.core.train.Augmentation.NONE, null, null, -1, precision, lora);
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
                 optimizer, strategy(name), options);
     }
@@ -121,19 +125,23 @@ class ResumeTest {
     }
 
     static Outcome uninterrupted(String name, Scenario stream) {
-        return uninterrupted(name, stream, ADAMW, adaptersFor(name));
+        return uninterrupted(name, stream, ADAMW, adaptersFor(name), null);
     }
 
     static Outcome uninterrupted(String name, Scenario stream, Lora lora) {
-        return uninterrupted(name, stream, ADAMW, lora);
+        return uninterrupted(name, stream, ADAMW, lora, null);
     }
 
     static Outcome uninterrupted(String name, Scenario stream, OptimizerFactory optimizer) {
-        return uninterrupted(name, stream, optimizer, adaptersFor(name));
+        return uninterrupted(name, stream, optimizer, adaptersFor(name), null);
     }
 
-    static Outcome uninterrupted(String name, Scenario stream, OptimizerFactory optimizer, Lora lora) {
-        try (ContinualRun run = build(name, stream, optimizer, lora)) {
+    static Outcome uninterrupted(String name, Scenario stream, String precision) {
+        return uninterrupted(name, stream, ADAMW, adaptersFor(name), precision);
+    }
+
+    static Outcome uninterrupted(String name, Scenario stream, OptimizerFactory optimizer, Lora lora, String precision) {
+        try (ContinualRun run = build(name, stream, optimizer, lora, precision)) {
             ContinualResult r = run.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, run.exportState());
         }
@@ -145,21 +153,27 @@ class ResumeTest {
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience) {
-        return interrupted(name, stream, step, afterExperience, ADAMW, adaptersFor(name));
+        return interrupted(name, stream, step, afterExperience, ADAMW, adaptersFor(name), null);
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience, Lora lora) {
-        return interrupted(name, stream, step, afterExperience, ADAMW, lora);
+        return interrupted(name, stream, step, afterExperience, ADAMW, lora, null);
     }
 
     Outcome interrupted(String name, Scenario stream, long step, int afterExperience, OptimizerFactory optimizer) {
-        return interrupted(name, stream, step, afterExperience, optimizer, adaptersFor(name));
+        return interrupted(name, stream, step, afterExperience, optimizer, adaptersFor(name), null);
     }
 
-    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, OptimizerFactory optimizer, Lora lora) {
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, String precision) {
+        return interrupted(name, stream, step, afterExperience, ADAMW, adaptersFor(name), precision);
+    }
+
+    Outcome interrupted(String name, Scenario stream, long step, int afterExperience, OptimizerFactory optimizer, Lora lora,
+            String precision) {
         Checkpoints store = new Checkpoints(dir.resolve(stream.name() + "-" + name + "-" + step + "-" + afterExperience
-                + (optimizer == ADAMW ? "" : "-" + optimizer.hashCode()) + (lora == null ? "" : "-" + lora.describe().hashCode())), 1);
-        try (ContinualRun run = build(name, stream, optimizer, lora)) {
+                + (optimizer == ADAMW ? "" : "-" + optimizer.hashCode()) + (lora == null ? "" : "-" + lora.describe().hashCode())
+                + (precision == null ? "" : "-" + precision.replace(':', '_').replace('=', '_').replace(',', '_'))), 1);
+        try (ContinualRun run = build(name, stream, optimizer, lora, precision)) {
             run.run(ContinualRunner.ProgressFactory.NONE, new ContinualRun.Listener() {
                 @Override
                 public void afterStep(ContinualRun r) {
@@ -182,7 +196,7 @@ class ResumeTest {
             // the first process "crashed" here
         }
         StateDict saved = store.latest(w -> { throw new AssertionError(w); }).state();
-        try (ContinualRun resumed = build(name, stream, optimizer, lora)) {
+        try (ContinualRun resumed = build(name, stream, optimizer, lora, precision)) {
             resumed.importState(saved);
             ContinualResult r = resumed.run(ContinualRunner.ProgressFactory.NONE, ContinualRun.Listener.NONE);
             return new Outcome(r, resumed.exportState());
@@ -255,6 +269,21 @@ class ResumeTest {
         Lora lora = Lora.of(Map.<String, Object>of("rank", 2, "alpha", 4));
         Outcome reference = uninterrupted("lwf", stream, lora);
         assertSame("lwf (LoRA) @end of experience 1", reference, interrupted("lwf", stream, -1, 1, lora));
+    }
+
+    /**
+     * Quantized training (stochastic-rounding counters, the gradient-noise totals on the device, the accumulator's draws)
+     * resumes bit for bit, under strategies whose losses read parameters directly and replay memories (EWC + DER++).
+     */
+    @Test
+    void quantizedTrainingResumesExactly() {
+        for (String precision : List.of(FullyQuantizedTraining.NVFP4.name(), FullyQuantizedTraining.MXFP4.name() + ":gradients=nearest",
+                TernaryTraining.TERNARY.name() + ":scale=absmedian", AccumulatorTraining.ACCUMULATOR.name() + ":rounding=stochastic")) {
+            Outcome reference = uninterrupted("ewc+derpp", stream, precision);
+            long middle = reference.result().endSteps()[0] + 5;
+            assertSame(precision + " @step " + middle, reference, interrupted("ewc+derpp", stream, middle, -1, precision));
+            assertSame(precision + " @end of experience 1", reference, interrupted("ewc+derpp", stream, -1, 1, precision));
+        }
     }
 
     /** Regression keeps numeric targets in replay memories and score sums in the online probe: both survive a resume. */

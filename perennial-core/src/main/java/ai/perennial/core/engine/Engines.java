@@ -206,8 +206,8 @@ public final class Engines {
     /**
      * Sets PyTorch's intra-op thread count for a training step of {@code forwardMacsPerStep} multiply-accumulates: one
      * thread below {@link #ONE_THREAD_BELOW_MACS}, otherwise one per core. A count the user chose
-     * ({@code -Dai.djl.pytorch.num_threads} or {@code OMP_NUM_THREADS}) is kept. Returns the count in effect. For the MLP
-     * the count does not change results (split class-IL ER, seed 1: the same weights hash with one thread and with two).
+     * ({@code -Dai.djl.pytorch.num_threads} or {@code OMP_NUM_THREADS}) is kept. Returns the count in effect. Some
+     * operations split their sums between threads, so a run's last bits can depend on the count; runs record it.
      */
     public static int fitIntraOpThreads(long forwardMacsPerStep) {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null && System.getenv("OMP_NUM_THREADS") == null) {
@@ -228,6 +228,38 @@ public final class Engines {
         if (JniUtils.getNumThreads() != threads) {
             JniUtils.setNumThreads(threads);
         }
+    }
+
+    /**
+     * Adds {@code gradient}·∂target/∂θ to the gradient of every leaf θ that {@code target} was computed from ({@code target}'s
+     * own gradient when it is a leaf), keeping the recorded graph so later passes may go through shared parts of it
+     * again. A backward pass in stages: the gradient that reaches an intermediate result can be changed before it
+     * travels on.
+     */
+    public static void backward(NDArray target, NDArray gradient) {
+        JniUtils.backward((PtNDArray) target, (PtNDArray) gradient, true, false);
+    }
+
+    /**
+     * {@link #backward}, or false when {@code target} was not computed from anything that records gradients (model
+     * inputs). DJL cannot tell beforehand: its {@code hasGradient} is true only for leaves that record gradients, false
+     * for every intermediate result.
+     */
+    public static boolean backwardIfRecorded(NDArray target, NDArray gradient) {
+        try {
+            backward(target, gradient);
+            return true;
+        } catch (ai.djl.engine.EngineException e) {
+            if (e.getMessage() != null && e.getMessage().contains("does not require grad")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Whether operations on this thread are being recorded for a backward pass (inside a gradient collector). */
+    public static boolean recording() {
+        return JniUtils.isGradMode();
     }
 
     /** Zeroes the gradient buffer of a leaf array in place (DJL's getGradient returns a copy handle). */

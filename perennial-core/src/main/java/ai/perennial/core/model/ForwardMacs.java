@@ -12,9 +12,14 @@ public final class ForwardMacs {
     private ForwardMacs() {
     }
 
-    /** MACs of one forward pass of {@code model} over {@code inputs} (any batch), in evaluation mode; the model is left as it was. */
+    /**
+     * MACs of one forward pass of {@code model} over {@code inputs} (any batch), in evaluation mode; the model is left as
+     * it was. The pass runs plain FP32 layers, not the model's own ops: counting must not draw from the random streams
+     * of stochastically rounding layers, which would change the run that follows.
+     */
     public static long of(Model model, NDArray inputs, int[] tasks) {
-        LayerOps inner = model.layerOps();
+        LayerOps own = model.layerOps();
+        LayerOps inner = LayerOps.PLAIN;
         long[] macs = new long[1];
         model.setLayerOps(new LayerOps() {
             @Override
@@ -36,7 +41,7 @@ public final class ForwardMacs {
         try (NDScope scope = new NDScope(); Model.ModeScope eval = model.enter(Model.Mode.EVAL)) {
             model.forward(inputs, tasks);
         } finally {
-            model.setLayerOps(inner);
+            model.setLayerOps(own);
         }
         return macs[0];
     }

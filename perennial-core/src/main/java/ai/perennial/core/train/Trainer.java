@@ -300,28 +300,32 @@ public final class Trainer {
      * the step's own pass (hooks see its logits), not a re-evaluation at other weights.
      */
     private NDArray backward(Batch batch, boolean first) {
+        NDArray[] taskLoss = new NDArray[1];
         try (GradientCollector collector = Engines.newGradientCollector()) {
-            Model.Pass pass = first && readsHidden ? model.forwardWithHidden(batch.inputs(), batch.tasks())
-                    : new Model.Pass(model.forward(batch.inputs(), batch.tasks()), List.of());
-            NDArray logits = pass.logits();
-            if (first) {
-                for (TrainingHook h : hooks) {
-                    h.afterForward(context, batch, logits);
-                    if (h.readsHidden()) {
-                        h.afterHidden(context, batch, pass.hidden());
+            // the model's layers decide how the loss's gradient flows back through them (autograd unless they say otherwise)
+            model.layerOps().backward(collector, () -> {
+                Model.Pass pass = first && readsHidden ? model.forwardWithHidden(batch.inputs(), batch.tasks())
+                        : new Model.Pass(model.forward(batch.inputs(), batch.tasks()), List.of());
+                NDArray logits = pass.logits();
+                if (first) {
+                    for (TrainingHook h : hooks) {
+                        h.afterForward(context, batch, logits);
+                        if (h.readsHidden()) {
+                            h.afterHidden(context, batch, pass.hidden());
+                        }
                     }
                 }
-            }
-            NDArray taskLoss = context.loss().apply(logits, batch.labels());
-            NDArray total = taskLoss;
-            for (TrainingHook h : hooks) {
-                NDArray extra = h.extraLoss(context, batch, logits);
-                if (extra != null) {
-                    total = total.add(extra);
+                taskLoss[0] = context.loss().apply(logits, batch.labels());
+                NDArray total = taskLoss[0];
+                for (TrainingHook h : hooks) {
+                    NDArray extra = h.extraLoss(context, batch, logits);
+                    if (extra != null) {
+                        total = total.add(extra);
+                    }
                 }
-            }
-            collector.backward(total);
-            return taskLoss;
+                return total;
+            });
+            return taskLoss[0];
         }
     }
 
