@@ -146,6 +146,7 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
         Map<String, List<JsonNode>> plasticity = new LinkedHashMap<>();
         Map<String, Object> provenanceConfig = new LinkedHashMap<>();
         Experiment[] current = new Experiment[1];
+        RunsProgress progress = new RunsProgress(seeds.size() * strategies.size(), System.nanoTime());
         try (Signals signals = Signals.install(() -> {
             if (current[0] != null) {
                 current[0].requestStop();
@@ -163,6 +164,7 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
                             throw new PerennialException("--resume: " + dir + " was run with another config (" + k + ")");
                         });
                         System.err.printf("%s seed %d: finished earlier, kept%n", s, seed);
+                        progress.kept();
                         metrics.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(seed, metricsOf(finished));
                         plasticity.computeIfAbsent(s, k -> new ArrayList<>()).add(finished.path("plasticity"));
                         if (seed == seeds.get(0) && finished.at("/continual_eval/points").size() > 0) {
@@ -205,8 +207,8 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
                     if (seed == seeds.get(0) && !result.result().curve().isEmpty()) {
                         curves.add(RunReport.curveChart(s, result.result(), scenario.size()));
                     }
-                    System.err.printf("%s seed %d: %s %s BWT %s%n", s, seed, RunCommand.scoreLabel(result.result()),
-                            RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")));
+                    System.err.printf("%s seed %d: %s %s BWT %s %s%n", s, seed, RunCommand.scoreLabel(result.result()),
+                            RunCommand.f(m.get("average_accuracy")), RunCommand.f(m.get("bwt")), progress.trained(System.nanoTime()));
                 }
             }
         }
