@@ -151,15 +151,13 @@ public final class Engines {
      */
     public static void overwrite(NDArray target, float[] values) {
         try (NDManager scratch = target.getManager().newSubManager()) {
-            NDArray source = scratch.create(values, target.getShape());
-            JniUtils.setGradMode(false); // an in-place write to a parameter must not be recorded
-            target.set(new NDIndex("..."), source);
+            overwrite(target, scratch.create(values, target.getShape()));
         }
     }
 
     /** Copies {@code source} (same shape) into {@code target}'s own storage, exactly and without recording gradients. */
     public static void overwrite(NDArray target, NDArray source) {
-        JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false); // an in-place write to a parameter must not be recorded
         target.set(new NDIndex("..."), source);
     }
 
