@@ -71,11 +71,6 @@ public final class ContinualRunner {
             this(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, null, null);
         }
 
-        /** These options with low-rank adapters ({@code null}: none). */
-        public Options withLora(Lora adapters) {
-            return new Options(epochs, batchSize, eval, seed, average, augment, loss, score, maxSteps, precision, adapters);
-        }
-
         public Options(int epochs, int batchSize, EvalOptions eval, long seed, String average, String augment, String loss,
                 String score) {
             this(epochs, batchSize, eval, seed, average, augment, loss, score, -1);

@@ -63,7 +63,7 @@ class LoraPerTaskTest {
 
     static ContinualRun run(Scenario stream, Strategy strategy, Lora lora) {
         ContinualRunner.Options options = new ContinualRunner.Options(2, 32, new ContinualRunner.EvalOptions(0, 50, 100, true, 20, 0, 9), 5,
-                null).withLora(lora);
+                null, ai.perennial.core.train.Augmentation.NONE, null, null, -1, null, lora);
         // AdamW with weight decay and momentum: a task's kept adapters must not feel either
         return new ContinualRun(stream, c -> new Mlp(c.manager(), (int) c.inputShape().size(), new int[] {24}, c.outputs(), c.heads(), c.seed()),
                 steps -> Optimizers.adamw(Schedule.constant(0.01), 0.9, 0.999, 1e-8, 0.05, Optimizers.ALL), strategy, options);
