@@ -61,6 +61,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     private final Scores.Score score;
     private final QuantizedLayers precision;
 
+    private final long totalSteps;
+    private boolean evaluates = true;
     private boolean started;
     private int experience;
     private double[] randomInit;
@@ -97,6 +99,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         if (totalSteps == 0) {
             throw new PerennialException("strategy " + strategy.name() + " trains on nothing in scenario " + scenario.name());
         }
+        this.totalSteps = totalSteps;
         Dataset first = stream.get(0).train();
         Losses.Loss loss = Losses.of(options.loss(), first);
         this.score = Scores.of(options.score(), first);
@@ -183,7 +186,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             if (!started) {
                 long evalStart = System.nanoTime();
                 randomInit = new double[stream.size()];
-                for (int j = 0; j < stream.size(); j++) {
+                Arrays.fill(randomInit, Double.NaN);
+                for (int j = 0; j < stream.size() && evaluates; j++) {
                     randomInit[j] = Evaluator.score(model, stream.get(j).test(), score, options.eval().batchSize(), manager);
                 }
                 if (continual != null) {
@@ -248,12 +252,30 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         double[] row = new double[stream.size()];
         Arrays.fill(row, Double.NaN);
         int current = experience;
-        for (int j = 0; j < stream.size(); j++) {
+        for (int j = 0; j < stream.size() && evaluates; j++) {
             if (options.eval().fullMatrix() || j == current) {
                 row[j] = Evaluator.score(strategy.evaluationModel(model), stream.get(j).test(), score, options.eval().batchSize(), manager);
             }
         }
         return row;
+    }
+
+    /**
+     * From now on the run trains but measures nothing (its baseline and accuracy-matrix rows stay "not measured"): a
+     * worker of a distributed run whose results another worker measures.
+     */
+    public void skipEvaluation() {
+        evaluates = false;
+    }
+
+    /** Optimizer steps of the whole stream (what the learning-rate schedule spans). */
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    /** Inside {@link Listener#afterStep}: whether that step was the current experience's last (see {@link Trainer#experienceTrained}). */
+    public boolean experienceTrained() {
+        return trainer.experienceTrained();
     }
 
     /** Everything measured so far (the rows of the experiences finished until now). */

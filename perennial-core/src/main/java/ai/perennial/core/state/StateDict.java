@@ -12,14 +12,17 @@ import java.util.Objects;
  * A host-side snapshot of a component's state (the put methods copy what they are given, so a snapshot never changes
  * with the live state; the getters hand out the held arrays, which must not be modified): named tensors (float32, float64, uint8, int32, int64) and named
  * scalars (whole numbers, real numbers, text). Everything stateful exports one and imports it back; a checkpoint is
- * the union of them under prefixes ({@link #putAll}), written as safetensors plus JSON ({@link Checkpoints}).
+ * the union of them under prefixes ({@link #putAll}), written as safetensors plus JSON ({@link Checkpoints}). Java-serializable
+ * (host arrays and boxed scalars only), so a distributed run ships a worker's state to it and back as it is.
  */
-public final class StateDict {
+public final class StateDict implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Element types a tensor can hold. */
     public enum Type { FLOAT32, FLOAT64, UINT8, INT32, INT64 }
 
     /** A host copy of a tensor: {@code data} is a float[], double[], byte[], int[] or long[] matching {@code type}. */
-    public record Tensor(Type type, long[] shape, Object data) {
+    public record Tensor(Type type, long[] shape, Object data) implements java.io.Serializable {
         public Tensor {
             long size = 1;
             for (long d : shape) {

@@ -90,6 +90,7 @@ public final class Trainer {
         double lastEpochLoss = Double.NaN;
         float restoredLoss;   // the device accumulator's value when resumed from a checkpoint
         boolean active;       // inside an experience (between its start and its end)
+        boolean complete;     // the step just taken was the experience's last (its end hooks have not run yet)
 
         void reset() {
             epoch = 0;
@@ -102,6 +103,7 @@ public final class Trainer {
             lastEpochLoss = Double.NaN;
             restoredLoss = 0;
             active = false;
+            complete = false;
         }
     }
 
@@ -190,6 +192,14 @@ public final class Trainer {
         return run(data, options, progress, listener, System.nanoTime(), 0);
     }
 
+    /**
+     * Inside a {@link StepListener}: whether the step just taken was the current experience's last. A listener that stops
+     * training there (by throwing) leaves the experience's end hooks to {@link #resume}, e.g. to run them on other weights.
+     */
+    public boolean experienceTrained() {
+        return position.active && position.complete;
+    }
+
     /** True between the start of an experience and its end (a checkpoint taken then resumes with {@link #resume}). */
     public boolean insideExperience() {
         return position.active;
@@ -240,6 +250,7 @@ public final class Trainer {
                         order = Shuffle.permutation(data.size(), rng);
                     }
                 }
+                position.complete = position.epoch >= options.epochs() || position.steps >= totalSteps;
                 listener.afterStep(this);
             }
         } finally {
