@@ -106,7 +106,14 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
     }
 
     static void write(Path dir, ExperimentResult result, Provenance provenance) {
-        ResultWriter.write(dir, "result.json", result.toJson(provenance));
+        write(dir, result, provenance, Map.of());
+    }
+
+    /** As {@link #write(Path, ExperimentResult, Provenance)}, with {@code extra} entries in result.json (e.g. "distributed"). */
+    static void write(Path dir, ExperimentResult result, Provenance provenance, Map<String, Object> extra) {
+        Map<String, Object> json = new java.util.LinkedHashMap<>(result.toJson(provenance));
+        json.putAll(extra);
+        ResultWriter.write(dir, "result.json", json);
         result.writeMetricsCsv(dir.resolve("metrics.csv"));
         RunReport.write(dir.resolve("report.html"), result.config().name() + " — " + result.strategyName(), result.scenario(),
                 result.result(), result.metrics(), ResultWriter.toJson(provenance));

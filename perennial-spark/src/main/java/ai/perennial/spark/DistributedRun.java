@@ -50,6 +50,7 @@ import scala.runtime.AbstractFunction1;
  */
 public final class DistributedRun implements Checkpointable, AutoCloseable {
     private final JavaSparkContext spark;
+    private final boolean ownsContext;
     private final ExperimentConfig config;
     private final LocalSgd sgd;
     private final Scenario stream;
@@ -113,10 +114,30 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
 
     /** A run of the experiment {@code config} describes over {@code stream} (built on the driver), with {@code sgd}'s workers. */
     public DistributedRun(JavaSparkContext spark, ExperimentConfig config, Scenario stream, LocalSgd sgd) {
+        this(spark, false, config, stream, sgd);
+    }
+
+    /**
+     * As the constructor, on a Spark context of its own ({@link SparkRuns#context}), stopped when the run closes: on
+     * {@code master}, or, when null, the one spark-submit set, else {@code local[K]}.
+     */
+    public static DistributedRun open(String master, ExperimentConfig config, Scenario stream, LocalSgd sgd) {
+        String chosen = master != null ? master : System.getProperty("spark.master") != null ? null : "local[" + sgd.workers() + "]";
+        JavaSparkContext context = SparkRuns.context(chosen, "perennial " + config.name());
+        try {
+            return new DistributedRun(context, true, config, stream, sgd);
+        } catch (RuntimeException e) {
+            context.stop();
+            throw e;
+        }
+    }
+
+    private DistributedRun(JavaSparkContext spark, boolean ownsContext, ExperimentConfig config, Scenario stream, LocalSgd sgd) {
         if (config.training().get(ExperimentConfig.STOP_AFTER) != 0) {
             throw new PerennialException("training.stop_after: a distributed run trains the whole stream; set it to 0");
         }
         this.spark = spark;
+        this.ownsContext = ownsContext;
         this.config = config;
         this.sgd = sgd;
         this.stream = stream;
@@ -440,5 +461,8 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
     @Override
     public void close() {
         local.close();
+        if (ownsContext) {
+            spark.stop();
+        }
     }
 }

@@ -14,6 +14,11 @@ public final class SparkRuns {
      * for up to a minute (Spark's default: every 15 s for 10 minutes) so a cluster too small fails soon with a clear error.
      */
     public static JavaSparkContext context(String master, String appName) {
+        return new JavaSparkContext(conf(master, appName));
+    }
+
+    /** The configuration {@link #context} starts from, for callers that add their own settings. */
+    public static SparkConf conf(String master, String appName) {
         SparkConf conf = new SparkConf().setAppName(appName)
                 .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "2s")
                 .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "30")
@@ -25,6 +30,6 @@ public final class SparkRuns {
         if (master != null) {
             conf.setMaster(master);
         }
-        return new JavaSparkContext(conf);
+        return conf;
     }
 }

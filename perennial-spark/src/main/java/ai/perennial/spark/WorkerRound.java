@@ -32,7 +32,7 @@ final class WorkerRound {
             Failure failure) implements Serializable {
     }
 
-    /** A test's injected failure: worker {@code worker}'s first attempt at round {@code round} dies after half its steps. */
+    /** A test's injected failure: worker {@code worker}'s first attempt at round {@code round} dies after its first step. */
     record Failure(long round, int worker, boolean killExecutor) implements Serializable {
     }
 
@@ -93,7 +93,7 @@ final class WorkerRound {
                 @Override
                 public void afterStep(ContinualRun r) {
                     taken[0]++;
-                    if (fail && taken[0] == (in.steps() + 1) / 2) {
+                    if (fail && taken[0] == 1) {
                         if (failure.killExecutor()) {
                             Runtime.getRuntime().halt(137); // as the kernel's OOM killer or a lost machine would
                         }

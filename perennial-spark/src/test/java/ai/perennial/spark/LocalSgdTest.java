@@ -115,14 +115,20 @@ class LocalSgdTest {
         try (DistributedRun run = distributed(e, sgd)) {
             clean = train(run).experiment().result().weightsSha256();
         }
+        FailedTasks failed = new FailedTasks();
+        spark.sc().addSparkListener(failed);
         try (DistributedRun run = distributed(e, sgd)) {
             run.injectFailure(3, 2, false);
             assertThat(train(run).experiment().result().weightsSha256()).isEqualTo(clean);
         }
+        assertThat(failed.count()).as("failed task attempts").isPositive();
+        int before = failed.count();
         try (DistributedRun run = distributed(e, new LocalSgd(4, LocalSgd.CONSTANT, 4, null, false, false))) {
-            run.injectFailure(5, 1, false); // a plain (not barrier) stage retries the one task
+            run.injectFailure(2, 1, false); // a plain (not barrier) stage retries the one task
             assertThat(train(run).experiment().result().weightsSha256()).isEqualTo(clean);
         }
+        assertThat(failed.count()).as("failed task attempts").isEqualTo(before + 1);
+        spark.sc().removeSparkListener(failed);
     }
 
     @Test
@@ -196,6 +202,22 @@ class LocalSgdTest {
         try (DistributedRun run = distributed(e, new LocalSgd(8, LocalSgd.EVERY, 1, null, false, true))) {
             assertThatThrownBy(() -> train(run)).isInstanceOf(PerennialException.class)
                     .hasMessageStartingWith("distributed.workers: 8 workers need 8 task slots at once");
+        }
+    }
+
+    /** Counts task attempts that ended in failure (a thrown exception, a lost executor, a kill). */
+    static final class FailedTasks extends org.apache.spark.scheduler.SparkListener {
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+            if (end.reason() instanceof org.apache.spark.TaskFailedReason) {
+                count.incrementAndGet();
+            }
+        }
+
+        int count() {
+            return count.get();
         }
     }
 

@@ -74,6 +74,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
     private double experienceSeconds;
     private double evalSeconds;
     private double wallSeconds;
+    private long wallStart; // when the current call of run() began, 0 outside it
     private boolean stepped;
     private Startup.Timeline startup;
 
@@ -181,7 +182,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
      * measured before it.
      */
     public ContinualResult run(ContinualRunner.ProgressFactory progress, Listener listener, int until) {
-        long wallStart = System.nanoTime();
+        wallStart = System.nanoTime();
         try {
             if (!started) {
                 long evalStart = System.nanoTime();
@@ -239,6 +240,7 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
             }
         } finally {
             wallSeconds += (System.nanoTime() - wallStart) / 1e9;
+            wallStart = 0;
         }
         return result();
     }
@@ -369,7 +371,8 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         out.putNumber("run.train_seconds", trainSeconds);
         out.putNumber("run.experience_seconds", experienceSeconds);
         out.putNumber("run.eval_seconds", evalSeconds);
-        out.putNumber("run.wall_seconds", wallSeconds);
+        // a checkpoint taken inside run() counts the time of the call so far
+        out.putNumber("run.wall_seconds", wallSeconds + (wallStart == 0 ? 0 : (System.nanoTime() - wallStart) / 1e9));
         return out;
     }
 
