@@ -13,7 +13,7 @@ import picocli.CommandLine;
         description = "Continual-learning training system for the JVM.")
 public final class Main implements Runnable {
     /** The subcommands, in the order help lists them. */
-    static final List<Class<?>> COMMANDS = List.of(TrainCommand.class, LrFindCommand.class, RunCommand.class, SparkTrainCommand.class, CompareCommand.class,
+    static final List<Class<?>> COMMANDS = List.of(TrainCommand.class, LrFindCommand.class, RunCommand.class, SparkTrainCommand.class, SparkBenchCommand.class, CompareCommand.class,
             ContinueCommand.class, ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class,
             InterpolateCommand.class, MergeCommand.class, ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class,
             ScheduleCommand.class, BenchCommand.class, ai.perennial.cli.theory.TheoryCommand.class, CommandLine.HelpCommand.class);

@@ -62,6 +62,14 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
 
     @Override
     public Integer call() {
+        try {
+            return trainDistributed();
+        } catch (PerennialException e) {
+            throw declared.explain(e); // distributed.KEY: ... names the flag the user typed, --KEY
+        }
+    }
+
+    private int trainDistributed() {
         Path dir = resume != null ? resume : out;
         if (resume != null && out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
             throw new PerennialException("--resume writes into the run's own directory " + resume + "; drop --out");
@@ -72,12 +80,7 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
         if (resume == null && config == null) {
             throw new PerennialException("spark-train needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
         }
-        LocalSgd sgd;
-        try {
-            sgd = LocalSgd.of(declared.values(spec.commandLine().getParseResult(), "distributed"));
-        } catch (PerennialException e) {
-            throw declared.explain(e);
-        }
+        LocalSgd sgd = LocalSgd.of(declared.values(spec.commandLine().getParseResult(), "distributed"));
         ExperimentConfig c = resume != null ? RunCommand.resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, RunCommand.OUTPUTS);
         String command = "perennial spark-train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());

@@ -141,6 +141,9 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         this.config = config;
         this.sgd = sgd;
         this.stream = stream;
+        if (sgd.barrier() && spark.master().startsWith("local") && spark.defaultParallelism() < sgd.workers()) {
+            throw tooFewSlots(); // a cluster's executors may still be joining: Spark's own check waits for them
+        }
         this.local = Experiment.of(config).open(Shards.of(stream, 0, sgd.workers()));
         this.learningRate = config.optimizer().learningRate(local.totalSteps());
     }
@@ -244,9 +247,6 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
      * output goes to a shuffle (a failed barrier result stage aborts the job, its results may have been seen already).
      */
     private List<WorkerRound.Outcome> execute(List<WorkerRound.Task> tasks, WorkerRound.Input input) {
-        if (sgd.barrier() && spark.master().startsWith("local") && spark.defaultParallelism() < tasks.size()) {
-            throw tooFewSlots();
-        }
         Broadcast<WorkerRound.Input> shared = spark.broadcast(input);
         try {
             JavaRDD<WorkerRound.Task> rdd = spark.parallelize(tasks, tasks.size());
@@ -285,8 +285,54 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
 
     private PerennialException tooFewSlots() {
         return new PerennialException("distributed.workers: " + sgd.workers() + " workers need " + sgd.workers() + " task slots at once"
-                + " (barrier rounds) and the cluster has fewer; use --master local[" + sgd.workers() + "], add executors, or set"
-                + " distributed.barrier: false");
+                + " (barrier rounds) and the cluster has fewer; use --master local[" + sgd.workers() + "], add executors, or turn barrier"
+                + " rounds off (distributed.barrier: false, --barrier false)");
+    }
+
+    /**
+     * Spark's own cost of a round, without training: each of {@code rounds} rounds broadcasts {@code floats} floats, runs
+     * {@code workers} barrier tasks that hand them back, and shuffles and collects the results as {@link #execute} does.
+     * Seconds per round.
+     */
+    public static double[] emptyRounds(JavaSparkContext spark, int workers, int floats, int rounds) {
+        double[] seconds = new double[rounds];
+        List<Integer> ids = java.util.stream.IntStream.range(0, workers).boxed().toList();
+        for (int r = 0; r < rounds; r++) {
+            long start = System.nanoTime();
+            Broadcast<float[]> shared = spark.broadcast(new float[floats]);
+            spark.parallelize(ids, workers).rdd().barrier().mapPartitions(new EchoFunction(shared), false,
+                    ClassTag$.MODULE$.apply(float[].class)).toJavaRDD().mapToPair(a -> new Tuple2<>(a.length, a))
+                    .partitionBy(new HashPartitioner(workers)).values().collect();
+            shared.destroy();
+            seconds[r] = (System.nanoTime() - start) / 1e9;
+        }
+        return seconds;
+    }
+
+    /** As {@link #emptyRounds(JavaSparkContext, int, int, int)} on a context of its own on {@code master}, after {@code warmup} untimed rounds. */
+    public static double[] emptyRounds(String master, int workers, int floats, int warmup, int rounds) {
+        JavaSparkContext spark = SparkRuns.context(master, "perennial spark-bench");
+        try {
+            emptyRounds(spark, workers, floats, warmup);
+            return emptyRounds(spark, workers, floats, rounds);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** An empty round's task: the broadcast floats back, as a worker hands back its parameters. */
+    private static final class EchoFunction extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<float[]>>
+            implements Serializable {
+        private final Broadcast<float[]> shared;
+
+        EchoFunction(Broadcast<float[]> shared) {
+            this.shared = shared;
+        }
+
+        @Override
+        public scala.collection.Iterator<float[]> apply(scala.collection.Iterator<Integer> worker) {
+            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(shared.value().clone()).iterator());
+        }
     }
 
     /** The Spark side of a round: one task per worker; a barrier task counts its stage's attempt too. */

@@ -74,10 +74,10 @@ final class WorkerRound {
      * the whole state the driver sent (the first round starts from a new one).
      */
     static Outcome run(Task task, Input in, boolean attemptZero) {
-        long start = System.nanoTime();
         // one worker trains at a time per JVM: DJL lets one gradient recording run per JVM (local mode runs all workers in
         // one); this lock also keeps a retried task from starting before its failed attempt has stopped
         synchronized (WorkerRound.class) {
+            long start = System.nanoTime(); // the worker's own time, not its wait for the others in this JVM
             ContinualRun run = worker(in, task.worker(), task.state() == null);
             if (task.state() != null) {
                 StateDict state = new StateDict();
