@@ -58,6 +58,7 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
     private final Schedule learningRate;
     private final String runKey = UUID.randomUUID().toString();
     private WorkerRound.Failure failure;
+    private final TaskFailures taskFailures = new TaskFailures();
 
     private List<StateDict> states; // per worker, without the averaged entries; null before the first round
     private StateDict averaged = new StateDict();
@@ -146,6 +147,19 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         }
         this.local = Experiment.of(config).open(Shards.of(stream, 0, sgd.workers()));
         this.learningRate = config.optimizer().learningRate(local.totalSteps());
+        spark.sc().addSparkListener(taskFailures);
+    }
+
+    /** The last failed task's reason as the executor reported it: what a failed round's error shows. */
+    private static final class TaskFailures extends org.apache.spark.scheduler.SparkListener {
+        private volatile String last;
+
+        @Override
+        public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+            if (end.reason() instanceof org.apache.spark.TaskFailedReason failed && !(failed instanceof org.apache.spark.TaskKilled)) {
+                last = failed.toErrorString().lines().findFirst().orElse("");
+            }
+        }
     }
 
     /** Makes worker {@code worker}'s first attempt at round {@code round} fail mid-round (tests of fault tolerance). */
@@ -280,7 +294,9 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
             root = root.getCause();
         }
         String first = m.lines().findFirst().orElse(m);
-        return new PerennialException("round " + round + " failed after Spark's retries: " + first + (root != e ? " (" + root + ")" : ""), e);
+        String task = taskFailures.last;
+        return new PerennialException("round " + round + " failed after Spark's retries: " + first + (task != null ? " Last task failure: "
+                + task : root != e ? " (" + root + ")" : ""), e);
     }
 
     private PerennialException tooFewSlots() {
@@ -506,6 +522,7 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
 
     @Override
     public void close() {
+        spark.sc().removeSparkListener(taskFailures);
         local.close();
         if (ownsContext) {
             spark.stop();
