@@ -6,6 +6,7 @@
   const POLL_MS = 1000;
   const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
   const DEFAULT_TAGS = ['train/loss', 'eval/average_accuracy'];
+  const STEP_TICKS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((p) => m * p)).sort((a, b) => a - b); // whole steps only
   const STATUSES = new Set(['running', 'finished', 'failed', 'stopped', 'stale']);
 
   const runs = new Map(); // id -> summary from api/runs, in the server's order
@@ -201,7 +202,7 @@
         const plot = new uPlot({
           width, height: 220,
           scales: { x: { time: false } },
-          axes: [{ label: 'step' }, {}],
+          axes: [{ label: 'step', incrs: STEP_TICKS }, {}],
           series: [{ label: 'step' }, ...shown.map((id, i) => ({
             label: label(id), stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true,
           }))],
