@@ -301,6 +301,7 @@ class BadInputTest {
             assertError(CliTest.run("dashboard", runs.toString(), "--port", "70000"), "--port 70000", "out of range");
             assertError(CliTest.run("dashboard", runs.toString(), "--port", "web"), "--port", "web");
             assertError(CliTest.run("dashboard", runs.toString(), "--bind", "my-laptop"), "--bind 'my-laptop'", "not an IP address");
+            assertError(CliTest.run("dashboard", runs.toString(), "--bind", "999.1.1.1"), "--bind '999.1.1.1'", "not an IP address");
             // 192.0.2.1 is reserved for documentation: never an address of this machine (binding sends nothing)
             assertError(CliTest.run("dashboard", runs.toString(), "--port", "0", "--bind", "192.0.2.1"), "cannot listen on 192.0.2.1",
                     "--bind");

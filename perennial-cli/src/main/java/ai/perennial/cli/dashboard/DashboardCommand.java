@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
         description = "Serve a web page of the runs under RUNS_DIR, finished and in progress: status, live curves, accuracy"
                 + " matrices, and selected runs side by side. Reads each run's metrics.jsonl; stops with Ctrl-C.")
 public final class DashboardCommand implements Callable<Integer> {
-    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
+    /** Dotted IPv4, or anything with a colon (IPv6, which InetAddress parses without a name lookup). */
+    private static final Pattern IP_LITERAL = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(?!$)|$)){4}|.*:.*");
 
     @Parameters(paramLabel = "RUNS_DIR", description = "Directory holding runs (each an output directory with metrics.jsonl),"
             + " found up to " + RunIndex.DEPTH + " levels down")

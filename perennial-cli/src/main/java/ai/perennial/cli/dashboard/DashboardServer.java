@@ -112,7 +112,11 @@ public final class DashboardServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             error(exchange, 400, "malformed query: " + e.getMessage()); // URLDecoder on a bad %-escape
         } catch (IOException | UncheckedIOException e) {
-            // the browser went away mid-answer, or a log vanished mid-read: nothing to tell anyone
+            try {
+                error(exchange, 500, "cannot read the runs: " + e.getMessage());
+            } catch (IOException | IllegalStateException alreadyAnswering) {
+                // the browser went away, or the answer had begun: the next poll tries again
+            }
         }
     }
 

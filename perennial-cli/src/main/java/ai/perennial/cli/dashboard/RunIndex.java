@@ -2,11 +2,11 @@ package ai.perennial.cli.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.Set;
 
 /**
  * The runs under a directory: every {@code metrics.jsonl} found up to {@link #DEPTH} levels down (symbolic links are
@@ -51,13 +51,21 @@ public final class RunIndex {
     /** Every run found now, the most recently started first. */
     public synchronized List<Summary> scan() throws IOException {
         Map<String, Path> found = new HashMap<>();
-        try (Stream<Path> files = Files.walk(root, DEPTH)) {
-            files.filter(p -> p.getFileName() != null && p.getFileName().toString().equals(MetricsLog.FILE))
-                    .filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-                    .forEach(p -> found.put(id(p.getParent()), p));
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        Files.walkFileTree(root, Set.of(), DEPTH, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                // attributes of the entry itself (links are not followed): a link named metrics.jsonl is not a run
+                if (attributes.isRegularFile() && file.getFileName().toString().equals(MetricsLog.FILE)) {
+                    found.put(id(file.getParent()), file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // an unreadable directory hides its own runs, not the others
+            }
+        });
         runs.keySet().retainAll(found.keySet());
         List<Summary> list = new ArrayList<>();
         long now = System.currentTimeMillis();
