@@ -40,6 +40,10 @@
     return { next: 0, series: new Map(), matrix: null, matrixVersion: 0, config: null, configVersion: 0 };
   }
 
+  function logOf(id) {
+    return logs.get(id) || newLog();
+  }
+
   // one tag's points, ordered by step; a step written again (a resumed run) keeps its latest value
   function put(series, step, value) {
     const { steps, values } = series;
@@ -140,7 +144,7 @@
 
   function availableTags() {
     const tags = new Set();
-    for (const id of shown) for (const tag of (logs.get(id) || newLog()).series.keys()) tags.add(tag);
+    for (const id of shown) for (const tag of logOf(id).series.keys()) tags.add(tag);
     return [...tags].sort();
   }
 
@@ -175,7 +179,7 @@
   // the runs' points on one step axis (uPlot draws series over shared x values); null where a run has no point
   function aligned(tag) {
     const steps = new Set();
-    const series = shown.map((id) => (logs.get(id) || newLog()).series.get(tag) || { steps: [], values: [] });
+    const series = shown.map((id) => logOf(id).series.get(tag) || { steps: [], values: [] });
     for (const s of series) for (const step of s.steps) steps.add(step);
     const xs = [...steps].sort((a, b) => a - b);
     const ys = series.map((s) => {
@@ -225,52 +229,52 @@
     return 'hsl(' + Math.round(120 * t) + ', 55%, ' + Math.round(38 + 6 * t) + '%)';
   }
 
-  function renderMatrices() {
-    const key = JSON.stringify(shown.map((id) => [id, (logs.get(id) || newLog()).matrixVersion]));
-    if (renderedKeys.matrices === key) return;
-    renderedKeys.matrices = key;
-    const area = $('matrices');
-    area.replaceChildren();
-    for (const id of shown) {
-      const m = (logs.get(id) || newLog()).matrix;
-      if (!m) continue;
-      const columns = Math.max(0, ...m.rows.map((r) => (Array.isArray(r) ? r.length : 0)));
-      const head = el('tr', null, el('th'));
-      for (let j = 0; j < columns; j++) head.append(el('th', { text: 'exp ' + j }));
-      const table = el('table', null, head);
-      m.rows.forEach((r, i) => {
-        const trained = Array.isArray(m.trained) && m.trained[i] != null ? m.trained[i] : i;
-        const tr = el('tr', null, el('th', { text: 'after ' + trained }));
-        for (let j = 0; j < columns; j++) {
-          const v = Array.isArray(r) ? r[j] : null;
-          if (Number.isFinite(v)) {
-            const td = el('td', { text: v.toFixed(2) });
-            td.style.backgroundColor = cellColor(v);
-            tr.append(td);
-          } else {
-            tr.append(el('td', { class: 'empty', text: '–' }));
-          }
+  // rebuilds an area holding one element per run shown, only when the runs or their part of it changed
+  function renderPerRun(areaId, part, build) {
+    const key = JSON.stringify(shown.map((id) => [id, logOf(id)[part + 'Version']]));
+    if (renderedKeys[part] === key) return;
+    renderedKeys[part] = key;
+    $(areaId).replaceChildren(...shown.map((id) => build(id, logOf(id))).filter((e) => e !== null));
+  }
+
+  function matrixTable(m) {
+    const columns = Math.max(0, ...m.rows.map((r) => (Array.isArray(r) ? r.length : 0)));
+    const head = el('tr', null, el('th'));
+    for (let j = 0; j < columns; j++) head.append(el('th', { text: 'exp ' + j }));
+    const table = el('table', null, head);
+    m.rows.forEach((r, i) => {
+      const trained = Array.isArray(m.trained) && m.trained[i] != null ? m.trained[i] : i;
+      const tr = el('tr', null, el('th', { text: 'after ' + trained }));
+      for (let j = 0; j < columns; j++) {
+        const v = Array.isArray(r) ? r[j] : null;
+        if (Number.isFinite(v)) {
+          const td = el('td', { text: v.toFixed(2) });
+          td.style.backgroundColor = cellColor(v);
+          tr.append(td);
+        } else {
+          tr.append(el('td', { class: 'empty', text: '–' }));
         }
-        table.append(tr);
-      });
+      }
+      table.append(tr);
+    });
+    return table;
+  }
+
+  function renderMatrices() {
+    renderPerRun('matrices', 'matrix', (id, log) => {
+      const m = log.matrix;
+      if (!m) return null;
       const score = typeof m.score === 'string' ? m.score : 'accuracy';
-      area.append(el('figure', { class: 'matrix', 'data-run': id }, el('h4', { text: label(id) + ' · ' + score + ', step ' + m.step }), table));
-    }
-    $('matrices-title').hidden = area.childElementCount === 0;
+      return el('figure', { class: 'matrix', 'data-run': id }, el('h4', { text: label(id) + ' · ' + score + ', step ' + m.step }),
+        matrixTable(m));
+    });
+    $('matrices-title').hidden = $('matrices').childElementCount === 0;
   }
 
   function renderConfigs() {
-    const key = JSON.stringify(shown.map((id) => [id, (logs.get(id) || newLog()).configVersion]));
-    if (renderedKeys.configs === key) return;
-    renderedKeys.configs = key;
-    const area = $('configs');
-    area.replaceChildren();
-    for (const id of shown) {
-      const config = (logs.get(id) || newLog()).config;
-      if (config == null) continue;
-      area.append(el('details', { 'data-run': id }, el('summary', { text: 'configuration of ' + label(id) }),
-        el('pre', { text: JSON.stringify(config, null, 2) })));
-    }
+    renderPerRun('configs', 'config', (id, log) => (log.config == null ? null
+      : el('details', { 'data-run': id }, el('summary', { text: 'configuration of ' + label(id) }),
+        el('pre', { text: JSON.stringify(log.config, null, 2) }))));
   }
 
   function connectionLost(e) {
