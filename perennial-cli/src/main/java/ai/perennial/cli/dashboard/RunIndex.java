@@ -29,7 +29,6 @@ public final class RunIndex {
     static final int READ_LIMIT = 4 << 20;
 
     private final Path root;
-    private final Path realRoot;
     private final Duration staleAfter;
     private final Map<String, Run> runs = new HashMap<>();
 
@@ -38,8 +37,7 @@ public final class RunIndex {
      *     saying so (killed hard, machine lost): shown as stale rather than running
      */
     public RunIndex(Path root, Duration staleAfter) throws IOException {
-        this.root = root.toAbsolutePath().normalize();
-        this.realRoot = root.toRealPath();
+        this.root = root.toRealPath(); // RUNS_DIR may itself be a link; the walk does not follow links below it
         this.staleAfter = staleAfter;
     }
 
@@ -73,11 +71,10 @@ public final class RunIndex {
             Run run = runs.computeIfAbsent(e.getKey(), id -> new Run(id, e.getValue()));
             try {
                 run.catchUp();
+                list.add(run.summary(now, staleAfter));
             } catch (NoSuchFileException gone) {
                 runs.remove(e.getKey()); // removed between the walk and the read
-                continue;
             }
-            list.add(run.summary(now, staleAfter));
         }
         list.sort(Comparator.comparingDouble(Summary::started).reversed().thenComparing(Summary::id));
         return list;
@@ -98,7 +95,7 @@ public final class RunIndex {
         try {
             // a directory replaced by a link after the scan must not lead out of RUNS_DIR
             Path real = run.file.toRealPath();
-            return real.startsWith(realRoot) && Files.isRegularFile(real) ? Optional.of(real) : Optional.empty();
+            return real.startsWith(root) && Files.isRegularFile(real) ? Optional.of(real) : Optional.empty();
         } catch (NoSuchFileException gone) {
             return Optional.empty();
         }
@@ -106,7 +103,7 @@ public final class RunIndex {
 
     /** A run's id: its directory relative to the runs directory, with '/' between names ("." for the directory itself). */
     private String id(Path dir) {
-        Path relative = root.relativize(dir.toAbsolutePath().normalize());
+        Path relative = root.relativize(dir);
         String id = relative.toString().replace(relative.getFileSystem().getSeparator(), "/");
         return id.isEmpty() ? "." : id;
     }

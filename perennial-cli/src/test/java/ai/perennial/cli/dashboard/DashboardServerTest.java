@@ -113,6 +113,16 @@ class DashboardServerTest {
     }
 
     @Test
+    void runsDirGivenAsALinkListsTheRunsOfTheDirectoryItNames() throws IOException {
+        new MetricsFixture(runs.resolve("a/b")).start("run", "deep", Map.of(), null);
+        Path link = Files.createSymbolicLink(dir.resolve("runs-link"), runs);
+        server.close();
+        server = DashboardServer.start(link, new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(60));
+        assertThat(listed().keySet()).containsExactly("a/b");
+        assertThat(get("/api/metrics?run=a%2Fb").json().at("/records/0/name").asText()).isEqualTo("deep");
+    }
+
+    @Test
     void aResumedRunRunsAgainAfterItsEarlierEndLine() throws IOException {
         MetricsFixture run = new MetricsFixture(runs.resolve("r")).start("run", "r", Map.of(), 10L).end("stopped", null);
         assertThat(listed().get("r").get("status").asText()).isEqualTo("stopped");
