@@ -13,10 +13,11 @@ import picocli.CommandLine;
         description = "Continual-learning training system for the JVM.")
 public final class Main implements Runnable {
     /** The subcommands, in the order help lists them. */
-    static final List<Class<?>> COMMANDS = List.of(TrainCommand.class, LrFindCommand.class, RunCommand.class, SparkTrainCommand.class, SparkBenchCommand.class, CompareCommand.class,
-            ContinueCommand.class, ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class,
+    static final List<Class<?>> COMMANDS = List.of(TrainCommand.class, LrFindCommand.class, RunCommand.class, SparkTrainCommand.class,
+            SparkBenchCommand.class, CompareCommand.class, ContinueCommand.class, ExportCommand.class, PredictCommand.class, ResultsCommand.class, LotteryCommand.class,
             InterpolateCommand.class, MergeCommand.class, ComponentsCommand.ListCommand.class, ComponentsCommand.DescribeCommand.class,
-            ScheduleCommand.class, BenchCommand.class, ai.perennial.cli.theory.TheoryCommand.class, CommandLine.HelpCommand.class);
+            ScheduleCommand.class, BenchCommand.class, ai.perennial.cli.theory.TheoryCommand.class,
+            ai.perennial.cli.dashboard.DashboardCommand.class, CommandLine.HelpCommand.class);
 
     /** Exit code for user errors (bad input or configuration). */
     public static final int USAGE_ERROR = 2;

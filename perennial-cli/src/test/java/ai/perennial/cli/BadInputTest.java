@@ -1,14 +1,18 @@
 package ai.perennial.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import ai.perennial.cli.CliTest.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -281,6 +285,32 @@ class BadInputTest {
         assertThat(r.get("accuracy_matrix")).hasSize(1);
         assertThat(r.get("accuracy_matrix").get(0).get(0).asDouble()).isGreaterThan(0.0);
         assertThat(Path.of(r.get("checkpoint").asText())).exists();
+    }
+
+    /**
+     * The dashboard's bad inputs fail before it serves anything; a run that got past the checks would serve until stopped,
+     * so each is bounded in time.
+     */
+    @Test
+    void dashboardRefusesAMissingDirectoryABadPortOrAddressAndATakenPort() throws IOException {
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            assertError(CliTest.run("dashboard", dir.resolve("nowhere").toString()), "nowhere", "does not exist", "RUNS_DIR");
+            assertError(CliTest.run("dashboard", file.toString()), "file.txt", "is a file");
+            assertError(CliTest.run("dashboard", runs.toString(), "--port", "70000"), "--port 70000", "out of range");
+            assertError(CliTest.run("dashboard", runs.toString(), "--port", "web"), "--port", "web");
+            assertError(CliTest.run("dashboard", runs.toString(), "--bind", "my-laptop"), "--bind 'my-laptop'", "not an IP address");
+            assertError(CliTest.run("dashboard", runs.toString(), "--bind", "999.1.1.1"), "--bind '999.1.1.1'", "not an IP address");
+            // 192.0.2.1 is reserved for documentation: never an address of this machine (binding sends nothing)
+            assertError(CliTest.run("dashboard", runs.toString(), "--port", "0", "--bind", "192.0.2.1"), "cannot listen on 192.0.2.1",
+                    "--bind");
+            assertError(CliTest.run("dashboard", runs.toString(), "--port", "0", "--stale-after", "0"), "--stale-after");
+            try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                String port = String.valueOf(taken.getLocalPort());
+                assertError(CliTest.run("dashboard", runs.toString(), "--port", port), "port " + port, "in use", "--port");
+            }
+        });
     }
 
     Path comparison() throws IOException {
