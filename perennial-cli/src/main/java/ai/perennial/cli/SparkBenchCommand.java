@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code perennial spark-bench}: what one Local SGD round costs in Spark itself, without training. */
 @Command(name = "spark-bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Time empty Local SGD rounds on Spark: broadcast the parameters, K barrier tasks hand them back, shuffle and",
-            "collect — Spark's own cost per round, to weigh against a round's compute (docs/distributed.md)."})
+        description = {"Time empty Local SGD rounds on Spark (docs/distributed.md).",
+            "Broadcast the parameters, K barrier tasks hand them back, shuffle and collect: Spark's own cost per round, to weigh",
+            "against a round's compute."})
 public final class SparkBenchCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master. Default: local[K]")
     String master;

@@ -26,8 +26,9 @@ import picocli.CommandLine.Parameters;
  * SGD (docs/distributed.md). The distributed flags come from {@link LocalSgd}'s declarations.
  */
 @Command(name = "spark-train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a continual-learning experiment on Apache Spark: K workers, each on its shard of every experience,",
-            "average their weights every H local steps (Local SGD; H constant, every step, or by the Quadratic Synchronization Rule).",
+        description = {"Run a continual-learning experiment on Apache Spark with Local SGD.",
+            "K workers, each on its shard of every experience, average their weights every H local steps (H constant, every step,",
+            "or by the Quadratic Synchronization Rule).",
             "Writes what 'run' writes (result.json with a 'distributed' section, metrics.csv, report.html, checkpoints).",
             "Against a cluster: spark-submit --class ai.perennial.cli.Main perennial-spark-app.jar spark-train CONFIG ..."})
 public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {

@@ -199,10 +199,8 @@ class LocalSgdTest {
     @Test
     void moreWorkersThanTaskSlotsIsOneClearError() {
         Experiment e = experiment("sgd", Map.of("lr", 0.1), 16, 1).build();
-        try (DistributedRun run = distributed(e, new LocalSgd(8, LocalSgd.EVERY, 1, null, false, true))) {
-            assertThatThrownBy(() -> train(run)).isInstanceOf(PerennialException.class)
-                    .hasMessageStartingWith("distributed.workers: 8 workers need 8 task slots at once");
-        }
+        assertThatThrownBy(() -> distributed(e, new LocalSgd(8, LocalSgd.EVERY, 1, null, false, true))).isInstanceOf(PerennialException.class)
+                .hasMessageStartingWith("distributed.workers: 8 workers need 8 task slots at once");
     }
 
     /** Counts task attempts that ended in failure (a thrown exception, a lost executor, a kill). */
