@@ -57,6 +57,10 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier comparison in --out")
     boolean force;
 
+    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files, each run's to DIR/STRATEGY/seed-N"
+            + " (logging.tensorboard: true puts them in each run's directory)")
+    Path tensorboard;
+
     /** What a comparison writes in its directory: the per-strategy run directories and the summaries. */
     private List<String> outputs(Path dir) {
         List<String> ours = new ArrayList<>(SUMMARIES);
@@ -186,7 +190,8 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
                     current[0] = experiment;
                     Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
                     ExperimentResult result = experiment.runDurably(scenario, dir, resumeThis, label -> new Progress(s + " " + label),
-                            System.err::println, Map.of("provenance", p));
+                            System.err::println, Map.of("provenance", p), new Experiment.Recording("compare",
+                                    tensorboard == null ? null : tensorboard.resolve(s).resolve("seed-" + seed)));
                     current[0] = null;
                     Map<String, Object> json = result.toJson(p);
                     ResultWriter.write(dir, "result.json", json);

@@ -41,6 +41,10 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
+    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files to DIR (as logging.tensorboard: true does"
+            + " to DIR/tensorboard)")
+    Path tensorboard;
+
     @Override
     public Integer call() {
         if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
@@ -68,7 +72,7 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
             Engines.pytorch();
             Provenance provenance = Provenance.capture(next.resolved(), next.seed(), command);
             ExperimentResult result = experiment.continueDurably(saved, previous, out, label -> new Progress(label), System.err::println,
-                    Map.of("provenance", provenance, "continued_from", saved.dir().toString()));
+                    Map.of("provenance", provenance, "continued_from", saved.dir().toString()), new Experiment.Recording("continue", tensorboard));
             RunCommand.write(out, result, provenance);
             return RunCommand.finish(result, out, signals, "bin/perennial run --resume " + out);
         }

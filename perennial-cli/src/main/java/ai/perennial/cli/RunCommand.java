@@ -12,6 +12,7 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.registry.Spec;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Parameters;
             "Ctrl-C (or SIGTERM) saves a checkpoint and stops; 'run --resume DIR' continues exactly where it stopped."})
 public final class RunCommand implements Callable<Integer>, UsesEngine {
     /** What a run writes in its directory (what --force replaces). */
-    static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints");
+    static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints", RunLog.FILE,
+            RunLog.TENSORBOARD_DIR);
 
     @Parameters(paramLabel = "CONFIG", arity = "0..1", description = "YAML file or preset name (see presets/); with --resume, optional and"
             + " checked against the run's own")
@@ -50,6 +52,10 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
 
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
+
+    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files to DIR (as logging.tensorboard: true does"
+            + " to DIR/tensorboard)")
+    Path tensorboard;
 
     @Override
     public Integer call() {
@@ -76,7 +82,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
             Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
             System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
             ExperimentResult result = experiment.runDurably(scenario, dir, resume != null, label -> new Progress(label),
-                    System.err::println, Map.of("provenance", provenance));
+                    System.err::println, Map.of("provenance", provenance), new Experiment.Recording("run", tensorboard));
             write(dir, result, provenance);
             return finish(result, dir, signals, "bin/perennial run --resume " + dir);
         }

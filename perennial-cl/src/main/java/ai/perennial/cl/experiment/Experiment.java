@@ -2,6 +2,7 @@ package ai.perennial.cl.experiment;
 
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.run.ContinualRun;
+import ai.perennial.cl.run.ContinualRunLog;
 import ai.perennial.cl.run.ContinualRunner;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.scenario.Scenarios;
@@ -11,6 +12,7 @@ import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Registry;
@@ -119,7 +121,7 @@ public final class Experiment {
      * checkpoint. {@code info} goes into every manifest (e.g. provenance); the resolved config always does.
      */
     public ExperimentResult runDurably(Scenario stream, Path dir, boolean resume, ContinualRunner.ProgressFactory progress,
-            Consumer<String> log, Map<String, Object> info) {
+            Consumer<String> log, Map<String, Object> info, Recording recording) {
         StateDict start = null;
         if (resume) {
             Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> log.accept("warning: " + w));
@@ -130,7 +132,15 @@ public final class Experiment {
             start = saved.state();
             log.accept("resuming from " + saved.dir() + " (step " + saved.step() + ")");
         }
-        return runDurably(stream, dir, start, progress, log, info);
+        return runDurably(stream, dir, start, progress, log, info, recording);
+    }
+
+    /**
+     * How a durable run is recorded as it goes, besides its checkpoints ({@link RunLog}): {@code command} names what
+     * started it in the metrics log, {@code tensorboard} is where TensorBoard event files go, or null for
+     * {@code RUN_DIR/tensorboard} when the config's {@code logging.tensorboard} is on and none otherwise.
+     */
+    public record Recording(String command, Path tensorboard) {
     }
 
     /**
@@ -142,7 +152,7 @@ public final class Experiment {
      * measured" on them).
      */
     public ExperimentResult continueDurably(Checkpoints.Saved from, ExperimentConfig previous, Path dir,
-            ContinualRunner.ProgressFactory progress, Consumer<String> log, Map<String, Object> info) {
+            ContinualRunner.ProgressFactory progress, Consumer<String> log, Map<String, Object> info, Recording recording) {
         Map<String, Object> was = previous.resolved();
         Map<String, Object> now = config.resolved();
         for (String key : List.of("model", "optimizer", "strategy")) {
@@ -165,44 +175,76 @@ public final class Experiment {
             log.accept("continuing on " + (stream.size() - before.size()) + " new experiences after the " + before.size() + " of "
                     + before.name());
         }
-        return runDurably(stream, dir, from.state(), progress, log, info);
+        return runDurably(stream, dir, from.state(), progress, log, info, recording);
     }
 
     private ExperimentResult runDurably(Scenario stream, Path dir, StateDict start, ContinualRunner.ProgressFactory progress,
-            Consumer<String> log, Map<String, Object> info) {
+            Consumer<String> log, Map<String, Object> info, Recording recording) {
         Checkpoints store = new Checkpoints(dir, config.checkpoint().get(Checkpointer.KEEP_LAST));
-        try (ContinualRun run = open(stream)) {
+        Path tensorboard = recording.tensorboard() != null ? recording.tensorboard()
+                : config.logging().get(RunLog.TENSORBOARD) ? dir.resolve(RunLog.TENSORBOARD_DIR) : null;
+        try (ContinualRun run = open(stream); RunLog runLog = RunLog.open(dir, tensorboard)) {
             if (start != null) {
                 run.importState(start);
             }
-            Map<String, Object> manifest = new LinkedHashMap<>(info);
-            manifest.put("kind", "continual-run");
-            manifest.put("config", config.resolved());
-            manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
-                    "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
-                    run.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
-                    run.model().buffers().stream().map(p -> p.name()).toList()));
-            manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
-            Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
-            this.checkpointer = checkpointer;
-            if (stopRequested) {
-                checkpointer.requestStop();
-            }
+            runLog.start(recording.command(), config.name() + ": " + run.strategyName() + " on " + stream.name() + ", seed " + config.seed(),
+                    config.resolved(), run.totalSteps());
+            // the learning rate is known when the schedule is the config's, not a program's own optimizer
+            ContinualRunLog observer = new ContinualRunLog(runLog, run, optimizer != null || config.optimizer() == null ? null
+                    : config.optimizer().learningRate(run.totalSteps()));
             try {
-                ContinualResult result = run.run(progress, ContinualRun.Listener.of(checkpointer), until());
-                String status = run.finished() ? ExperimentResult.COMPLETE : ExperimentResult.STOPPED;
-                Path last = checkpointer.save(run, status, true);
-                store.prunePinnedOnly();
-                return new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
-            } catch (DivergedException e) {
-                return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
-                        checkpointer.lastSaved());
-            } catch (Checkpointer.StopRequestedException e) {
-                return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
-                        "stopped on request", e.checkpoint());
-            } finally {
-                this.checkpointer = null;
+                ExperimentResult result = runDurably(stream, run, store, progress, observer, log, info);
+                if (!result.status().equals(ExperimentResult.DIVERGED)) {
+                    long step = run.globalStep();
+                    result.metrics().forEach((key, value) -> {
+                        if (value instanceof Number n) {
+                            runLog.scalar("metrics/" + key, step, n.doubleValue());
+                        }
+                    });
+                }
+                runLog.end(switch (result.status()) {
+                    case ExperimentResult.COMPLETE -> "finished";
+                    case ExperimentResult.DIVERGED -> "failed";
+                    default -> "stopped";
+                }, result.status().equals(ExperimentResult.DIVERGED) ? result.message() : null);
+                return result;
+            } catch (RuntimeException e) {
+                runLog.end("failed", e.getMessage());
+                throw e;
             }
+        }
+    }
+
+    private ExperimentResult runDurably(Scenario stream, ContinualRun run, Checkpoints store, ContinualRunner.ProgressFactory progress,
+            ContinualRunLog observer, Consumer<String> log, Map<String, Object> info) {
+        Map<String, Object> manifest = new LinkedHashMap<>(info);
+        manifest.put("kind", "continual-run");
+        manifest.put("config", config.resolved());
+        manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
+                "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
+                run.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
+                run.model().buffers().stream().map(p -> p.name()).toList()));
+        manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
+        Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
+        this.checkpointer = checkpointer;
+        if (stopRequested) {
+            checkpointer.requestStop();
+        }
+        try {
+            // logged before the checkpoint, which may end the run on a stop request
+            ContinualResult result = run.run(observer.around(progress), observer.andThen(ContinualRun.Listener.of(checkpointer)), until());
+            String status = run.finished() ? ExperimentResult.COMPLETE : ExperimentResult.STOPPED;
+            Path last = checkpointer.save(run, status, true);
+            store.prunePinnedOnly();
+            return new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
+        } catch (DivergedException e) {
+            return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
+                    checkpointer.lastSaved());
+        } catch (Checkpointer.StopRequestedException e) {
+            return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
+                    "stopped on request", e.checkpoint());
+        } finally {
+            this.checkpointer = null;
         }
     }
 
