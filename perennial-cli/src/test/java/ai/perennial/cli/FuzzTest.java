@@ -346,6 +346,7 @@ class FuzzTest {
                 sections.put("strategy", registry.get(Strategy.KIND, "er", "strategy").params());
                 sections.put("evaluation", ExperimentConfig.EVALUATION_PARAMS);
                 sections.put("checkpoint", Checkpointer.PARAMS);
+                sections.put("logging", ai.perennial.core.observe.RunLog.PARAMS);
                 List<String> keys = new ArrayList<>(sections.keySet());
                 String section = keys.get(r.nextInt(keys.size()));
                 List<Param<?>> params = sections.get(section);

@@ -2,7 +2,6 @@ package ai.perennial.cl.run;
 
 import ai.perennial.cl.metrics.PlasticityPoint;
 import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
-import ai.perennial.core.model.Parameter;
 import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.train.ProgressListener;
@@ -41,11 +40,7 @@ public final class ContinualRunLog implements ContinualRun.Listener {
             ProgressListener inner = progress.forRound(label);
             return (done, total, loss) -> {
                 inner.onProgress(done, total, loss);
-                long step = run.globalStep();
-                log.scalar("train/loss", step, loss);
-                if (learningRate != null) {
-                    log.scalar("train/learning_rate", step, learningRate.at(step));
-                }
+                log.trainingReport(run.globalStep(), loss, learningRate);
                 logPoints(run.measured());
             };
         };
@@ -58,28 +53,9 @@ public final class ContinualRunLog implements ContinualRun.Listener {
         if (m.rows().length == rowsLogged) {
             return; // nothing was trained on this experience
         }
-        long step = run.globalStep();
-        double[] row = m.rows()[m.rows().length - 1];
-        int current = m.trained()[m.trained().length - 1];
-        double seen = 0;
-        int count = 0;
-        for (int j = 0; j < row.length; j++) {
-            if (Double.isFinite(row[j])) {
-                log.scalar("eval/accuracy/exp_" + (j + 1), step, row[j]);
-                if (j <= current) {
-                    seen += row[j];
-                    count++;
-                }
-            }
-        }
-        log.scalar("eval/average_accuracy", step, count == 0 ? Double.NaN : seen / count);
-        log.matrix("eval/accuracy_matrix", step, m.rows(), m.trained(), m.score());
+        log.evaluation(run.globalStep(), m.rows(), m.trained(), m.score());
         rowsLogged = m.rows().length;
-        if (log.tensorboard()) {
-            for (Parameter p : run.model().parameters()) {
-                log.histogram("weights/" + p.name(), step, p.array().toFloatArray());
-            }
-        }
+        log.weights(run.globalStep(), run.model().parameters());
     }
 
     private void logPoints(ContinualRun.Measured m) {

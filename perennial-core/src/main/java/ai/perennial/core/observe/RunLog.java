@@ -1,7 +1,9 @@
 package ai.perennial.core.observe;
 
 import ai.perennial.core.PerennialException;
+import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Param;
+import ai.perennial.core.schedule.Schedule;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,11 +71,6 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
-    /** Whether TensorBoard event files are written (weight histograms cost a read-back of every weight). */
-    public boolean tensorboard() {
-        return events != null;
-    }
-
     public void start(String command, String name, Map<String, Object> config, Long totalSteps) {
         ObjectNode line = line("start");
         line.put("command", command);
@@ -98,15 +95,51 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
-    /** A histogram of {@code values}, to TensorBoard only (the metrics log keeps scalars). */
-    public void histogram(String tag, long step, float[] values) {
-        if (events != null) {
-            events.histogram(tag, step, values, HISTOGRAM_BUCKETS);
+    /**
+     * A training-progress report at global step {@code step}: the mean loss since the previous one and, when the schedule
+     * is known (not null), the learning rate.
+     */
+    public void trainingReport(long step, double meanLoss, Schedule learningRate) {
+        scalar("train/loss", step, meanLoss);
+        if (learningRate != null) {
+            scalar("train/learning_rate", step, learningRate.at(step));
         }
     }
 
-    /** The score matrix so far (NaN: not measured); in TensorBoard as an image under {@code tag}. */
-    public void matrix(String tag, long step, double[][] rows, int[] trained, String score) {
+    /** Each weight's values as a histogram, tagged {@code weights/NAME} (TensorBoard only; one read-back per weight). */
+    public void weights(long step, List<Parameter> parameters) {
+        if (events != null) {
+            for (Parameter p : parameters) {
+                events.histogram("weights/" + p.name(), step, p.array().toFloatArray(), HISTOGRAM_BUCKETS);
+            }
+        }
+    }
+
+    /**
+     * The evaluation after a training round: the newest row of the score matrix as {@code eval/accuracy/exp_J} (J from 1,
+     * whatever the score), its mean over the experiences trained so far as {@code eval/average_accuracy}, and the matrix
+     * so far ({@link #matrix}). {@code trained[i]} is the experience round i trained (0-based).
+     */
+    public void evaluation(long step, double[][] rows, int[] trained, String score) {
+        double[] row = rows[rows.length - 1];
+        int current = java.util.Arrays.stream(trained).max().orElse(0);
+        double seen = 0;
+        int count = 0;
+        for (int j = 0; j < row.length; j++) {
+            if (Double.isFinite(row[j])) {
+                scalar("eval/accuracy/exp_" + (j + 1), step, row[j]);
+                if (j <= current) {
+                    seen += row[j];
+                    count++;
+                }
+            }
+        }
+        scalar("eval/average_accuracy", step, count == 0 ? Double.NaN : seen / count);
+        matrix(step, rows, trained, score);
+    }
+
+    /** The score matrix so far (NaN: not measured); in TensorBoard as an image, {@code eval/accuracy_matrix}. */
+    public void matrix(long step, double[][] rows, int[] trained, String score) {
         ObjectNode line = line("matrix");
         line.put("step", step);
         ArrayNode rowsNode = line.putArray("rows");
@@ -127,7 +160,7 @@ public final class RunLog implements AutoCloseable {
         line.put("score", score);
         write(line);
         if (events != null && rows.length > 0) {
-            events.image(tag, step, MatrixImage.render(rows));
+            events.image("eval/accuracy_matrix", step, MatrixImage.render(rows));
         }
     }
 

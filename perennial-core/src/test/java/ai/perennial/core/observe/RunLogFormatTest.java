@@ -23,7 +23,7 @@ class RunLogFormatTest {
             log.start("run", "naive on split, seed 1", Map.of("seed", 1), null);
             log.scalar("train/loss", 50, Double.NaN);
             log.scalar("train/loss", 100, 0.25);
-            log.matrix("eval/accuracy_matrix", 100, new double[][] {{0.5, Double.NaN}}, new int[] {0}, "accuracy");
+            log.matrix(100, new double[][] {{0.5, Double.NaN}}, new int[] {0}, "accuracy");
             // a second process sees the lines before the log is closed
             List<String> lines = Files.readAllLines(dir.resolve(RunLog.FILE));
             assertThat(lines).hasSize(4);
