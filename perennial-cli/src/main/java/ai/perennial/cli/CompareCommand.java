@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -57,9 +58,8 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier comparison in --out")
     boolean force;
 
-    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files, each run's to DIR/STRATEGY/seed-N"
-            + " (logging.tensorboard: true puts them in each run's directory)")
-    Path tensorboard;
+    @Mixin
+    TensorBoardOption tensorboard;
 
     /** What a comparison writes in its directory: the per-strategy run directories and the summaries. */
     private List<String> outputs(Path dir) {
@@ -191,7 +191,7 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
                     Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
                     ExperimentResult result = experiment.runDurably(scenario, dir, resumeThis, label -> new Progress(s + " " + label),
                             System.err::println, Map.of("provenance", p), new Experiment.Recording("compare",
-                                    tensorboard == null ? null : tensorboard.resolve(s).resolve("seed-" + seed)));
+                                    tensorboard.dir() == null ? null : tensorboard.dir().resolve(s).resolve("seed-" + seed)));
                     current[0] = null;
                     Map<String, Object> json = result.toJson(p);
                     ResultWriter.write(dir, "result.json", json);

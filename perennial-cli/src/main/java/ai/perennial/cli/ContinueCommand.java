@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,9 +42,8 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
-    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files to DIR (as logging.tensorboard: true does"
-            + " to DIR/tensorboard)")
-    Path tensorboard;
+    @Mixin
+    TensorBoardOption tensorboard;
 
     @Override
     public Integer call() {
@@ -72,7 +72,7 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
             Engines.pytorch();
             Provenance provenance = Provenance.capture(next.resolved(), next.seed(), command);
             ExperimentResult result = experiment.continueDurably(saved, previous, out, label -> new Progress(label), System.err::println,
-                    Map.of("provenance", provenance, "continued_from", saved.dir().toString()), new Experiment.Recording("continue", tensorboard));
+                    Map.of("provenance", provenance, "continued_from", saved.dir().toString()), new Experiment.Recording("continue", tensorboard.dir()));
             RunCommand.write(out, result, provenance);
             return RunCommand.finish(result, out, signals, "bin/perennial run --resume " + out);
         }

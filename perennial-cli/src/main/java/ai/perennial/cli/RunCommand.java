@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,9 +54,8 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
-    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files to DIR (as logging.tensorboard: true does"
-            + " to DIR/tensorboard)")
-    Path tensorboard;
+    @Mixin
+    TensorBoardOption tensorboard;
 
     @Override
     public Integer call() {
@@ -82,7 +82,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
             Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
             System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
             ExperimentResult result = experiment.runDurably(scenario, dir, resume != null, label -> new Progress(label),
-                    System.err::println, Map.of("provenance", provenance), new Experiment.Recording("run", tensorboard));
+                    System.err::println, Map.of("provenance", provenance), new Experiment.Recording("run", tensorboard.dir()));
             write(dir, result, provenance);
             return finish(result, dir, signals, "bin/perennial run --resume " + dir);
         }

@@ -82,8 +82,8 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
-    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files to DIR")
-    Path tensorboard;
+    @picocli.CommandLine.Mixin
+    TensorBoardOption tensorboard;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -267,7 +267,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
         }
 
         try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop);
-                RunLog runLog = RunLog.open(dir, tensorboard)) {
+                RunLog runLog = RunLog.open(dir, tensorboard.dir())) {
             Model built = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
                     Seeds.derive(runSeed, "init")));
             if (init != null) {

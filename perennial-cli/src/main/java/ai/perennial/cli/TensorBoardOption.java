@@ -1,0 +1,16 @@
+package ai.perennial.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --tensorboard DIR}, shared by every command that records a run (a picocli mixin). */
+public final class TensorBoardOption {
+    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Also write TensorBoard event files (scalars, weight histograms,"
+            + " the accuracy matrix as an image) to DIR; compare puts each run's in DIR/STRATEGY/seed-N")
+    Path dir;
+
+    /** The directory, or null when not given. */
+    public Path dir() {
+        return dir;
+    }
+}
