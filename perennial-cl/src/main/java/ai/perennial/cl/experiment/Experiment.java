@@ -192,60 +192,56 @@ public final class Experiment {
             // the learning rate is known when the schedule is the config's, not a program's own optimizer
             ContinualRunLog observer = new ContinualRunLog(runLog, run, optimizer != null || config.optimizer() == null ? null
                     : config.optimizer().learningRate(run.totalSteps()));
+            Map<String, Object> manifest = new LinkedHashMap<>(info);
+            manifest.put("kind", "continual-run");
+            manifest.put("config", config.resolved());
+            manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
+                    "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
+                    run.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
+                    run.model().buffers().stream().map(p -> p.name()).toList()));
+            manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
+            Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
+            this.checkpointer = checkpointer;
+            if (stopRequested) {
+                checkpointer.requestStop();
+            }
+            ExperimentResult outcome;
             try {
-                ExperimentResult result = runDurably(stream, run, store, progress, observer, log, info);
-                if (!result.status().equals(ExperimentResult.DIVERGED)) {
-                    long step = run.globalStep();
-                    result.metrics().forEach((key, value) -> {
-                        if (value instanceof Number n) {
-                            runLog.scalar("metrics/" + key, step, n.doubleValue());
-                        }
-                    });
-                }
-                runLog.end(switch (result.status()) {
-                    case ExperimentResult.COMPLETE -> "finished";
-                    case ExperimentResult.DIVERGED -> "failed";
-                    default -> "stopped";
-                }, result.status().equals(ExperimentResult.DIVERGED) ? result.message() : null);
-                return result;
+                // logged before the checkpoint, which may end the run on a stop request
+                ContinualResult result = run.run(observer.around(progress), observer.andThen(ContinualRun.Listener.of(checkpointer)), until());
+                String status = run.finished() ? ExperimentResult.COMPLETE : ExperimentResult.STOPPED;
+                Path last = checkpointer.save(run, status, true);
+                store.prunePinnedOnly();
+                outcome = new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
+            } catch (DivergedException e) {
+                outcome = new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
+                        checkpointer.lastSaved());
+            } catch (Checkpointer.StopRequestedException e) {
+                outcome = new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
+                        "stopped on request", e.checkpoint());
             } catch (RuntimeException e) {
                 runLog.end("failed", e.getMessage());
                 throw e;
+            } finally {
+                this.checkpointer = null;
             }
+            logEnd(runLog, outcome, run.globalStep());
+            return outcome;
         }
     }
 
-    private ExperimentResult runDurably(Scenario stream, ContinualRun run, Checkpoints store, ContinualRunner.ProgressFactory progress,
-            ContinualRunLog observer, Consumer<String> log, Map<String, Object> info) {
-        Map<String, Object> manifest = new LinkedHashMap<>(info);
-        manifest.put("kind", "continual-run");
-        manifest.put("config", config.resolved());
-        manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
-                "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
-                run.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
-                run.model().buffers().stream().map(p -> p.name()).toList()));
-        manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
-        Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
-        this.checkpointer = checkpointer;
-        if (stopRequested) {
-            checkpointer.requestStop();
+    /** The summary metrics (not for a diverged run) and the end line. */
+    private static void logEnd(RunLog runLog, ExperimentResult outcome, long step) {
+        boolean diverged = outcome.status().equals(ExperimentResult.DIVERGED);
+        if (!diverged) {
+            outcome.metrics().forEach((key, value) -> {
+                if (value instanceof Number n) {
+                    runLog.scalar("metrics/" + key, step, n.doubleValue());
+                }
+            });
         }
-        try {
-            // logged before the checkpoint, which may end the run on a stop request
-            ContinualResult result = run.run(observer.around(progress), observer.andThen(ContinualRun.Listener.of(checkpointer)), until());
-            String status = run.finished() ? ExperimentResult.COMPLETE : ExperimentResult.STOPPED;
-            Path last = checkpointer.save(run, status, true);
-            store.prunePinnedOnly();
-            return new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
-        } catch (DivergedException e) {
-            return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
-                    checkpointer.lastSaved());
-        } catch (Checkpointer.StopRequestedException e) {
-            return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
-                    "stopped on request", e.checkpoint());
-        } finally {
-            this.checkpointer = null;
-        }
+        runLog.end(outcome.status().equals(ExperimentResult.COMPLETE) ? "finished" : diverged ? "failed" : "stopped",
+                diverged ? outcome.message() : null);
     }
 
     /** From any thread (e.g. a signal handler): a durable run saves after its current step and ends. */
