@@ -1,6 +1,5 @@
 package ai.perennial.core.observe;
 
-import ai.perennial.core.PerennialException;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.registry.Param;
 import ai.perennial.core.schedule.Schedule;
