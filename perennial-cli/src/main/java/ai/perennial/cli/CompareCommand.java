@@ -138,6 +138,7 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
             configs.put(s, bySeed);
         }
         OutputDir.prepare(out, resume, force, outputs(out));
+        Path events = tensorboard.prepared();
         if (resume) {
             // until this comparison finishes, 'results' must rebuild its table from the runs, not read a stale summary
             for (String name : SUMMARIES) {
@@ -191,7 +192,7 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
                     Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
                     ExperimentResult result = experiment.runDurably(scenario, dir, resumeThis, label -> new Progress(s + " " + label),
                             System.err::println, Map.of("provenance", p), new Experiment.Recording("compare",
-                                    tensorboard.dir() == null ? null : tensorboard.dir().resolve(s).resolve("seed-" + seed)));
+                                    events == null ? null : events.resolve(s).resolve("seed-" + seed)));
                     current[0] = null;
                     Map<String, Object> json = result.toJson(p);
                     ResultWriter.write(dir, "result.json", json);

@@ -72,6 +72,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
         // a bad config is reported before anything is created or removed in --out
         ExperimentConfig c = resume != null ? resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, OUTPUTS);
+        Path events = tensorboard.prepared();
         String command = "perennial run " + (resume != null ? "--resume " + resume : config)
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
         Experiment experiment = Experiment.of(c);
@@ -82,7 +83,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
             Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
             System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
             ExperimentResult result = experiment.runDurably(scenario, dir, resume != null, label -> new Progress(label),
-                    System.err::println, Map.of("provenance", provenance), new Experiment.Recording("run", tensorboard.dir()));
+                    System.err::println, Map.of("provenance", provenance), new Experiment.Recording("run", events));
             write(dir, result, provenance);
             return finish(result, dir, signals, "bin/perennial run --resume " + dir);
         }

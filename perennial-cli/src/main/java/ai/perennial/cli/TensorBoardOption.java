@@ -9,8 +9,11 @@ public final class TensorBoardOption {
             + " the accuracy matrix as an image) to DIR; compare puts each run's in DIR/STRATEGY/seed-N")
     Path dir;
 
-    /** The directory, or null when not given. */
-    public Path dir() {
+    /** The directory, created and checked writable before anything is trained; null when not given. */
+    public Path prepared() {
+        if (dir != null) {
+            OutputDir.writable(dir, "--tensorboard");
+        }
         return dir;
     }
 }

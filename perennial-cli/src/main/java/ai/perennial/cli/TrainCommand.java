@@ -246,6 +246,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
         String average = config.training().get(ExperimentConfig.AVERAGE);
         Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(runSeed, "shuffle"), 50, config.maxSteps());
         OutputDir.prepare(dir, resume != null, force, List.of("result.json", "grad_norms.csv", "checkpoints", RunLog.FILE));
+        Path events = tensorboard.prepared();
         Engines.pytorch();
         DataSources.Split data = setup.dataset().build(Seeds.derive(runSeed, "data"));
         String command = "perennial " + String.join(" ", rawArgs());
@@ -267,7 +268,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
         }
 
         try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop);
-                RunLog runLog = RunLog.open(dir, tensorboard.dir())) {
+                RunLog runLog = RunLog.open(dir, events)) {
             Model built = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
                     Seeds.derive(runSeed, "init")));
             if (init != null) {

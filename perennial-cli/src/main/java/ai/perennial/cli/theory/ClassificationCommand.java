@@ -68,7 +68,7 @@ final class ClassificationCommand extends TheoryCommand.Experiment {
         for (int j = 0; j < k.length; j++) {
             bound[j] = Bounds.classification(k[j]);
         }
-        TheoryOutput output = new TheoryOutput(out, tensorboard.dir());
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("k", x);
         TheoryOutput.put(columns, "forgetting", forgetting);

@@ -86,7 +86,7 @@ final class GaussianCommand extends TheoryCommand.Experiment {
                 maxZ = Math.max(maxZ, Math.abs(z[c]));
             }
         }
-        TheoryOutput output = new TheoryOutput(out, tensorboard.dir());
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("t", step);
         columns.put("task", task);

@@ -116,7 +116,7 @@ final class RegressionCommand extends TheoryCommand.Experiment {
             exactLoss = TheoryOutput.scale(ExpectedLoss.averageLoss(c, l, k), 1 / normalizer);
             columns.put("exact_normalized_loss", exactLoss);
         }
-        TheoryOutput output = new TheoryOutput(out, tensorboard.dir());
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         output.csv("curves.csv", columns);
 
         long from = fitFrom != null ? fitFrom : Math.max(10, iterations / 100);

@@ -57,7 +57,7 @@ final class TwoTaskCommand extends TheoryCommand.Experiment {
                 peak = i;
             }
         }
-        TheoryOutput output = new TheoryOutput(out, tensorboard.dir());
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("similarity", alpha);
         columns.put("forgetting_mean", mean);

@@ -54,19 +54,17 @@ public final class RunLog implements AutoCloseable {
      * Fails with a message naming the directory when either cannot be written, before any training.
      */
     public static RunLog open(Path runDir, Path tensorboard) {
+        // the event file first: when it cannot be written, the metrics log is left as it was
+        EventFile events = tensorboard == null ? null : EventFile.create(tensorboard);
         Path file = runDir.resolve(FILE);
-        FileOutputStream out;
         try {
             Files.createDirectories(runDir);
-            out = new FileOutputStream(file.toFile(), true);
+            return new RunLog(file, new FileOutputStream(file.toFile(), true), events);
         } catch (IOException e) {
+            if (events != null) {
+                events.close();
+            }
             throw EventFile.cannotWrite(file, e);
-        }
-        try {
-            return new RunLog(file, out, tensorboard == null ? null : EventFile.create(tensorboard));
-        } catch (RuntimeException e) {
-            closeQuietly(out);
-            throw e;
         }
     }
 
