@@ -528,6 +528,9 @@ class FuzzTest {
                     continue;
                 }
                 String value = BAD_ARGUMENTS.get(r.nextInt(BAD_ARGUMENTS.size()));
+                if (o.type() == Path.class) { // any text is a directory name: keep what a command may write inside the case's own directory
+                    value = dir.resolve("paths").resolve(value).toString();
+                }
                 if (kind == 4 && r.nextBoolean()) {
                     args.add(o.longestName()); // the value is missing
                     parts.add(o.longestName() + " (no value)");
