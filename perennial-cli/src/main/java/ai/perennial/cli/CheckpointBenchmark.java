@@ -109,7 +109,8 @@ final class CheckpointBenchmark implements Callable<Integer> {
         Experiment e = Experiment.of(c);
         Scenario s = e.buildScenario();
         long start = System.nanoTime();
-        ExperimentResult r = e.runDurably(s, dir, false, ai.perennial.cl.run.ContinualRunner.ProgressFactory.NONE, line -> { }, Map.of());
+        ExperimentResult r = e.runDurably(s, dir, false, ai.perennial.cl.run.ContinualRunner.ProgressFactory.NONE, line -> { }, Map.of(),
+                new Experiment.Recording("bench", null));
         double seconds = (System.nanoTime() - start) / 1e9;
         System.err.printf(Locale.ROOT, "%s: %.1f s, ACC %.4f%n", overrides.get(0), seconds, r.result().averageAccuracy());
         return seconds;

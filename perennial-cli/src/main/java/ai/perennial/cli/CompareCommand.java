@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -56,6 +57,9 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
 
     @Option(names = "--force", description = "Replace the outputs of an earlier comparison in --out")
     boolean force;
+
+    @Mixin
+    TensorBoardOption tensorboard;
 
     /** What a comparison writes in its directory: the per-strategy run directories and the summaries. */
     private List<String> outputs(Path dir) {
@@ -134,6 +138,7 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
             configs.put(s, bySeed);
         }
         OutputDir.prepare(out, resume, force, outputs(out));
+        Path events = tensorboard.prepared();
         if (resume) {
             // until this comparison finishes, 'results' must rebuild its table from the runs, not read a stale summary
             for (String name : SUMMARIES) {
@@ -186,7 +191,8 @@ public final class CompareCommand implements Callable<Integer>, UsesEngine {
                     current[0] = experiment;
                     Provenance p = Provenance.capture(c.resolved(), seed, commandLine());
                     ExperimentResult result = experiment.runDurably(scenario, dir, resumeThis, label -> new Progress(s + " " + label),
-                            System.err::println, Map.of("provenance", p));
+                            System.err::println, Map.of("provenance", p), new Experiment.Recording("compare",
+                                    events == null ? null : events.resolve(s).resolve("seed-" + seed)));
                     current[0] = null;
                     Map<String, Object> json = result.toJson(p);
                     ResultWriter.write(dir, "result.json", json);

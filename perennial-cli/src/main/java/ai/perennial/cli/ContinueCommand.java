@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,6 +42,9 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
+    @Mixin
+    TensorBoardOption tensorboard;
+
     @Override
     public Integer call() {
         if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
@@ -61,6 +65,7 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
         ExperimentConfig next = config != null ? ConfigLoader.load(config, Presets.dir(), overrides)
                 : ExperimentConfig.resolve(Registry.global(), ConfigLoader.withOverrides(stored, overrides));
         OutputDir.prepare(out, false, force, RunCommand.OUTPUTS);
+        Path events = tensorboard.prepared();
         String command = "perennial continue " + from + (config == null ? "" : " --config " + config)
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat) + " --out " + out;
         Experiment experiment = Experiment.of(next);
@@ -68,7 +73,7 @@ public final class ContinueCommand implements Callable<Integer>, UsesEngine {
             Engines.pytorch();
             Provenance provenance = Provenance.capture(next.resolved(), next.seed(), command);
             ExperimentResult result = experiment.continueDurably(saved, previous, out, label -> new Progress(label), System.err::println,
-                    Map.of("provenance", provenance, "continued_from", saved.dir().toString()));
+                    Map.of("provenance", provenance, "continued_from", saved.dir().toString()), new Experiment.Recording("continue", events));
             RunCommand.write(out, result, provenance);
             return RunCommand.finish(result, out, signals, "bin/perennial run --resume " + out);
         }

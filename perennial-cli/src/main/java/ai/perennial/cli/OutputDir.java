@@ -48,13 +48,18 @@ public final class OutputDir {
 
     /** Creates {@code dir} if needed and checks that files can be written there; its contents are not looked at. */
     public static void writable(Path dir) {
+        writable(dir, "--out");
+    }
+
+    /** As {@link #writable(Path)}, for the directory given by {@code flag}. */
+    static void writable(Path dir, String flag) {
         named(dir);
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new PerennialException("--out " + dir + " is a file; choose a directory");
+            throw new PerennialException(flag + " " + dir + " is a file; choose a directory");
         }
         String problem = createAndProbe(dir);
         if (problem != null) {
-            throw new PerennialException("--out " + dir + " is not writable (" + problem + "); choose a writable directory");
+            throw new PerennialException(flag + " " + dir + " is not writable (" + problem + "); choose a writable directory");
         }
     }
 

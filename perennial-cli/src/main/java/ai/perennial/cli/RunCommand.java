@@ -12,6 +12,7 @@ import ai.perennial.core.PerennialException;
 import ai.perennial.core.registry.Spec;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.registry.Registry;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,7 +35,8 @@ import picocli.CommandLine.Parameters;
             "Ctrl-C (or SIGTERM) saves a checkpoint and stops; 'run --resume DIR' continues exactly where it stopped."})
 public final class RunCommand implements Callable<Integer>, UsesEngine {
     /** What a run writes in its directory (what --force replaces). */
-    static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints");
+    static final List<String> OUTPUTS = List.of("result.json", "metrics.csv", "report.html", "checkpoints", RunLog.FILE,
+            RunLog.TENSORBOARD_DIR);
 
     @Parameters(paramLabel = "CONFIG", arity = "0..1", description = "YAML file or preset name (see presets/); with --resume, optional and"
             + " checked against the run's own")
@@ -51,6 +54,9 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
+    @Mixin
+    TensorBoardOption tensorboard;
+
     @Override
     public Integer call() {
         Path dir = resume != null ? resume : out;
@@ -66,6 +72,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
         // a bad config is reported before anything is created or removed in --out
         ExperimentConfig c = resume != null ? resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, OUTPUTS);
+        Path events = tensorboard.prepared();
         String command = "perennial run " + (resume != null ? "--resume " + resume : config)
                 + overrides.stream().map(o -> " --set " + o).reduce("", String::concat);
         Experiment experiment = Experiment.of(c);
@@ -76,7 +83,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
             Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
             System.err.printf("%s: %s, %d experiences, strategy %s%n", c.name(), scenario.name(), scenario.size(), c.strategy().name());
             ExperimentResult result = experiment.runDurably(scenario, dir, resume != null, label -> new Progress(label),
-                    System.err::println, Map.of("provenance", provenance));
+                    System.err::println, Map.of("provenance", provenance), new Experiment.Recording("run", events));
             write(dir, result, provenance);
             return finish(result, dir, signals, "bin/perennial run --resume " + dir);
         }

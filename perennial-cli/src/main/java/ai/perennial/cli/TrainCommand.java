@@ -11,6 +11,7 @@ import ai.perennial.core.lowrank.LoraModel;
 import ai.perennial.core.model.Model;
 import ai.perennial.core.model.Parameter;
 import ai.perennial.core.model.Parameters;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.optim.GradientTransform;
 import ai.perennial.core.optim.Optimizer;
 import ai.perennial.core.optim.OptimizerConfig;
@@ -24,6 +25,7 @@ import ai.perennial.core.registry.Values;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.core.run.Seeds;
+import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.sparsity.Pruning;
 import ai.perennial.core.state.Checkpointable;
 import ai.perennial.core.state.Checkpointer;
@@ -34,6 +36,7 @@ import ai.perennial.core.train.Evaluator;
 import ai.perennial.core.train.Losses;
 import ai.perennial.core.train.Scores;
 import ai.perennial.core.train.GradientNormLog;
+import ai.perennial.core.train.ProgressListener;
 import ai.perennial.core.train.TrainStats;
 import ai.perennial.core.train.Augmentation;
 import ai.perennial.core.train.Trainer;
@@ -78,6 +81,9 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
 
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
+
+    @picocli.CommandLine.Mixin
+    TensorBoardOption tensorboard;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -239,7 +245,8 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
         int batchSize = config.training().get(ExperimentConfig.BATCH_SIZE);
         String average = config.training().get(ExperimentConfig.AVERAGE);
         Trainer.Options options = new Trainer.Options(epochs, batchSize, Seeds.derive(runSeed, "shuffle"), 50, config.maxSteps());
-        OutputDir.prepare(dir, resume != null, force, List.of("result.json", "grad_norms.csv", "checkpoints"));
+        OutputDir.prepare(dir, resume != null, force, List.of("result.json", "grad_norms.csv", "checkpoints", RunLog.FILE));
+        Path events = tensorboard.prepared();
         Engines.pytorch();
         DataSources.Split data = setup.dataset().build(Seeds.derive(runSeed, "data"));
         String command = "perennial " + String.join(" ", rawArgs());
@@ -260,7 +267,8 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             }
         }
 
-        try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop)) {
+        try (NDManager manager = NDManager.newBaseManager(); Signals signals = Signals.install(this::requestStop);
+                RunLog runLog = RunLog.open(dir, events)) {
             Model built = setup.model().build(new Model.Context(manager, data.train().sampleShape(), data.train().numClasses(), 1,
                     Seeds.derive(runSeed, "init")));
             if (init != null) {
@@ -322,15 +330,24 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             Double initialScore = init == null ? null : Evaluator.score(net, data.test(), score, 1000, manager);
             long start = System.nanoTime();
             TrainStats stats;
+            runLog.start("train", net.describe() + " on " + data.train().name() + ", seed " + runSeed, config.resolved(), totalSteps);
+            Schedule learningRate = setup.optimizer().learningRate(totalSteps);
+            Progress shown = new Progress("train");
+            ProgressListener progress = (done, total, loss) -> {
+                shown.onProgress(done, total, loss);
+                runLog.trainingReport(trainer.context().globalStep(), loss, learningRate);
+            };
             try {
                 Trainer.StepListener listener = t -> checkpointer.afterStep(run);
-                stats = trainedBefore ? null : saved != null ? trainer.resume(data.train(), options, new Progress("train"), listener)
-                        : trainer.train(data.train(), 0, options, new Progress("train"), listener);
+                stats = trainedBefore ? null : saved != null ? trainer.resume(data.train(), options, progress, listener)
+                        : trainer.train(data.train(), 0, options, progress, listener);
             } catch (Checkpointer.StopRequestedException e) {
+                runLog.end("stopped", null);
                 System.err.println("stopped by SIG" + signals.received() + " after a checkpoint (" + e.checkpoint() + ")");
                 System.err.println("resume with: bin/perennial train --resume " + dir);
                 return signals.exitCode();
             } catch (DivergedException e) {
+                runLog.end("failed", e.getMessage());
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("status", "diverged");
                 result.put("message", e.getMessage());
@@ -345,6 +362,9 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             Path last = checkpointer.save(run, "complete", true);
             store.prunePinnedOnly();
             double accuracy = Evaluator.score(net, data.test(), score, 1000, manager);
+            long step = trainer.context().globalStep();
+            runLog.evaluation(step, new double[][] {{accuracy}}, new int[] {0}, Scores.name(null, data.train()));
+            runLog.weights(step, net.parameters());
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("status", "complete");
             result.put(scoreKey, accuracy);
@@ -392,6 +412,7 @@ public final class TrainCommand implements Callable<Integer>, UsesEngine {
             System.out.printf("%s %.4f%s  train_loss %.4f  steps %d  %.0f samples/s  -> %s%n", scoreKey, accuracy,
                     averaged == null ? "" : String.format("  %s_averaged %.4f (%s)", scoreKey, averaged, averager.describe()),
                     trainLoss, trainer.context().globalStep(), stats == null ? 0 : stats.samplesPerSecond(), file);
+            runLog.end("finished", null);
         }
         return 0;
     }

@@ -164,6 +164,16 @@ class BadInputTest {
     }
 
     @Test
+    void loggingThatCannotBeDoneIsRefusedBeforeTraining() throws IOException {
+        runFails("logging: {tensorboard: maybe}", "logging.tensorboard", "expected true or false");
+        Path taken = Files.writeString(dir.resolve("taken"), "a file where the event files' directory should go");
+        Path out = dir.resolve("out");
+        Outcome o = CliTest.run("run", config("").toString(), "--out", out.toString(), "--tensorboard", taken.resolve("tb").toString());
+        assertError(o, "--tensorboard " + taken.resolve("tb"), "not writable");
+        assertNothingWritten(out);
+    }
+
+    @Test
     void notANumberInAConfigIsCalledThat() throws IOException {
         runFails("evaluation: {every_steps: .nan}", "line 8", ".nan is not a finite number");
     }

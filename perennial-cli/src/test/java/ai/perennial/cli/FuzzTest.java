@@ -346,6 +346,7 @@ class FuzzTest {
                 sections.put("strategy", registry.get(Strategy.KIND, "er", "strategy").params());
                 sections.put("evaluation", ExperimentConfig.EVALUATION_PARAMS);
                 sections.put("checkpoint", Checkpointer.PARAMS);
+                sections.put("logging", ai.perennial.core.observe.RunLog.PARAMS);
                 List<String> keys = new ArrayList<>(sections.keySet());
                 String section = keys.get(r.nextInt(keys.size()));
                 List<Param<?>> params = sections.get(section);
@@ -527,6 +528,9 @@ class FuzzTest {
                     continue;
                 }
                 String value = BAD_ARGUMENTS.get(r.nextInt(BAD_ARGUMENTS.size()));
+                if (o.type() == Path.class) { // any text is a directory name: keep what a command may write inside the case's own directory
+                    value = dir.resolve("paths").resolve(value).toString();
+                }
                 if (kind == 4 && r.nextBoolean()) {
                     args.add(o.longestName()); // the value is missing
                     parts.add(o.longestName() + " (no value)");

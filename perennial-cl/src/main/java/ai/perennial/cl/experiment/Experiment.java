@@ -2,6 +2,7 @@ package ai.perennial.cl.experiment;
 
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.run.ContinualRun;
+import ai.perennial.cl.run.ContinualRunLog;
 import ai.perennial.cl.run.ContinualRunner;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.scenario.Scenarios;
@@ -11,6 +12,7 @@ import ai.perennial.core.data.DataSources;
 import ai.perennial.core.data.Dataset;
 import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.optim.OptimizerFactory;
 import ai.perennial.core.registry.Compatibility;
 import ai.perennial.core.registry.Registry;
@@ -119,7 +121,7 @@ public final class Experiment {
      * checkpoint. {@code info} goes into every manifest (e.g. provenance); the resolved config always does.
      */
     public ExperimentResult runDurably(Scenario stream, Path dir, boolean resume, ContinualRunner.ProgressFactory progress,
-            Consumer<String> log, Map<String, Object> info) {
+            Consumer<String> log, Map<String, Object> info, Recording recording) {
         StateDict start = null;
         if (resume) {
             Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> log.accept("warning: " + w));
@@ -130,7 +132,15 @@ public final class Experiment {
             start = saved.state();
             log.accept("resuming from " + saved.dir() + " (step " + saved.step() + ")");
         }
-        return runDurably(stream, dir, start, progress, log, info);
+        return runDurably(stream, dir, start, progress, log, info, recording);
+    }
+
+    /**
+     * How a durable run is recorded as it goes, besides its checkpoints ({@link RunLog}): {@code command} names what
+     * started it in the metrics log, {@code tensorboard} is where TensorBoard event files go, or null for
+     * {@code RUN_DIR/tensorboard} when the config's {@code logging.tensorboard} is on and none otherwise.
+     */
+    public record Recording(String command, Path tensorboard) {
     }
 
     /**
@@ -142,7 +152,7 @@ public final class Experiment {
      * measured" on them).
      */
     public ExperimentResult continueDurably(Checkpoints.Saved from, ExperimentConfig previous, Path dir,
-            ContinualRunner.ProgressFactory progress, Consumer<String> log, Map<String, Object> info) {
+            ContinualRunner.ProgressFactory progress, Consumer<String> log, Map<String, Object> info, Recording recording) {
         Map<String, Object> was = previous.resolved();
         Map<String, Object> now = config.resolved();
         for (String key : List.of("model", "optimizer", "strategy")) {
@@ -165,16 +175,23 @@ public final class Experiment {
             log.accept("continuing on " + (stream.size() - before.size()) + " new experiences after the " + before.size() + " of "
                     + before.name());
         }
-        return runDurably(stream, dir, from.state(), progress, log, info);
+        return runDurably(stream, dir, from.state(), progress, log, info, recording);
     }
 
     private ExperimentResult runDurably(Scenario stream, Path dir, StateDict start, ContinualRunner.ProgressFactory progress,
-            Consumer<String> log, Map<String, Object> info) {
+            Consumer<String> log, Map<String, Object> info, Recording recording) {
         Checkpoints store = new Checkpoints(dir, config.checkpoint().get(Checkpointer.KEEP_LAST));
-        try (ContinualRun run = open(stream)) {
+        Path tensorboard = recording.tensorboard() != null ? recording.tensorboard()
+                : config.logging().get(RunLog.TENSORBOARD) ? dir.resolve(RunLog.TENSORBOARD_DIR) : null;
+        try (ContinualRun run = open(stream); RunLog runLog = RunLog.open(dir, tensorboard)) {
             if (start != null) {
                 run.importState(start);
             }
+            runLog.start(recording.command(), config.name() + ": " + run.strategyName() + " on " + stream.name() + ", seed " + config.seed(),
+                    config.resolved(), run.totalSteps());
+            // the learning rate is known when the schedule is the config's, not a program's own optimizer
+            ContinualRunLog observer = new ContinualRunLog(runLog, run, optimizer != null || config.optimizer() == null ? null
+                    : config.optimizer().learningRate(run.totalSteps()));
             Map<String, Object> manifest = new LinkedHashMap<>(info);
             manifest.put("kind", "continual-run");
             manifest.put("config", config.resolved());
@@ -188,22 +205,43 @@ public final class Experiment {
             if (stopRequested) {
                 checkpointer.requestStop();
             }
+            ExperimentResult outcome;
             try {
-                ContinualResult result = run.run(progress, ContinualRun.Listener.of(checkpointer), until());
+                // logged before the checkpoint, which may end the run on a stop request
+                ContinualResult result = run.run(observer.around(progress), observer.andThen(ContinualRun.Listener.of(checkpointer)), until());
                 String status = run.finished() ? ExperimentResult.COMPLETE : ExperimentResult.STOPPED;
                 Path last = checkpointer.save(run, status, true);
                 store.prunePinnedOnly();
-                return new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
+                outcome = new ExperimentResult(config, stream, run.strategyName(), result, status, null, last);
             } catch (DivergedException e) {
-                return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
+                outcome = new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.DIVERGED, e.getMessage(),
                         checkpointer.lastSaved());
             } catch (Checkpointer.StopRequestedException e) {
-                return new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
+                outcome = new ExperimentResult(config, stream, run.strategyName(), run.result(), ExperimentResult.INTERRUPTED,
                         "stopped on request", e.checkpoint());
+            } catch (RuntimeException e) {
+                runLog.end("failed", e.getMessage());
+                throw e;
             } finally {
                 this.checkpointer = null;
             }
+            logEnd(runLog, outcome, run.globalStep());
+            return outcome;
         }
+    }
+
+    /** The summary metrics (not for a diverged run) and the end line. */
+    private static void logEnd(RunLog runLog, ExperimentResult outcome, long step) {
+        boolean diverged = outcome.status().equals(ExperimentResult.DIVERGED);
+        if (!diverged) {
+            outcome.metrics().forEach((key, value) -> {
+                if (value instanceof Number n) {
+                    runLog.scalar("metrics/" + key, step, n.doubleValue());
+                }
+            });
+        }
+        runLog.end(outcome.status().equals(ExperimentResult.COMPLETE) ? "finished" : diverged ? "failed" : "stopped",
+                diverged ? outcome.message() : null);
     }
 
     /** From any thread (e.g. a signal handler): a durable run saves after its current step and ends. */

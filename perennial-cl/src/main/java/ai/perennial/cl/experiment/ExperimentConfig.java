@@ -15,6 +15,7 @@ import ai.perennial.core.data.FashionMnist;
 import ai.perennial.core.lowrank.Lora;
 import ai.perennial.core.model.Mlp;
 import ai.perennial.core.model.Model;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.optim.OptimizerConfig;
 import ai.perennial.core.optim.Optimizers;
 import ai.perennial.core.registry.Chosen;
@@ -46,6 +47,8 @@ import java.util.Map;
  * training:   {epochs, batch_size, average, augment, stop_after, max_steps, loss, precision, lora: {rank, alpha, ...}}
  * strategy:   {name: naive, ...}   or {name: ewc+er, ewc: {...}, er: {...}}
  * evaluation: {every_steps, subset_size, batch_size, matrix, window}
+ * checkpoint: {every_steps, ...}
+ * logging:    {tensorboard}
  * </pre>
  * A missing section takes the default component below with its declared defaults. {@link #resolved()} is the whole
  * tree with every value, which runs record as provenance and which resolves to this same config again.
@@ -109,9 +112,9 @@ public final class ExperimentConfig {
     public static final Map<String, String> DEFAULTS = Map.of("dataset", FashionMnist.FASHION_MNIST.name(), "scenario",
             Scenarios.SPLIT.name(), "model", Mlp.MLP.name(), "optimizer", Optimizers.ADAMW.name(), "strategy", Naive.NAIVE.name());
     static final List<String> SECTIONS = List.of("name", "seed", "dataset", "scenario", "model", "optimizer", "training", "strategy",
-            "evaluation", "checkpoint");
+            "evaluation", "checkpoint", "logging");
     /** Sections that only say how a run is operated; they may differ when a run resumes. */
-    static final List<String> OPERATIONAL = List.of("checkpoint");
+    static final List<String> OPERATIONAL = List.of("checkpoint", "logging");
 
     private final String name;
     private final long seed;
@@ -123,13 +126,15 @@ public final class ExperimentConfig {
     private final Values training;
     private final Values evaluation;
     private final Values checkpoint;
+    private final Values logging;
     private final Map<String, String> custom;
 
     private ExperimentConfig(String name, long seed, Chosen<Long, DataSources.Split> dataset, Chosen<Scenario.Context, Scenario> scenario,
             Chosen<Model.Context, Model> model, OptimizerConfig optimizer, Strategies.Choice strategy, Values training, Values evaluation,
-            Values checkpoint, Map<String, String> custom) {
+            Values checkpoint, Values logging, Map<String, String> custom) {
         this.custom = Map.copyOf(custom);
         this.checkpoint = checkpoint;
+        this.logging = logging;
         this.name = name;
         this.seed = seed;
         this.dataset = dataset;
@@ -178,13 +183,14 @@ public final class ExperimentConfig {
         Values training = Values.resolve(RUN_TRAINING_PARAMS, section(tree, "training"), "training", "training");
         Values checkpoint = Values.resolve(Checkpointer.PARAMS, section(tree, "checkpoint"), "checkpoint", "checkpoints");
         Values evaluation = Values.resolve(EVALUATION_PARAMS, section(tree, "evaluation"), "evaluation", "evaluation");
+        Values logging = Values.resolve(RunLog.PARAMS, section(tree, "logging"), "logging", "logging");
         if (scenario != null && scenario.component().hasTag(Scenarios.SINGLE_PASS) && training.get(EPOCHS) != 1) {
             throw new PerennialException("training.epochs: scenario " + scenario.name() + " is single-pass; must be 1, got "
                     + training.get(EPOCHS));
         }
         checkAdapters(Lora.of(training.get(Lora.SETTINGS)), strategy);
         ExperimentConfig config = new ExperimentConfig(name, seed, dataset, scenario, model, optimizer, strategy, training, evaluation,
-                checkpoint, custom);
+                checkpoint, logging, custom);
         if (custom.isEmpty()) { // a program's own parts describe themselves only once built; Experiment.open checks them all
             Compatibility.check(config.parts());
         }
@@ -328,7 +334,13 @@ public final class ExperimentConfig {
         out.put("strategy", strategy == null ? customSection("strategy") : strategy.resolved());
         out.put("evaluation", evaluation.asMap());
         out.put("checkpoint", checkpoint.asMap());
+        out.put("logging", logging.asMap());
         return out;
+    }
+
+    /** Logging settings: {@link RunLog#PARAMS}. */
+    public Values logging() {
+        return logging;
     }
 
     /** Checkpoint settings: {@link Checkpointer#PARAMS}. */

@@ -2,6 +2,8 @@ package ai.perennial.cl.run;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.perennial.cl.metrics.PlasticityPoint;
+import ai.perennial.cl.metrics.StabilityMetrics.EvalPoint;
 import ai.perennial.cl.scenario.Experience;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cl.strategy.Strategy;
@@ -160,6 +162,24 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
         default void afterExperience(ContinualRun run) {
         }
 
+        /** This listener, then {@code next}. */
+        default Listener andThen(Listener next) {
+            Listener first = this;
+            return new Listener() {
+                @Override
+                public void afterStep(ContinualRun run) {
+                    first.afterStep(run);
+                    next.afterStep(run);
+                }
+
+                @Override
+                public void afterExperience(ContinualRun run) {
+                    first.afterExperience(run);
+                    next.afterExperience(run);
+                }
+            };
+        }
+
         /** The listener that saves checkpoints for {@code checkpointer}. */
         static Listener of(Checkpointer checkpointer) {
             return new Listener() {
@@ -301,6 +321,18 @@ public final class ContinualRun implements Checkpointable, AutoCloseable {
                 Arrays.copyOf(endSteps, experience), options.eval().window(), trainer.losses(), probe == null ? List.of() : probe.points(),
                 Parameters.sha256(model), compute, scoreName(), score.higherIsBetter(), new ContinualResult.ParameterCounts(model.parameterCount(),
                 model.frozen().stream().mapToLong(p -> p.array().getShape().size()).sum()));
+    }
+
+    /**
+     * What the evaluation protocol measured so far, without {@link #result()}'s summary of the weights and costs: cheap
+     * enough to read at every progress report.
+     */
+    public record Measured(double[][] rows, int[] trained, List<EvalPoint> curve, List<PlasticityPoint> diagnostics, String score) {
+    }
+
+    public Measured measured() {
+        return new Measured(rows.toArray(double[][]::new), trained.stream().mapToInt(Integer::intValue).toArray(),
+                continual == null ? List.of() : continual.curve(), probe == null ? List.of() : probe.points(), scoreName());
     }
 
     /** The name of the score the matrix holds. */

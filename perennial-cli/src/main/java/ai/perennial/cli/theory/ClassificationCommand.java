@@ -50,6 +50,9 @@ final class ClassificationCommand extends TheoryCommand.Experiment {
     @Option(names = "--out", required = true, description = "Output directory")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    ai.perennial.cli.TensorBoardOption tensorboard;
+
     @Override
     int execute() {
         if (seeds < 1) {
@@ -65,7 +68,7 @@ final class ClassificationCommand extends TheoryCommand.Experiment {
         for (int j = 0; j < k.length; j++) {
             bound[j] = Bounds.classification(k[j]);
         }
-        TheoryOutput output = new TheoryOutput(out);
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("k", x);
         TheoryOutput.put(columns, "forgetting", forgetting);

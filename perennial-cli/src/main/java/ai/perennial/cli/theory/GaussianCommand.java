@@ -40,6 +40,9 @@ final class GaussianCommand extends TheoryCommand.Experiment {
     @Option(names = "--out", required = true, description = "Output directory")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    ai.perennial.cli.TensorBoardOption tensorboard;
+
     @Override
     int execute() {
         if (tasks < 1 || trials < 2) {
@@ -83,7 +86,7 @@ final class GaussianCommand extends TheoryCommand.Experiment {
                 maxZ = Math.max(maxZ, Math.abs(z[c]));
             }
         }
-        TheoryOutput output = new TheoryOutput(out);
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("t", step);
         columns.put("task", task);

@@ -72,6 +72,9 @@ final class RegressionCommand extends TheoryCommand.Experiment {
     @Option(names = "--out", required = true, description = "Output directory")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    ai.perennial.cli.TensorBoardOption tensorboard;
+
     @Override
     int execute() {
         if (seeds < 1) {
@@ -113,7 +116,7 @@ final class RegressionCommand extends TheoryCommand.Experiment {
             exactLoss = TheoryOutput.scale(ExpectedLoss.averageLoss(c, l, k), 1 / normalizer);
             columns.put("exact_normalized_loss", exactLoss);
         }
-        TheoryOutput output = new TheoryOutput(out);
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         output.csv("curves.csv", columns);
 
         long from = fitFrom != null ? fitFrom : Math.max(10, iterations / 100);

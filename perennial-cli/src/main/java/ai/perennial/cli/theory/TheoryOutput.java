@@ -2,6 +2,7 @@ package ai.perennial.cli.theory;
 
 import ai.perennial.cli.OutputDir;
 import ai.perennial.cli.report.Png;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.run.ResultWriter;
 import ai.perennial.theory.Band;
@@ -19,12 +20,21 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Files a theory experiment writes into its output directory: CSV tables, PNG charts and result.json. */
+/**
+ * Files a theory experiment writes into its output directory: CSV tables, PNG charts, result.json, and metrics.jsonl
+ * (with TensorBoard event files when asked), where every column of a table is a scalar {@code theory/COLUMN}, its step
+ * the iteration {@code k} in tables over iterations and the row number in the others (sweeps, per-task tables). The
+ * tables are computed at once, so they are logged when the experiment is done.
+ */
 final class TheoryOutput {
     private final Path dir;
+    private final Path tensorboard;
+    private final List<Map<String, double[]>> tables = new ArrayList<>();
 
-    TheoryOutput(Path dir) {
+    /** {@code tensorboard}: where event files go, or null for none. */
+    TheoryOutput(Path dir, Path tensorboard) {
         this.dir = dir;
+        this.tensorboard = tensorboard;
         OutputDir.writable(dir);
     }
 
@@ -35,6 +45,7 @@ final class TheoryOutput {
     /** Writes a CSV with a header row; every column has the same length. */
     void csv(String name, Map<String, double[]> columns) {
         List<String> names = new ArrayList<>(columns.keySet());
+        tables.add(columns);
         int rows = columns.get(names.get(0)).length;
         StringBuilder b = new StringBuilder(String.join(",", names)).append('\n');
         for (int i = 0; i < rows; i++) {
@@ -92,6 +103,18 @@ final class TheoryOutput {
         Map<String, Object> out = new LinkedHashMap<>(results);
         out.put("provenance", Provenance.capture(config, seed, "perennial " + String.join(" ", args), false));
         ResultWriter.write(dir, "result.json", out);
+        try (RunLog log = RunLog.open(dir, tensorboard)) {
+            log.start("theory", results.get("experiment") + ", seed " + seed, config, null);
+            for (Map<String, double[]> table : tables) {
+                double[] k = table.get("k");
+                table.forEach((column, values) -> {
+                    for (int i = 0; !column.equals("k") && i < values.length; i++) {
+                        log.scalar("theory/" + column, k == null ? i : (long) k[i], values[i]);
+                    }
+                });
+            }
+            log.end("finished", null);
+        }
     }
 
     private void write(String name, String text) {

@@ -37,6 +37,9 @@ final class TwoTaskCommand extends TheoryCommand.Experiment {
     @Option(names = "--out", required = true, description = "Output directory")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    ai.perennial.cli.TensorBoardOption tensorboard;
+
     @Override
     int execute() {
         List<TwoTaskModel.Point> points = TwoTaskModel.sweep(features, samples, similarities, trials,
@@ -54,7 +57,7 @@ final class TwoTaskCommand extends TheoryCommand.Experiment {
                 peak = i;
             }
         }
-        TheoryOutput output = new TheoryOutput(out);
+        TheoryOutput output = new TheoryOutput(out, tensorboard.prepared());
         Map<String, double[]> columns = new LinkedHashMap<>();
         columns.put("similarity", alpha);
         columns.put("forgetting_mean", mean);
