@@ -6,6 +6,7 @@ import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.cli.config.ConfigLoader;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.engine.Engines;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.run.Provenance;
 import ai.perennial.core.state.Checkpointer;
 import ai.perennial.core.state.Checkpoints;
@@ -53,6 +54,9 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
     @Option(names = "--force", description = "Replace the outputs of an earlier run in --out")
     boolean force;
 
+    @CommandLine.Mixin
+    TensorBoardOption tensorboard;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -84,11 +88,12 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
         LocalSgd sgd = LocalSgd.of(declared.values(spec.commandLine().getParseResult(), "distributed"));
         ExperimentConfig c = resume != null ? RunCommand.resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, RunCommand.OUTPUTS);
+        Experiment.Recording recording = new Experiment.Recording("spark-train", tensorboard.prepared());
         String command = "perennial spark-train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         Engines.pytorch();
         Scenario scenario = Experiment.of(c).buildScenario();
         Provenance provenance = Provenance.capture(c.resolved(), c.seed(), command);
-        try (DistributedRun run = open(c, scenario, sgd)) {
+        try (DistributedRun run = open(c, scenario, sgd); RunLog log = recording.open(dir, c)) {
             if (resume != null && !run.resumeFrom(dir, System.err::println)) {
                 throw new PerennialException("--resume " + dir + ": no valid checkpoint in " + dir.resolve("checkpoints"));
             }
@@ -96,18 +101,18 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
             Checkpointer checkpointer = new Checkpointer(new Checkpoints(dir, c.checkpoint().get(Checkpointer.KEEP_LAST)), policy,
                     () -> run.manifest(Map.of("provenance", provenance)), System.err::println);
             try (Signals signals = Signals.install(checkpointer::requestStop)) {
-                return train(run, c, scenario, sgd, checkpointer, policy, provenance, dir, signals);
+                return train(run, c, scenario, sgd, checkpointer, policy, provenance, dir, signals, log);
             }
         }
     }
 
     private int train(DistributedRun run, ExperimentConfig c, Scenario scenario, LocalSgd sgd, Checkpointer checkpointer,
-            Checkpointer.Policy policy, Provenance provenance, Path dir, Signals signals) {
+            Checkpointer.Policy policy, Provenance provenance, Path dir, Signals signals, RunLog log) {
         {
             System.err.printf("%s: %s, %d experiences, strategy %s, %d workers (%s)%n", c.name(), scenario.name(), scenario.size(),
                     c.strategy().name(), sgd.workers(), sgd.sync().equals(LocalSgd.QSR) ? "QSR, H >= " + sgd.localSteps()
                             : "H = " + sgd.localSteps());
-            DistributedRun.Result result = run.run(new Progress("training"), checkpointer, policy);
+            DistributedRun.Result result = run.run(new Progress("training"), checkpointer, policy, log, "spark-train");
             RunCommand.write(dir, result.experiment(), provenance, Map.of("distributed", result.distributed()));
             @SuppressWarnings("unchecked")
             Map<String, Object> comm = (Map<String, Object>) result.distributed().get("communication");

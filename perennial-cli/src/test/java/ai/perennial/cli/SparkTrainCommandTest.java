@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,12 @@ class SparkTrainCommandTest {
         assertThat(d.get("communication").get("bytes_from_workers").asLong()).isPositive();
         assertThat(r.get("accuracy_matrix")).hasSize(2);
         assertThat(out.resolve("report.html")).exists();
+        // the dashboard's log: a start line, loss reports, a matrix per experience, the end
+        List<String> log = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(log.get(0)).contains("\"kind\":\"start\"", "\"command\":\"spark-train\"");
+        assertThat(log).filteredOn(l -> l.contains("\"tag\":\"train/loss\"")).isNotEmpty();
+        assertThat(log).filteredOn(l -> l.contains("\"kind\":\"matrix\"")).hasSize(2);
+        assertThat(log.get(log.size() - 1)).contains("\"kind\":\"end\"", "\"status\":\"finished\"");
         // the final checkpoint is a continual run's: export reads it
         CliTest.Outcome export = CliTest.run("export", out.toString(), "--out", dir.resolve("model.safetensors").toString());
         assertThat(export.code()).as(export.err()).isZero();

@@ -5,9 +5,11 @@ import ai.perennial.cl.experiment.ExperimentConfig;
 import ai.perennial.cl.experiment.ExperimentResult;
 import ai.perennial.cl.run.ContinualResult;
 import ai.perennial.cl.run.ContinualRun;
+import ai.perennial.cl.run.ContinualRunLog;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.core.PerennialException;
 import ai.perennial.core.data.DataSources;
+import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.state.Checkpointable;
 import ai.perennial.core.state.Checkpointer;
@@ -172,14 +174,52 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
      * {@code checkpointer} decides (null for none). A divergence stops the run with what was measured before it.
      */
     public Result run(ProgressListener progress, Checkpointer checkpointer, Checkpointer.Policy policy) {
+        return run(progress, checkpointer, policy, null, null);
+    }
+
+    /**
+     * As {@link #run(ProgressListener, Checkpointer, Checkpointer.Policy)}, recording to {@code log} (when not null) what
+     * a single-machine run records ({@link ContinualRunLog}): worker 0's loss reports as rounds bring them, and after
+     * each experience the accuracy row, the matrix and the averaged weights. {@code command} names the run in the log.
+     */
+    public Result run(ProgressListener progress, Checkpointer checkpointer, Checkpointer.Policy policy, RunLog log, String command) {
         String status = ExperimentResult.COMPLETE;
         String message = null;
+        ContinualRunLog observer = null;
+        if (log != null) {
+            if (states != null) {
+                local.importState(exportState()); // what a resumed run measured before is not logged again
+            }
+            log.start(command, config.name() + ": " + local.strategyName() + " on " + stream.name() + ", seed " + config.seed() + ", "
+                    + sgd.workers() + " workers", config.resolved(), local.totalSteps());
+            observer = new ContinualRunLog(log, local, learningRate);
+        }
+        int lossesLogged = lossSteps().length;
         try {
             while (!finished) {
                 long before = globalStep;
                 int doneBefore = experiencesDone;
-                round();
+                try {
+                    round();
+                } catch (RuntimeException e) {
+                    if (log != null && !(e instanceof DivergedException)) {
+                        log.end("failed", e.getMessage());
+                    }
+                    throw e;
+                }
                 progress.onProgress(globalStep, local.totalSteps(), lastLoss());
+                if (observer != null) {
+                    long[] steps = lossSteps();
+                    double[] losses = states.get(0).doubles("trainer.losses");
+                    for (int i = lossesLogged; i < steps.length; i++) {
+                        log.trainingReport(steps[i], losses[i], learningRate);
+                    }
+                    lossesLogged = steps.length;
+                    if (experiencesDone > doneBefore) {
+                        local.importState(exportState());
+                        observer.afterExperience(local);
+                    }
+                }
                 if (checkpointer != null && !finished) {
                     long every = policy.everySteps();
                     boolean crossed = every > 0 && before / every != globalStep / every && globalStep % every != 0;
@@ -210,7 +250,11 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         Map<String, Object> distributed = new LinkedHashMap<>(sgd.resolved());
         distributed.put("master", spark.master());
         distributed.put("communication", traffic.toJson());
-        return new Result(new ExperimentResult(config, stream, local.strategyName(), result, status, message, last), distributed);
+        ExperimentResult outcome = new ExperimentResult(config, stream, local.strategyName(), result, status, message, last);
+        if (log != null) {
+            Experiment.logEnd(log, outcome, globalStep);
+        }
+        return new Result(outcome, distributed);
     }
 
     /** One round: every worker's local steps from the averaged weights, then the new average. */
@@ -372,6 +416,10 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
             }
             return scala.jdk.javaapi.CollectionConverters.asScala(out.iterator());
         }
+    }
+
+    private long[] lossSteps() {
+        return states == null ? new long[0] : states.get(0).longs("trainer.loss_steps");
     }
 
     private double lastLoss() {

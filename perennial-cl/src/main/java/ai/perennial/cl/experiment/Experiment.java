@@ -141,6 +141,11 @@ public final class Experiment {
      * {@code RUN_DIR/tensorboard} when the config's {@code logging.tensorboard} is on and none otherwise.
      */
     public record Recording(String command, Path tensorboard) {
+        /** The run's log in {@code runDir}, with event files where this recording or {@code config}'s logging section says. */
+        public RunLog open(Path runDir, ExperimentConfig config) {
+            return RunLog.open(runDir, tensorboard != null ? tensorboard
+                    : config.logging().get(RunLog.TENSORBOARD) ? runDir.resolve(RunLog.TENSORBOARD_DIR) : null);
+        }
     }
 
     /**
@@ -181,9 +186,7 @@ public final class Experiment {
     private ExperimentResult runDurably(Scenario stream, Path dir, StateDict start, ContinualRunner.ProgressFactory progress,
             Consumer<String> log, Map<String, Object> info, Recording recording) {
         Checkpoints store = new Checkpoints(dir, config.checkpoint().get(Checkpointer.KEEP_LAST));
-        Path tensorboard = recording.tensorboard() != null ? recording.tensorboard()
-                : config.logging().get(RunLog.TENSORBOARD) ? dir.resolve(RunLog.TENSORBOARD_DIR) : null;
-        try (ContinualRun run = open(stream); RunLog runLog = RunLog.open(dir, tensorboard)) {
+        try (ContinualRun run = open(stream); RunLog runLog = recording.open(dir, config)) {
             if (start != null) {
                 run.importState(start);
             }
@@ -231,7 +234,7 @@ public final class Experiment {
     }
 
     /** The summary metrics (not for a diverged run) and the end line. */
-    private static void logEnd(RunLog runLog, ExperimentResult outcome, long step) {
+    public static void logEnd(RunLog runLog, ExperimentResult outcome, long step) {
         boolean diverged = outcome.status().equals(ExperimentResult.DIVERGED);
         if (!diverged) {
             outcome.metrics().forEach((key, value) -> {
