@@ -12,13 +12,17 @@ rank=${RANK:-8}
 alpha=${ALPHA:-16}
 read -r -a perennial <<<"${PERENNIAL:-bin/perennial}"
 lora=(--set strategy.name=lora-per-task --set training.lora.rank="$rank" --set training.lora.alpha="$alpha")
+source "$(dirname "$0")/progress.sh"
+read -r -a seed_list <<<"${seeds//,/ }"
+progress_init $((8 * ${#seed_list[@]})) # the eight runs below, per seed
 run() {
   local name=$1 preset=$2
   shift 2
-  for s in ${seeds//,/ }; do
+  for s in "${seed_list[@]}"; do
     # a finished run is kept, so the script can be run again after an interruption
-    grep -qs '"status" *: *"complete"' "$out/$name/seed-$s/result.json" && continue
+    grep -qs '"status" *: *"complete"' "$out/$name/seed-$s/result.json" && { progress_kept; continue; }
     "${perennial[@]}" run "$preset" --set seed="$s" --set evaluation.every_steps=0 "$@" --out "$out/$name/seed-$s" --force >/dev/null
+    progress_ran
   done
 }
 # task ids at test time only in the task-incremental split; the other streams read out with the adapters merged

@@ -14,11 +14,16 @@ ranks=${RANKS:-8 32}
 read -r -a perennial <<<"${PERENNIAL:-bin/perennial}"
 common=(train --optimizer adam --lr 1e-3 --epochs 3 --batch-size 128)
 
+source "$(dirname "$0")/progress.sh"
+read -r -a seed_list <<<"$seeds"
+read -r -a rank_list <<<"$ranks"
+progress_init $(( ${#seed_list[@]} * (1 + 4 * ${#rank_list[@]}) ))
 run() { # name seed flags...
   local name=$1 seed=$2
   shift 2
-  [ -f "$out/$name-s$seed/result.json" ] && return 0 # finished runs are kept on a rerun
+  [ -f "$out/$name-s$seed/result.json" ] && { progress_kept; return 0; } # finished runs are kept on a rerun
   "${perennial[@]}" "${common[@]}" --seed "$seed" "$@" --out "$out/$name-s$seed" --force >/dev/null
+  progress_ran
 }
 
 methods=("adam")
