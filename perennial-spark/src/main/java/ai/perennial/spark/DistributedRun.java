@@ -284,7 +284,7 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         checkFinite(mean);
         List<StateDict> own = new ArrayList<>();
         for (StateDict s : after) {
-            own.add(without(s, mean.tensors()::containsKey));
+            own.add(s.filtered(key -> !mean.tensors().containsKey(key)));
         }
         traffic.rounds++;
         traffic.bytesToWorkers += input.averaged().tensorBytes() * sgd.workers() + taskBytes;
@@ -431,27 +431,6 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         return losses.length == 0 ? Double.NaN : losses[losses.length - 1];
     }
 
-    private static StateDict without(StateDict state, java.util.function.Predicate<String> dropped) {
-        StateDict out = new StateDict();
-        state.tensors().forEach((k, t) -> {
-            if (!dropped.test(k)) {
-                out.putTensor(k, t);
-            }
-        });
-        state.scalars().forEach((k, v) -> put(out, k, v));
-        return out;
-    }
-
-    private static void put(StateDict out, String key, Object value) {
-        if (value instanceof Long l) {
-            out.putCounter(key, l);
-        } else if (value instanceof Double d) {
-            out.putNumber(key, d);
-        } else {
-            out.putText(key, (String) value);
-        }
-    }
-
     private void checkFinite(StateDict mean) {
         for (var e : mean.tensors().entrySet()) {
             for (float v : (float[]) e.getValue().data()) {
@@ -498,19 +477,8 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
                     + "; resume with --workers " + saved);
         }
         java.util.function.Predicate<String> avg = WorkerRound.averaged(sgd.averageOptimizer());
-        StateDict mean = new StateDict();
-        StateDict zero = new StateDict();
-        state.tensors().forEach((k, t) -> {
-            if (!k.startsWith("spark.")) {
-                (avg.test(k) && t.type() == StateDict.Type.FLOAT32 ? mean : zero).putTensor(k, t);
-            }
-        });
-        averaged = mean;
-        state.scalars().forEach((k, v) -> {
-            if (!k.startsWith("spark.")) {
-                put(zero, k, v);
-            }
-        });
+        averaged = ParameterAverage.of(List.of(state), key -> !key.startsWith("spark.") && avg.test(key)); // one copy: itself
+        StateDict zero = state.filtered(key -> !key.startsWith("spark.") && !averaged.tensors().containsKey(key));
         List<StateDict> own = new ArrayList<>();
         own.add(zero);
         for (int k = 1; k < saved; k++) {

@@ -205,6 +205,22 @@ public final class StateDict implements java.io.Serializable {
         return out;
     }
 
+    /** The entries whose names {@code kept} accepts, under their own names. */
+    public StateDict filtered(java.util.function.Predicate<String> kept) {
+        StateDict out = new StateDict();
+        tensors.forEach((k, v) -> {
+            if (kept.test(k)) {
+                out.tensors.put(k, v);
+            }
+        });
+        scalars.forEach((k, v) -> {
+            if (kept.test(k)) {
+                out.scalars.put(k, v);
+            }
+        });
+        return out;
+    }
+
     public Map<String, Tensor> tensors() {
         return Collections.unmodifiableMap(tensors);
     }
