@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A real standalone Spark cluster on 127.0.0.1 — a master and two workers with one core each — started from the Spark
+# A real standalone Spark cluster on 127.0.0.1 — a master and WORKERS workers with one core each — started from the Spark
 # jars the build copies to perennial-spark/target/lib, then spark-submit's own entry point (SparkSubmit) submits the
 # application jar (mvn -Pspark-app -DskipTests package) to it, and the cluster stops. docs/distributed.md.
-# Usage: scripts/spark-cluster.sh CONFIG OUT_DIR [more spark-train flags, e.g. --local-steps 8]
+# Usage: scripts/spark-cluster.sh CONFIG OUT_DIR [more spark-train flags, e.g. --local-steps 8]   (WORKERS=2: Spark workers
+# and training workers)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 config="${1:?usage: scripts/spark-cluster.sh CONFIG OUT_DIR [spark-train flags]}"
@@ -24,7 +25,8 @@ port="${SPARK_MASTER_PORT:-7077}"
 export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 DJL_OFFLINE=true
 java "${opens[@]}" -cp "$lib/*" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port 0 \
   >"$home/master.log" 2>&1 &
-for w in 1 2; do
+workers="${WORKERS:-2}"
+for w in $(seq 1 "$workers"); do
   java "${opens[@]}" -cp "$lib/*" org.apache.spark.deploy.worker.Worker "spark://127.0.0.1:$port" --host 127.0.0.1 \
     --cores 1 --memory 2g --webui-port 0 --work-dir "$home/work$w" >"$home/worker$w.log" 2>&1 &
 done
@@ -34,4 +36,4 @@ java "${opens[@]}" -cp "$lib/*" org.apache.spark.deploy.SparkSubmit --master "sp
   --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.default_engine=PyTorch" \
   --conf spark.executorEnv.DJL_OFFLINE=true --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE \
   --driver-java-options "-Dai.djl.offline=true -Dai.djl.default_engine=PyTorch" \
-  --class ai.perennial.cli.Main "$app" spark-train "$config" --workers 2 --out "$out" "$@"
+  --class ai.perennial.cli.Main "$app" spark-train "$config" --workers "$workers" --out "$out" "$@"
