@@ -539,6 +539,7 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
     @Override
     public void close() {
         spark.sc().removeSparkListener(taskFailures);
+        WorkerRound.forget(runKey);
         local.close();
         if (ownsContext) {
             spark.stop();

@@ -119,6 +119,16 @@ final class WorkerRound {
         }
     }
 
+    /** Frees this JVM's worker runs of run {@code runKey} (in local mode the driver's JVM holds them). */
+    static synchronized void forget(String runKey) {
+        if (runKey.equals(servedRun)) {
+            RUNS.values().forEach(ContinualRun::close);
+            RUNS.clear();
+            servedRun = null;
+            servedStream = null;
+        }
+    }
+
     /** Worker {@code worker}'s run object: a new one when {@code fresh} or not built yet in this JVM. */
     private static synchronized ContinualRun worker(Input in, int worker, boolean fresh) {
         if (!in.runKey().equals(servedRun)) {
