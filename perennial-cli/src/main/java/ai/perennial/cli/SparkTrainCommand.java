@@ -85,7 +85,7 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
         if (resume == null && config == null) {
             throw new PerennialException("spark-train needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
         }
-        LocalSgd sgd = LocalSgd.of(declared.values(spec.commandLine().getParseResult(), "distributed"));
+        LocalSgd sgd = LocalSgd.of(distributedSettings(dir));
         ExperimentConfig c = resume != null ? RunCommand.resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, RunCommand.OUTPUTS);
         Experiment.Recording recording = new Experiment.Recording("spark-train", tensorboard.prepared());
@@ -101,26 +101,39 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
             Checkpointer checkpointer = new Checkpointer(new Checkpoints(dir, c.checkpoint().get(Checkpointer.KEEP_LAST)), policy,
                     () -> run.manifest(Map.of("provenance", provenance)), System.err::println);
             try (Signals signals = Signals.install(checkpointer::requestStop)) {
-                return train(run, c, scenario, sgd, checkpointer, policy, provenance, dir, signals, log);
+                System.err.printf("%s: %s, %d experiences, strategy %s, %d workers (%s)%n", c.name(), scenario.name(), scenario.size(),
+                        c.strategy().name(), sgd.workers(), sgd.sync().equals(LocalSgd.QSR) ? "QSR, H >= " + sgd.localSteps()
+                                : "H = " + sgd.localSteps());
+                DistributedRun.Result result = run.run(new Progress("training"), checkpointer, policy, log, "spark-train");
+                RunCommand.write(dir, result.experiment(), provenance, Map.of("distributed", result.distributed()));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> comm = (Map<String, Object>) result.distributed().get("communication");
+                System.err.printf("%d rounds, %.1f s in rounds (%.1f s computing), %.1f MB to workers, %.1f MB back%n",
+                        comm.get("rounds"), comm.get("round_seconds"), comm.get("compute_seconds"),
+                        ((Long) comm.get("bytes_to_workers")) / 1e6, ((Long) comm.get("bytes_from_workers")) / 1e6);
+                return RunCommand.finish(result.experiment(), dir, signals, "bin/perennial spark-train --resume " + dir);
             }
         }
     }
 
-    private int train(DistributedRun run, ExperimentConfig c, Scenario scenario, LocalSgd sgd, Checkpointer checkpointer,
-            Checkpointer.Policy policy, Provenance provenance, Path dir, Signals signals, RunLog log) {
-        {
-            System.err.printf("%s: %s, %d experiences, strategy %s, %d workers (%s)%n", c.name(), scenario.name(), scenario.size(),
-                    c.strategy().name(), sgd.workers(), sgd.sync().equals(LocalSgd.QSR) ? "QSR, H >= " + sgd.localSteps()
-                            : "H = " + sgd.localSteps());
-            DistributedRun.Result result = run.run(new Progress("training"), checkpointer, policy, log, "spark-train");
-            RunCommand.write(dir, result.experiment(), provenance, Map.of("distributed", result.distributed()));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> comm = (Map<String, Object>) result.distributed().get("communication");
-            System.err.printf("%d rounds, %.1f s in rounds (%.1f s computing), %.1f MB to workers, %.1f MB back%n", comm.get("rounds"),
-                    comm.get("round_seconds"), comm.get("compute_seconds"), ((Long) comm.get("bytes_to_workers")) / 1e6,
-                    ((Long) comm.get("bytes_from_workers")) / 1e6);
-            return RunCommand.finish(result.experiment(), dir, signals, "bin/perennial spark-train --resume " + dir);
+    /** The distributed flags given; on --resume, the run's own settings (from its checkpoint) for those not given. */
+    private Map<String, Object> distributedSettings(Path dir) {
+        Map<String, Object> given = declared.values(spec.commandLine().getParseResult(), "distributed");
+        if (resume == null) {
+            return given;
         }
+        Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> { }); // warnings come when the run resumes
+        Object stored = saved == null ? null : saved.manifest().get("distributed");
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        if (stored instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                if (v != null) {
+                    out.put((String) k, v);
+                }
+            });
+        }
+        out.putAll(given);
+        return out;
     }
 
     /** The run on its own Spark context; Spark's jars come from bin/perennial or spark-submit, not from the CLI's own. */

@@ -51,6 +51,35 @@ class SparkTrainCommandTest {
     }
 
     @Test
+    void aStoppedRunResumesWithItsOwnDistributedSettings() throws IOException {
+        Path out = dir.resolve("run");
+        Path config = config();
+        Files.writeString(config, Files.readString(config) + "checkpoint:\n  every_steps: 10\n  keep_last: 20\n");
+        CliTest.Outcome whole = CliTest.run("spark-train", config.toString(), "--master", "local[2]", "--workers", "2", "--local-steps", "3",
+                "--out", dir.resolve("whole").toString());
+        assertThat(whole.code()).as(whole.err()).isZero();
+        CliTest.Outcome first = CliTest.run("spark-train", config.toString(), "--master", "local[2]", "--workers", "2", "--local-steps", "3",
+                "--out", out.toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        // keep only the checkpoint at step 30 of 80, as if the driver had died there
+        try (var saved = Files.list(out.resolve("checkpoints"))) {
+            for (Path p : saved.filter(p -> !p.getFileName().toString().contains("step-000000000030")).toList()) {
+                try (var tree = Files.walk(p)) {
+                    tree.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+        Files.delete(out.resolve("result.json"));
+        // no distributed flags: two workers and H = 3 come from the checkpoint
+        CliTest.Outcome resumed = CliTest.run("spark-train", "--resume", out.toString(), "--master", "local[2]");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("resuming from", "round 10, step 30");
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(out.resolve("result.json").toFile()).get("weights_sha256"))
+                .isEqualTo(json.readTree(dir.resolve("whole").resolve("result.json").toFile()).get("weights_sha256"));
+    }
+
+    @Test
     void badDistributedSettingsAreOneErrorLineNamingTheFlag() throws IOException {
         String c = config().toString();
         String o = dir.resolve("o").toString();
