@@ -3,7 +3,8 @@
 # K = 4 workers on Spark (local[4]), momentum SGD with a cosine schedule, H = 1 (data-parallel), H = 4, H = 16 and QSR
 # (H = max(4, (alpha / lr)^2), alpha 0.2: H = 4 at the peak rate), seeds 1-3. Prints test accuracy (mean ± s.d.) and
 # communication rounds per setting. Finished runs are kept: rerunning the script continues where it stopped.
-# Usage: scripts/qsr-table.sh [OUT_DIR] [SEEDS]    (PERENNIAL=path/to/launcher to use another build)
+# Usage: scripts/qsr-table.sh [OUT_DIR] [SEEDS]    (PERENNIAL=path/to/launcher to use another build; EPOCHS=10 to train
+# longer than the preset's 3)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/runs/qsr}"
@@ -26,7 +27,7 @@ for seed in "${seed_list[@]}"; do
     if [ -f "$dir/result.json" ]; then progress_kept; continue; fi
     echo "== $name seed $seed" >&2
     # shellcheck disable=SC2086
-    "$perennial" spark-train fmnist-qsr --master 'local[4]' --workers 4 ${settings[$name]} --set seed="$seed" \
+    "$perennial" spark-train fmnist-qsr --master 'local[4]' --workers 4 ${settings[$name]} --set seed="$seed" ${EPOCHS:+--set training.epochs=$EPOCHS} \
       --out "$dir" --force 2>"$dir.log" >/dev/null || { echo "failed: see $dir.log" >&2; exit 1; }
     progress_ran
   done
