@@ -59,16 +59,7 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
 
     @Override
     public Integer call() {
-        Path dir = resume != null ? resume : out;
-        if (resume != null && out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
-            throw new PerennialException("--resume writes into the run's own directory " + resume + "; drop --out");
-        }
-        if (dir == null) {
-            throw new PerennialException("run needs --out DIR for its results (or --resume DIR to continue a run)");
-        }
-        if (resume == null && config == null) {
-            throw new PerennialException("run needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
-        }
+        Path dir = runDirectory("run", config, out, resume);
         // a bad config is reported before anything is created or removed in --out
         ExperimentConfig c = resume != null ? resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, OUTPUTS);
@@ -87,6 +78,24 @@ public final class RunCommand implements Callable<Integer>, UsesEngine {
             write(dir, result, provenance);
             return finish(result, dir, signals, "bin/perennial run --resume " + dir);
         }
+    }
+
+    /**
+     * The directory a run writes ({@code --out}) or continues ({@code --resume}), with its CONFIG required for a new run;
+     * {@code command} names the command in the messages.
+     */
+    static Path runDirectory(String command, String config, Path out, Path resume) {
+        if (resume != null && out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
+            throw new PerennialException("--resume writes into the run's own directory " + resume + "; drop --out");
+        }
+        Path dir = resume != null ? resume : out;
+        if (dir == null) {
+            throw new PerennialException(command + " needs --out DIR for its results (or --resume DIR to continue a run)");
+        }
+        if (resume == null && config == null) {
+            throw new PerennialException(command + " needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
+        }
+        return dir;
     }
 
     /** The run's stored config; a config or --set given on resume may change only operational keys (checkpoint.*). */

@@ -62,7 +62,7 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
 
     static void declareOptions(CommandLine command) {
         SparkTrainCommand self = command.getCommand();
-        self.declared.section(command.getCommandSpec(), "distributed", null, null, null, List.of(), LocalSgd.PARAMS);
+        self.declared.section(command.getCommandSpec(), LocalSgd.SECTION, null, null, null, List.of(), LocalSgd.PARAMS);
     }
 
     @Override
@@ -75,16 +75,7 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
     }
 
     private int trainDistributed() {
-        Path dir = resume != null ? resume : out;
-        if (resume != null && out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
-            throw new PerennialException("--resume writes into the run's own directory " + resume + "; drop --out");
-        }
-        if (dir == null) {
-            throw new PerennialException("spark-train needs --out DIR for its results (or --resume DIR to continue a run)");
-        }
-        if (resume == null && config == null) {
-            throw new PerennialException("spark-train needs a CONFIG (a YAML file or a preset name such as split-fmnist-class-il)");
-        }
+        Path dir = RunCommand.runDirectory("spark-train", config, out, resume);
         LocalSgd sgd = LocalSgd.of(distributedSettings(dir));
         ExperimentConfig c = resume != null ? RunCommand.resumedConfig(dir, config, overrides) : ConfigLoader.load(config, Presets.dir(), overrides);
         OutputDir.prepare(dir, resume != null, force, RunCommand.OUTPUTS);
@@ -105,7 +96,7 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
                         c.strategy().name(), sgd.workers(), sgd.sync().equals(LocalSgd.QSR) ? "QSR, H >= " + sgd.localSteps()
                                 : "H = " + sgd.localSteps());
                 DistributedRun.Result result = run.run(new Progress("training"), checkpointer, policy, log, "spark-train");
-                RunCommand.write(dir, result.experiment(), provenance, Map.of("distributed", result.distributed()));
+                RunCommand.write(dir, result.experiment(), provenance, Map.of(LocalSgd.SECTION, result.distributed()));
                 @SuppressWarnings("unchecked")
                 Map<String, Object> comm = (Map<String, Object>) result.distributed().get("communication");
                 System.err.printf("%d rounds, %.1f s in rounds (%.1f s computing), %.1f MB to workers, %.1f MB back%n",
@@ -118,12 +109,12 @@ public final class SparkTrainCommand implements Callable<Integer>, UsesEngine {
 
     /** The distributed flags given; on --resume, the run's own settings (from its checkpoint) for those not given. */
     private Map<String, Object> distributedSettings(Path dir) {
-        Map<String, Object> given = declared.values(spec.commandLine().getParseResult(), "distributed");
+        Map<String, Object> given = declared.values(spec.commandLine().getParseResult(), LocalSgd.SECTION);
         if (resume == null) {
             return given;
         }
         Checkpoints.Saved saved = new Checkpoints(dir, 1).latest(w -> { }); // warnings come when the run resumes
-        Object stored = saved == null ? null : saved.manifest().get("distributed");
+        Object stored = saved == null ? null : saved.manifest().get(LocalSgd.SECTION);
         Map<String, Object> out = new java.util.LinkedHashMap<>();
         if (stored instanceof Map<?, ?> m) {
             m.forEach((k, v) -> {

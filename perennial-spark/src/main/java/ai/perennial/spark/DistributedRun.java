@@ -8,7 +8,6 @@ import ai.perennial.cl.run.ContinualRun;
 import ai.perennial.cl.run.ContinualRunLog;
 import ai.perennial.cl.scenario.Scenario;
 import ai.perennial.core.PerennialException;
-import ai.perennial.core.data.DataSources;
 import ai.perennial.core.observe.RunLog;
 import ai.perennial.core.schedule.Schedule;
 import ai.perennial.core.state.Checkpointable;
@@ -312,9 +311,7 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
             if (!sgd.barrier()) {
                 return JavaRDD.fromRDD(rdd.rdd().mapPartitions(new RoundFunction(shared, false), false, tag), tag).collect();
             }
-            RDD<WorkerRound.Outcome> out = rdd.rdd().barrier().mapPartitions(new RoundFunction(shared, true), false, tag);
-            return JavaRDD.fromRDD(out, tag).mapToPair(o -> new Tuple2<>(o.worker(), o)).partitionBy(new HashPartitioner(tasks.size()))
-                    .values().collect();
+            return throughShuffle(rdd.rdd().barrier().mapPartitions(new RoundFunction(shared, true), false, tag), tag, tasks.size());
         } catch (Exception e) { // Scala throws SparkException without declaring it
             if (e instanceof SparkException s) {
                 throw translate(s);
@@ -344,9 +341,15 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
     }
 
     private PerennialException tooFewSlots() {
-        return new PerennialException("distributed.workers: " + sgd.workers() + " workers need " + sgd.workers() + " task slots at once"
-                + " (barrier rounds) and the cluster has fewer; use --master local[" + sgd.workers() + "], add executors, or turn barrier"
-                + " rounds off (distributed.barrier: false, --barrier false)");
+        return new PerennialException(LocalSgd.key(LocalSgd.WORKERS) + ": " + sgd.workers() + " workers need " + sgd.workers()
+                + " task slots at once (barrier rounds) and the cluster has fewer; use --master local[" + sgd.workers() + "], add executors, or turn barrier"
+                + " rounds off (" + LocalSgd.key(LocalSgd.BARRIER) + ": false, --" + LocalSgd.BARRIER.name() + " false)");
+    }
+
+    /** A barrier stage's output, collected through a shuffle (see {@link #execute}). */
+    private static <T> List<T> throughShuffle(RDD<T> barrierOutput, ClassTag<T> tag, int partitions) {
+        return JavaRDD.fromRDD(barrierOutput, tag).mapToPair(o -> new Tuple2<>(TaskContext.getPartitionId(), o))
+                .partitionBy(new HashPartitioner(partitions)).values().collect();
     }
 
     /**
@@ -360,9 +363,9 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         for (int r = 0; r < rounds; r++) {
             long start = System.nanoTime();
             Broadcast<float[]> shared = spark.broadcast(new float[floats]);
-            spark.parallelize(ids, workers).rdd().barrier().mapPartitions(new EchoFunction(shared), false,
-                    ClassTag$.MODULE$.apply(float[].class)).toJavaRDD().mapToPair(a -> new Tuple2<>(a.length, a))
-                    .partitionBy(new HashPartitioner(workers)).values().collect();
+            ClassTag<float[]> tag = ClassTag$.MODULE$.apply(float[].class);
+            throughShuffle(spark.parallelize(ids, workers).rdd().barrier().mapPartitions(new EchoFunction(shared), false, tag), tag,
+                    workers);
             shared.destroy();
             seconds[r] = (System.nanoTime() - start) / 1e9;
         }
@@ -473,7 +476,7 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
         }
         int saved = (int) state.counter("spark.workers");
         if (saved != sgd.workers()) {
-            throw new PerennialException("distributed.workers: the checkpoint has " + saved + " workers' states, this run " + sgd.workers()
+            throw new PerennialException(LocalSgd.key(LocalSgd.WORKERS) + ": the checkpoint has " + saved + " workers' states, this run " + sgd.workers()
                     + "; resume with --workers " + saved);
         }
         java.util.function.Predicate<String> avg = WorkerRound.averaged(sgd.averageOptimizer());
@@ -509,14 +512,8 @@ public final class DistributedRun implements Checkpointable, AutoCloseable {
 
     /** What a checkpoint's manifest records besides the cursor: as a single-machine run's, plus the distributed settings. */
     public Map<String, Object> manifest(Map<String, Object> info) {
-        Map<String, Object> manifest = new LinkedHashMap<>(info);
-        manifest.put("kind", "continual-run");
-        manifest.put("config", config.resolved());
-        manifest.put("distributed", sgd.resolved());
-        manifest.put("model", Map.of("spec", config.resolved().get("model"), "outputs", stream.outputs(), "heads", stream.heads(),
-                "parameters", local.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
-                local.model().buffers().stream().map(p -> p.name()).toList()));
-        manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
+        Map<String, Object> manifest = Experiment.manifest(info, config, stream, local.model());
+        manifest.put(LocalSgd.SECTION, sgd.resolved());
         return manifest;
     }
 

@@ -17,6 +17,8 @@ import java.util.Map;
  */
 public record LocalSgd(int workers, String sync, int localSteps, Double qsrAlpha, boolean averageOptimizer, boolean barrier)
         implements Serializable {
+    /** The config section (and result.json / manifest key) that holds these settings. */
+    public static final String SECTION = "distributed";
     public static final String EVERY = "every";
     public static final String CONSTANT = "constant";
     public static final String QSR = "qsr";
@@ -38,21 +40,28 @@ public record LocalSgd(int workers, String sync, int localSteps, Double qsrAlpha
                     + " task reruns the whole round");
     public static final List<Param<?>> PARAMS = List.of(WORKERS, SYNC, LOCAL_STEPS, QSR_ALPHA, AVERAGE_OPTIMIZER, BARRIER);
 
+    /** A setting's full key, as messages name it: distributed.NAME. */
+    static String key(Param<?> param) {
+        return SECTION + "." + param.name();
+    }
+
     /** Checks {@code raw} (keys of {@link #PARAMS}, as a config section {@code distributed} gives them). */
     public static LocalSgd of(Map<String, ?> raw) {
-        Values v = Values.resolve(PARAMS, raw, "distributed", "distributed training");
+        Values v = Values.resolve(PARAMS, raw, SECTION, "distributed training");
         String sync = v.get(SYNC);
         Double alpha = v.get(QSR_ALPHA);
         if (sync.equals(QSR) && alpha == null) {
-            throw new PerennialException("distributed.qsr_alpha: sync qsr needs alpha, e.g. qsr_alpha: 0.2 (with a peak learning rate of"
+            throw new PerennialException(key(QSR_ALPHA) + ": sync " + QSR + " needs alpha, e.g. " + QSR_ALPHA.name()
+                    + ": 0.2 (with a peak learning rate of"
                     + " 0.1 and local_steps 4, rounds start at 4 steps and lengthen as the rate decays)");
         }
         if (!sync.equals(QSR) && alpha != null) {
-            throw new PerennialException("distributed.qsr_alpha: only sync qsr uses it; set distributed.sync: qsr or drop qsr_alpha");
+            throw new PerennialException(key(QSR_ALPHA) + ": only sync " + QSR + " uses it; set " + key(SYNC) + ": " + QSR + " or drop "
+                    + QSR_ALPHA.name());
         }
         if (sync.equals(EVERY) && raw.containsKey(LOCAL_STEPS.name()) && v.get(LOCAL_STEPS) != 1) {
-            throw new PerennialException("distributed.local_steps: sync every averages after each step; drop local_steps or use sync"
-                    + " constant");
+            throw new PerennialException(key(LOCAL_STEPS) + ": sync " + EVERY + " averages after each step; drop " + LOCAL_STEPS.name()
+                    + " or use sync " + CONSTANT);
         }
         return new LocalSgd(v.get(WORKERS), sync, sync.equals(EVERY) ? 1 : v.get(LOCAL_STEPS), alpha, v.get(AVERAGE_OPTIMIZER),
                 v.get(BARRIER));

@@ -32,7 +32,7 @@ public final class Shards {
     static Dataset shard(Dataset data, int worker, int workers, int experience) {
         int each = data.size() / workers;
         if (each == 0) {
-            throw new PerennialException("distributed.workers: experience " + (experience + 1) + " has " + data.size()
+            throw new PerennialException(LocalSgd.key(LocalSgd.WORKERS) + ": experience " + (experience + 1) + " has " + data.size()
                     + " training samples, fewer than the " + workers + " workers; use at most " + data.size() + " workers");
         }
         int[] indices = new int[each];

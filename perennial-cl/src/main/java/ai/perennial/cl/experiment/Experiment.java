@@ -195,14 +195,7 @@ public final class Experiment {
             // the learning rate is known when the schedule is the config's, not a program's own optimizer
             ContinualRunLog observer = new ContinualRunLog(runLog, run, optimizer != null || config.optimizer() == null ? null
                     : config.optimizer().learningRate(run.totalSteps()));
-            Map<String, Object> manifest = new LinkedHashMap<>(info);
-            manifest.put("kind", "continual-run");
-            manifest.put("config", config.resolved());
-            manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
-                    "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
-                    run.model().parameters().stream().map(p -> p.name()).toList(), "buffers",
-                    run.model().buffers().stream().map(p -> p.name()).toList()));
-            manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
+            Map<String, Object> manifest = manifest(info, config, stream, run.model());
             Checkpointer checkpointer = new Checkpointer(store, Checkpointer.Policy.of(config.checkpoint()), () -> manifest, log);
             this.checkpointer = checkpointer;
             if (stopRequested) {
@@ -231,6 +224,23 @@ public final class Experiment {
             logEnd(runLog, outcome, run.globalStep());
             return outcome;
         }
+    }
+
+    /**
+     * What a continual run's checkpoints record besides the cursor: {@code info} (e.g. provenance), the resolved config, the
+     * model's spec and its parameter and buffer names, and the stream's inputs — what {@code export}, {@code continue} and
+     * {@code results} read back.
+     */
+    public static Map<String, Object> manifest(Map<String, Object> info, ExperimentConfig config, Scenario stream, Model model) {
+        Map<String, Object> manifest = new LinkedHashMap<>(info);
+        manifest.put("kind", "continual-run");
+        manifest.put("config", config.resolved());
+        manifest.put("model", Map.of("spec", config.model() == null ? Map.of("name", "custom") : config.resolved().get("model"),
+                "outputs", stream.outputs(), "heads", stream.heads(), "parameters",
+                model.parameters().stream().map(p -> p.name()).toList(), "buffers",
+                model.buffers().stream().map(p -> p.name()).toList()));
+        manifest.put("inputs", DataSources.inputs(stream.experiences().get(0).train()));
+        return manifest;
     }
 
     /** The summary metrics (not for a diverged run) and the end line. */
