@@ -16,22 +16,18 @@ lib="$root/perennial-spark/target/lib"
 home="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${SPARK_CLUSTER_KEEP:-}" ] || rm -rf "$home"' EXIT
 ln -s "$lib" "$home/jars" # a Spark home: workers start executors from its jars/
-opens=(-XX:+IgnoreUnrecognizedVMOptions)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-    java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
+source "$root/bin/spark-java-options"
 port="${SPARK_MASTER_PORT:-7077}"
 export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 DJL_OFFLINE=true
-java "${opens[@]}" -cp "$lib/*" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port 0 \
+java "${spark_java_options[@]}" -cp "$lib/*" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port 0 \
   >"$home/master.log" 2>&1 &
 workers="${WORKERS:-2}"
 for w in $(seq 1 "$workers"); do
-  java "${opens[@]}" -cp "$lib/*" org.apache.spark.deploy.worker.Worker "spark://127.0.0.1:$port" --host 127.0.0.1 \
+  java "${spark_java_options[@]}" -cp "$lib/*" org.apache.spark.deploy.worker.Worker "spark://127.0.0.1:$port" --host 127.0.0.1 \
     --cores 1 --memory 2g --webui-port 0 --work-dir "$home/work$w" >"$home/worker$w.log" 2>&1 &
 done
 sleep 5
-java "${opens[@]}" -cp "$lib/*" org.apache.spark.deploy.SparkSubmit --master "spark://127.0.0.1:$port" \
+java "${spark_java_options[@]}" -cp "$lib/*" org.apache.spark.deploy.SparkSubmit --master "spark://127.0.0.1:$port" \
   --conf spark.driver.host=127.0.0.1 --conf spark.executor.memory=1g \
   --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.default_engine=PyTorch" \
   --conf spark.executorEnv.DJL_OFFLINE=true --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE \
